@@ -1,0 +1,293 @@
+//! Reading `.tar.gz` archives safely and fast: the file is hashed and decompressed on a worker
+//! thread while the caller parses tar members and hashes their content on its own thread, so
+//! check and restore use two cores. Gzip and tar failures become plain "damaged" errors.
+
+use flate2::read::MultiGzDecoder;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crate::error::{Error, IoContext, Result};
+use crate::hashing::HashingReader;
+use crate::progress::CancelToken;
+
+/// Decompressed bytes handed from the decompression thread to the tar parser at a time; with
+/// `PIPE_DEPTH` chunks in flight this bounds read-side memory to a few MiB.
+const PIPE_CHUNK: usize = 1024 * 1024;
+const PIPE_DEPTH: usize = 4;
+
+/// One archive member's header, after PAX and GNU long-name records were applied.
+#[derive(Clone, Debug)]
+pub struct MemberHeader {
+    pub raw_path: Vec<u8>,
+    pub entry_type: tar::EntryType,
+    pub size: u64,
+    pub mode: u32,
+    pub mtime: i64,
+    pub link_target: Option<Vec<u8>>,
+}
+
+/// The archive file's own size and SHA-256, measured while it was read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchiveStats {
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// Shared counter of compressed bytes read so far, for progress.
+#[derive(Clone, Default)]
+pub struct ReadCounter(Arc<AtomicU64>);
+
+impl ReadCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Streams every member of `path` to `visit` (header and a reader of its content), then drains the
+/// gzip stream to its end so the trailer CRC and anything after the tar end marker are checked.
+pub fn read_members(
+    path: &Path,
+    cancel: &CancelToken,
+    counter: &ReadCounter,
+    mut visit: impl FnMut(&MemberHeader, &mut dyn Read) -> Result<()>,
+) -> Result<ArchiveStats> {
+    let file = File::open(path).at("open", path)?;
+    check_gzip_magic(&file, path)?;
+    let mut pipe = spawn_decompressor(file, counter.clone());
+    let result = (|| {
+        let mut archive = tar::Archive::new(&mut pipe);
+        let entries = archive
+            .entries()
+            .map_err(|e| damaged(path, &e, "it does not contain a tar archive"))?;
+        for entry in entries {
+            cancel.check()?;
+            let mut entry = entry.map_err(|e| damaged(path, &e, "a tar header is damaged"))?;
+            let header = member_header(&mut entry, path)?;
+            visit(&header, &mut entry)?;
+            // Skip whatever the visitor did not read so the next header lines up.
+            io::copy(&mut entry, &mut io::sink())
+                .map_err(|e| damaged(path, &e, "a member's content is damaged"))?;
+        }
+        cancel.check()?;
+        io::copy(&mut pipe, &mut io::sink())
+            .map_err(|e| damaged(path, &e, "the data after the last member is damaged"))?;
+        Ok(())
+    })();
+    let stats = pipe.finish(path);
+    match (result, stats) {
+        // A decompression failure explains a tar failure better than the tar error does.
+        (Err(_), Err(decompress_error @ Error::CorruptArchive { .. })) => Err(decompress_error),
+        (Err(e), _) => Err(e),
+        (Ok(()), Ok(Some(stats))) => Ok(stats),
+        (Ok(()), Ok(None)) => Err(Error::CorruptArchive {
+            path: path.to_path_buf(),
+            detail: "it could not be read to its end".into(),
+        }),
+        (Ok(()), Err(e)) => Err(e),
+    }
+}
+
+fn member_header(entry: &mut tar::Entry<'_, impl Read>, path: &Path) -> Result<MemberHeader> {
+    let bad = |e: io::Error| damaged(path, &e, "a tar header is damaged");
+    let raw_path = entry.path_bytes().into_owned();
+    let header = entry.header();
+    let entry_type = header.entry_type();
+    let size = entry.size();
+    let mode = header.mode().map_err(bad)?;
+    let mtime = pax_mtime(entry).unwrap_or(entry.header().mtime().map_err(bad)? as i64);
+    let link_target = entry.link_name_bytes().map(|b| b.into_owned());
+    Ok(MemberHeader {
+        raw_path,
+        entry_type,
+        size,
+        mode,
+        mtime,
+        link_target,
+    })
+}
+
+/// Reads a PAX `mtime` record (used for times before 1970, which the ustar field cannot hold).
+fn pax_mtime(entry: &mut tar::Entry<'_, impl Read>) -> Option<i64> {
+    let extensions = entry.pax_extensions().ok()??;
+    for ext in extensions.flatten() {
+        if ext.key().ok()? == "mtime" {
+            let value = ext.value().ok()?;
+            let whole = value.split('.').next()?;
+            return whole.parse().ok();
+        }
+    }
+    None
+}
+
+fn damaged(path: &Path, err: &io::Error, what: &str) -> Error {
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        return Error::CorruptArchive {
+            path: path.to_path_buf(),
+            detail: "it ends too early (the file is truncated)".into(),
+        };
+    }
+    Error::CorruptArchive {
+        path: path.to_path_buf(),
+        detail: format!("{what} ({err})"),
+    }
+}
+
+/// Recognises the common wrong files up front so the message can say what the file really is.
+fn check_gzip_magic(file: &File, path: &Path) -> Result<()> {
+    let mut magic = [0u8; 4];
+    let mut reader = file;
+    let n = read_up_to(&mut reader, &mut magic).at("read", path)?;
+    use std::io::Seek;
+    reader.seek(io::SeekFrom::Start(0)).at("read", path)?;
+    if n >= 2 && magic[..2] == [0x1f, 0x8b] {
+        return Ok(());
+    }
+    let detail = if n == 0 {
+        "it is empty"
+    } else if magic.starts_with(b"PK") {
+        "it is a zip file"
+    } else {
+        "it is not compressed with gzip"
+    };
+    Err(Error::CorruptArchive {
+        path: path.to_path_buf(),
+        detail: format!("{detail}, not a .tar.gz backup"),
+    })
+}
+
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// Counts bytes as they are read from the archive file, for progress.
+struct CountingReader<R> {
+    inner: R,
+    counter: ReadCounter,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.0.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// `Ok(None)` means the reader stopped early and the rest of the file was not wanted.
+type DecompressOutcome = io::Result<Option<(String, u64)>>;
+
+/// The reading end of the decompression thread.
+struct DecompressPipe {
+    chunks: Option<Receiver<io::Result<Vec<u8>>>>,
+    current: Vec<u8>,
+    offset: usize,
+    worker: Option<JoinHandle<DecompressOutcome>>,
+}
+
+fn spawn_decompressor(file: File, counter: ReadCounter) -> DecompressPipe {
+    let (sender, receiver) = sync_channel::<io::Result<Vec<u8>>>(PIPE_DEPTH);
+    let worker = std::thread::spawn(move || -> DecompressOutcome {
+        let counted = CountingReader {
+            inner: BufReader::with_capacity(256 * 1024, file),
+            counter,
+        };
+        let mut decoder = MultiGzDecoder::new(HashingReader::new(counted));
+        loop {
+            let mut chunk = vec![0u8; PIPE_CHUNK];
+            let filled = match read_up_to(&mut decoder, &mut chunk) {
+                Ok(n) => n,
+                Err(e) => {
+                    let kind = e.kind();
+                    let message = e.to_string();
+                    let _ = sender.send(Err(e));
+                    return Err(io::Error::new(kind, message));
+                }
+            };
+            if filled == 0 {
+                break;
+            }
+            chunk.truncate(filled);
+            if sender.send(Ok(chunk)).is_err() {
+                // The reader stopped early (an error or cancel); nothing more is wanted.
+                return Ok(None);
+            }
+        }
+        let hashing = decoder.into_inner();
+        let (_, sha256, size) = hashing.finish();
+        Ok(Some((sha256, size)))
+    });
+    DecompressPipe {
+        chunks: Some(receiver),
+        current: Vec::new(),
+        offset: 0,
+        worker: Some(worker),
+    }
+}
+
+impl Read for DecompressPipe {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.offset == self.current.len() {
+            let Some(chunks) = &self.chunks else {
+                return Ok(0);
+            };
+            match chunks.recv() {
+                Ok(Ok(chunk)) => {
+                    self.current = chunk;
+                    self.offset = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    self.chunks = None;
+                    return Ok(0);
+                }
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.offset);
+        buf[..n].copy_from_slice(&self.current[self.offset..self.offset + n]);
+        self.offset += n;
+        Ok(n)
+    }
+}
+
+impl DecompressPipe {
+    fn finish(mut self, path: &Path) -> Result<Option<ArchiveStats>> {
+        // Dropping the receiver unblocks a worker still waiting to hand over a chunk.
+        self.chunks = None;
+        let worker = self.worker.take();
+        let outcome = match worker.map(|w| w.join()) {
+            Some(Ok(outcome)) => outcome,
+            _ => Err(io::Error::other(
+                "the decompression thread stopped unexpectedly",
+            )),
+        };
+        outcome
+            .map(|done| done.map(|(sha256, size)| ArchiveStats { sha256, size }))
+            .map_err(|e| decompress_error(path, e))
+    }
+}
+
+fn decompress_error(path: &Path, err: io::Error) -> Error {
+    let detail = match err.kind() {
+        io::ErrorKind::UnexpectedEof => "it ends too early (the file is truncated)".to_string(),
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+            format!("the compressed data is damaged ({err})")
+        }
+        _ => format!("it could not be read ({err})"),
+    };
+    Error::CorruptArchive {
+        path: PathBuf::from(path),
+        detail,
+    }
+}

@@ -1,0 +1,429 @@
+//! Proving a backup unchanged: the archive's SHA-256 against the manifest (quick), and by default
+//! also the gzip and tar structure and every file's size and SHA-256, with nothing missing and
+//! nothing extra. Damage is a finding in the report, not an error: the caller decides what to do.
+
+use chrono::{DateTime, FixedOffset, Local};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+
+use crate::archive::{read_members, MemberHeader, ReadCounter};
+use crate::catalog::{Catalog, CheckResult};
+use crate::entry_path::{classify, MemberPath};
+use crate::error::{Error, Result};
+use crate::hashing::{hash_file, to_hex};
+use crate::locate::{locate, LocatedBackup};
+use crate::manifest::{EntryKind, Manifest, ManifestEntry};
+use crate::progress::{CancelToken, Operation, Progress, Tracker};
+use crate::settings::Locations;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Problem {
+    /// The archive member concerned, when the problem is about one.
+    pub path: Option<String>,
+    pub issue: String,
+}
+
+/// What the check could prove the contents against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Proof {
+    /// The sidecar manifest (and the embedded copy, which must agree).
+    Manifest,
+    /// Only the manifest embedded in the archive (a lone archive).
+    EmbeddedManifest,
+    /// Nothing: an archive made by another tool; only its gzip and tar structure were checked.
+    None,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckReport {
+    pub backup_file: String,
+    pub path: PathBuf,
+    pub ok: bool,
+    pub result: CheckResult,
+    pub quick: bool,
+    pub proof: Proof,
+    pub files_checked: u64,
+    pub checked_at: DateTime<FixedOffset>,
+    pub problems: Vec<Problem>,
+}
+
+/// Checks one backup and records the result in the catalog when the backup is in it.
+pub fn check(
+    locations: &Locations,
+    given: &str,
+    quick: bool,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<CheckReport> {
+    let located = locate(&locations.backups, given, progress)?;
+    let report = check_located(&located, quick, progress, cancel)?;
+    if located.catalog_entry.is_some() {
+        let file = located.file_name.clone();
+        Catalog::update(&locations.backups, progress, |entries| {
+            for entry in entries.iter_mut().filter(|e| e.backup_file == file) {
+                entry.last_checked = Some(report.checked_at);
+                entry.check_result = Some(report.result);
+            }
+            Ok(())
+        })?;
+    }
+    Ok(report)
+}
+
+pub fn check_located(
+    located: &LocatedBackup,
+    quick: bool,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<CheckReport> {
+    let mut report = CheckReport {
+        backup_file: located.file_name.clone(),
+        path: located.path.clone(),
+        ok: true,
+        result: CheckResult::Ok,
+        quick,
+        proof: if located.sidecar.is_some() {
+            Proof::Manifest
+        } else {
+            Proof::EmbeddedManifest
+        },
+        files_checked: 0,
+        checked_at: Local::now().fixed_offset(),
+        problems: Vec::new(),
+    };
+    if !located.path.exists() {
+        report.add(None, "the archive file is missing".into());
+        report.result = CheckResult::Missing;
+        return Ok(report);
+    }
+    let recorded = recorded_archive_identity(located);
+    if quick && recorded.is_some() {
+        quick_check(located, recorded, &mut report, progress, cancel)?;
+    } else {
+        report.quick = false;
+        full_check(located, recorded, &mut report, progress, cancel)?;
+    }
+    Ok(report)
+}
+
+impl CheckReport {
+    fn add(&mut self, path: Option<String>, issue: String) {
+        self.ok = false;
+        self.result = CheckResult::Damaged;
+        self.problems.push(Problem { path, issue });
+    }
+}
+
+/// The archive's size and SHA-256 as recorded when it was made (sidecar first, catalog second).
+fn recorded_archive_identity(located: &LocatedBackup) -> Option<(u64, String)> {
+    if let Some(info) = located.sidecar.as_ref().and_then(|m| m.archive.as_ref()) {
+        return Some((info.size, info.sha256.clone()));
+    }
+    located
+        .catalog_entry
+        .as_ref()
+        .filter(|e| e.has_manifest && !e.sha256.is_empty())
+        .map(|e| (e.size, e.sha256.clone()))
+}
+
+fn quick_check(
+    located: &LocatedBackup,
+    recorded: Option<(u64, String)>,
+    report: &mut CheckReport,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<()> {
+    let total = std::fs::metadata(&located.path)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let mut tracker = Tracker::new(progress, Operation::Check, &located.file_name, total, 0);
+    let mut cancelled = false;
+    let (sha256, size) = hash_file(&located.path, |n| {
+        tracker.add_bytes(n);
+        cancelled |= cancel.is_cancelled();
+    })?;
+    if cancelled {
+        return Err(Error::Cancelled);
+    }
+    compare_archive_identity(recorded, &sha256, size, report);
+    Ok(())
+}
+
+fn compare_archive_identity(
+    recorded: Option<(u64, String)>,
+    sha256: &str,
+    size: u64,
+    report: &mut CheckReport,
+) {
+    if let Some((recorded_size, recorded_sha)) = recorded {
+        if recorded_size != size {
+            report.add(
+                None,
+                format!(
+                    "the archive is {size} bytes but was {recorded_size} bytes when it was made"
+                ),
+            );
+        } else if recorded_sha != sha256 {
+            report.add(
+                None,
+                "the archive's SHA-256 differs from the one recorded when it was made".into(),
+            );
+        }
+    }
+}
+
+fn full_check(
+    located: &LocatedBackup,
+    recorded: Option<(u64, String)>,
+    report: &mut CheckReport,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<()> {
+    let total = std::fs::metadata(&located.path)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    let mut tracker = Tracker::new(progress, Operation::Check, &located.file_name, total, 0);
+    let counter = ReadCounter::default();
+    let mut found: BTreeMap<String, ManifestEntry> = BTreeMap::new();
+    let mut embedded: Option<Manifest> = None;
+    let mut member_problems: Vec<Problem> = Vec::new();
+    let mut last_reported = 0u64;
+
+    let outcome = read_members(&located.path, cancel, &counter, |header, content| {
+        let now = counter.get();
+        tracker.add_bytes(now - last_reported);
+        last_reported = now;
+        inspect_member(
+            header,
+            content,
+            &located.path,
+            &mut found,
+            &mut embedded,
+            &mut member_problems,
+        )?;
+        if header.entry_type.is_file() {
+            tracker.add_file();
+        }
+        Ok(())
+    });
+    for problem in member_problems {
+        report.add(problem.path, problem.issue);
+    }
+    match outcome {
+        Ok(stats) => {
+            tracker.add_bytes(stats.size.saturating_sub(last_reported));
+            compare_archive_identity(recorded, &stats.sha256, stats.size, report);
+        }
+        Err(Error::Cancelled) => return Err(Error::Cancelled),
+        Err(Error::CorruptArchive { detail, .. }) => {
+            report.add(None, detail);
+            if let Ok((sha256, size)) = hash_file(&located.path, |_| {}) {
+                compare_archive_identity(recorded, &sha256, size, report);
+            }
+            return Ok(());
+        }
+        Err(other) => return Err(other),
+    }
+
+    report.files_checked = found.values().filter(|f| f.kind == EntryKind::File).count() as u64;
+    let expected = match (&located.sidecar, &embedded) {
+        (Some(sidecar), Some(inside)) => {
+            if sidecar.entries != inside.entries || sidecar.strategy != inside.strategy {
+                report.add(
+                    None,
+                    "the manifest inside the archive differs from the one beside it".into(),
+                );
+            }
+            Some(sidecar)
+        }
+        (Some(sidecar), None) => {
+            report.add(None, "the archive has lost its embedded manifest".into());
+            Some(sidecar)
+        }
+        (None, Some(inside)) => {
+            report.proof = Proof::EmbeddedManifest;
+            Some(inside)
+        }
+        (None, None) => {
+            report.proof = Proof::None;
+            None
+        }
+    };
+    if let Some(manifest) = expected {
+        for problem in manifest_differences(manifest, &found) {
+            report.add(problem.path, problem.issue);
+        }
+    }
+    Ok(())
+}
+
+/// Records one member: refuses unsafe names, notes duplicates, hashes file content.
+fn inspect_member(
+    header: &MemberHeader,
+    content: &mut dyn Read,
+    archive: &std::path::Path,
+    found: &mut BTreeMap<String, ManifestEntry>,
+    embedded: &mut Option<Manifest>,
+    problems: &mut Vec<Problem>,
+) -> Result<()> {
+    let shown = String::from_utf8_lossy(&header.raw_path).into_owned();
+    let member = match classify(&header.raw_path) {
+        Ok(member) => member,
+        Err(reason) => {
+            problems.push(Problem {
+                path: Some(shown),
+                issue: format!("unsafe entry: it {reason}"),
+            });
+            return Ok(());
+        }
+    };
+    match member {
+        MemberPath::ManifestFolder => Ok(()),
+        MemberPath::EmbeddedManifest => {
+            let mut bytes = Vec::new();
+            content
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::io("read", archive, e))?;
+            match Manifest::from_json(&bytes, archive) {
+                Ok(m) => *embedded = Some(m),
+                Err(e) => problems.push(Problem {
+                    path: Some(shown),
+                    issue: format!("the embedded manifest is unreadable ({e})"),
+                }),
+            }
+            Ok(())
+        }
+        MemberPath::Strategy { .. } => {
+            let path = member.canonical();
+            let kind = match header.entry_type {
+                tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
+                tar::EntryType::Directory => EntryKind::Dir,
+                tar::EntryType::Symlink => EntryKind::Symlink,
+                other => {
+                    problems.push(Problem {
+                        path: Some(path),
+                        issue: format!("unexpected entry kind ({other:?}); backups hold only files, folders and links"),
+                    });
+                    return Ok(());
+                }
+            };
+            let sha256 = if kind == EntryKind::File {
+                Some(hash_content(content, archive)?)
+            } else {
+                None
+            };
+            let entry = ManifestEntry {
+                path: path.clone(),
+                kind,
+                size: if kind == EntryKind::File {
+                    header.size
+                } else {
+                    0
+                },
+                mode: header.mode & 0o7777,
+                mtime: header.mtime,
+                sha256,
+                target: header
+                    .link_target
+                    .as_ref()
+                    .map(|t| String::from_utf8_lossy(t).into_owned()),
+            };
+            if found.insert(path.clone(), entry).is_some() {
+                problems.push(Problem {
+                    path: Some(path),
+                    issue: "appears twice in the archive".into(),
+                });
+            }
+            Ok(())
+        }
+    }
+}
+
+fn hash_content(content: &mut dyn Read, archive: &std::path::Path) -> Result<String> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = content.read(&mut buf).map_err(|e| Error::CorruptArchive {
+            path: archive.to_path_buf(),
+            detail: format!("a member's content is damaged ({e})"),
+        })?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(to_hex(&hasher.finalize()))
+}
+
+/// Every way the entries found in an archive differ from its manifest.
+pub fn manifest_differences(
+    manifest: &Manifest,
+    found: &BTreeMap<String, ManifestEntry>,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut add = |path: &str, issue: String| {
+        problems.push(Problem {
+            path: Some(path.to_string()),
+            issue,
+        })
+    };
+    let expected: BTreeMap<&str, &ManifestEntry> = manifest
+        .entries
+        .iter()
+        .map(|e| (e.path.as_str(), e))
+        .collect();
+    for (path, want) in &expected {
+        let Some(got) = found.get(*path) else {
+            add(path, "is missing from the archive".into());
+            continue;
+        };
+        if got.kind != want.kind {
+            add(
+                path,
+                format!(
+                    "is a {} but the manifest says {}",
+                    kind_word(got.kind),
+                    kind_word(want.kind)
+                ),
+            );
+        } else if got.size != want.size {
+            add(
+                path,
+                format!("is {} bytes but the manifest says {}", got.size, want.size),
+            );
+        } else if got.sha256 != want.sha256 {
+            add(
+                path,
+                "its content differs from the manifest (SHA-256 mismatch)".into(),
+            );
+        } else if got.target != want.target {
+            add(
+                path,
+                "the link points somewhere else than the manifest says".into(),
+            );
+        } else if got.mode != want.mode || got.mtime != want.mtime {
+            add(
+                path,
+                "its permissions or modification time differ from the manifest".into(),
+            );
+        }
+    }
+    for path in found.keys() {
+        if !expected.contains_key(path.as_str()) {
+            add(path, "is in the archive but not in the manifest".into());
+        }
+    }
+    problems
+}
+
+fn kind_word(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::File => "file",
+        EntryKind::Dir => "folder",
+        EntryKind::Symlink => "link",
+    }
+}

@@ -1,0 +1,359 @@
+//! Everything the command line prints: plain text for people, or exactly one JSON document on
+//! stdout with `--json` for scripts. Errors go to stderr as text, or into the JSON document.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::io::Write;
+
+use results_backup::backup::{BackupOutcome, BackupStatus};
+use results_backup::catalog::{CatalogEntry, CheckResult};
+use results_backup::check::CheckReport;
+use results_backup::delete::Deleted;
+use results_backup::manifest::{EntryKind, Manifest};
+use results_backup::restore::RestoreOutcome;
+use results_backup::scan::{StrategyState, StrategyStatus};
+use results_backup::Error;
+
+/// Prints a line on stdout; a closed pipe (`| head`) is not an error worth a panic.
+macro_rules! outln {
+    () => {{
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+pub struct Output {
+    json: bool,
+}
+
+pub fn error_json(error: &Error) -> Value {
+    json!({"code": error.code(), "message": error.to_string(), "hint": error.hint()})
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        Output { json }
+    }
+
+    fn print_json(&self, value: &impl Serialize) {
+        match serde_json::to_string_pretty(value) {
+            Ok(text) => outln!("{text}"),
+            Err(e) => eprintln!("error: could not format the output as JSON ({e})"),
+        }
+    }
+
+    pub fn error(&self, error: &Error) {
+        if self.json {
+            self.print_json(&json!({ "error": error_json(error) }));
+        } else {
+            eprintln!("error: {error}.");
+            eprintln!("hint: {}", error.hint());
+        }
+    }
+
+    pub fn strategies(&self, strategies: &[StrategyStatus]) {
+        if self.json {
+            return self.print_json(&strategies);
+        }
+        if strategies.is_empty() {
+            outln!("No strategy folders found.");
+            return;
+        }
+        let rows: Vec<Vec<String>> = strategies
+            .iter()
+            .map(|s| {
+                vec![
+                    s.name.clone(),
+                    match s.state {
+                        StrategyState::NeverBackedUp => "never backed up",
+                        StrategyState::Changed => "changed since last backup",
+                        StrategyState::Protected => "protected",
+                    }
+                    .to_string(),
+                    s.files.to_string(),
+                    human_bytes(s.bytes),
+                    s.latest_backup
+                        .as_ref()
+                        .map(|b| b.created.format("%Y-%m-%d %H:%M:%S").to_string())
+                        .unwrap_or_else(|| "-".into()),
+                ]
+            })
+            .collect();
+        print_table(
+            &["STRATEGY", "STATE", "FILES", "SIZE", "LAST BACKUP"],
+            &rows,
+        );
+    }
+
+    /// Returns true when every backup succeeded.
+    pub fn backups(&self, results: &[(String, Result<BackupOutcome, Error>)]) -> bool {
+        let all_ok = results.iter().all(|(_, r)| r.is_ok());
+        if self.json {
+            let items: Vec<Value> = results
+                .iter()
+                .map(|(name, r)| match r {
+                    Ok(outcome) => serde_json::to_value(outcome).unwrap_or(Value::Null),
+                    Err(e) => json!({"strategy": name, "status": "failed", "error": error_json(e)}),
+                })
+                .collect();
+            self.print_json(&items);
+            return all_ok;
+        }
+        for (name, result) in results {
+            match result {
+                Ok(outcome) => match (&outcome.status, &outcome.backup) {
+                    (BackupStatus::Created, Some(b)) => outln!(
+                        "Backed up {name}: {} ({} files, {} -> {})",
+                        b.backup_file,
+                        b.files,
+                        human_bytes(b.bytes),
+                        human_bytes(b.size)
+                    ),
+                    (BackupStatus::Unchanged, Some(b)) => {
+                        outln!("Skipped {name}: unchanged since {}", b.backup_file)
+                    }
+                    _ => outln!("{name}: done"),
+                },
+                Err(e) => {
+                    eprintln!("error: {name}: {e}.");
+                    eprintln!("hint: {}", e.hint());
+                }
+            }
+        }
+        all_ok
+    }
+
+    pub fn list(&self, entries: &[CatalogEntry]) {
+        if self.json {
+            return self.print_json(&entries);
+        }
+        if entries.is_empty() {
+            outln!("No backups yet.");
+            return;
+        }
+        let rows: Vec<Vec<String>> = entries
+            .iter()
+            .map(|e| {
+                vec![
+                    e.backup_file.clone(),
+                    e.strategy.clone(),
+                    e.created.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    human_bytes(e.size),
+                    e.files.to_string(),
+                    check_word(e.check_result).to_string(),
+                ]
+            })
+            .collect();
+        print_table(
+            &[
+                "BACKUP",
+                "STRATEGY",
+                "CREATED",
+                "SIZE",
+                "FILES",
+                "LAST CHECK",
+            ],
+            &rows,
+        );
+    }
+
+    pub fn manifest(&self, manifest: &Manifest) {
+        if self.json {
+            return self.print_json(manifest);
+        }
+        outln!("Strategy:  {}", manifest.strategy);
+        outln!("Created:   {}", manifest.created.to_rfc3339());
+        outln!("Source:    {}", manifest.source);
+        outln!(
+            "Contents:  {} files, {} folders, {} links, {}",
+            manifest.totals.files,
+            manifest.totals.dirs,
+            manifest.totals.symlinks,
+            human_bytes(manifest.totals.bytes)
+        );
+        if let Some(archive) = &manifest.archive {
+            outln!(
+                "Archive:   {} ({}, sha256 {})",
+                archive.file,
+                human_bytes(archive.size),
+                archive.sha256
+            );
+        }
+        if let Some(metrics) = &manifest.metrics {
+            outln!("Metrics:");
+            for (key, value) in metrics {
+                outln!("  {key}: {value}");
+            }
+        }
+        outln!();
+        let rows: Vec<Vec<String>> = manifest
+            .entries
+            .iter()
+            .map(|e| {
+                vec![
+                    match e.kind {
+                        EntryKind::Dir => "dir",
+                        EntryKind::File => "file",
+                        EntryKind::Symlink => "link",
+                    }
+                    .to_string(),
+                    format!("{:o}", e.mode),
+                    if e.kind == EntryKind::File {
+                        human_bytes(e.size)
+                    } else {
+                        String::new()
+                    },
+                    match (&e.sha256, &e.target) {
+                        (Some(sha), _) => sha[..16.min(sha.len())].to_string(),
+                        (None, Some(target)) => format!("-> {target}"),
+                        _ => String::new(),
+                    },
+                    e.path.clone(),
+                ]
+            })
+            .collect();
+        print_table(&["KIND", "MODE", "SIZE", "SHA-256", "PATH"], &rows);
+    }
+
+    /// Returns true when every check passed.
+    pub fn checks(&self, results: &[(String, Result<CheckReport, Error>)]) -> bool {
+        let all_ok = results
+            .iter()
+            .all(|(_, r)| matches!(r, Ok(report) if report.ok));
+        if self.json {
+            let items: Vec<Value> = results
+                .iter()
+                .map(|(name, r)| match r {
+                    Ok(report) => serde_json::to_value(report).unwrap_or(Value::Null),
+                    Err(e) => json!({"backup_file": name, "ok": false, "error": error_json(e)}),
+                })
+                .collect();
+            self.print_json(&items);
+            return all_ok;
+        }
+        for (name, result) in results {
+            match result {
+                Ok(report) if report.ok => outln!(
+                    "OK       {} ({}{})",
+                    report.backup_file,
+                    if report.quick {
+                        "archive checksum matches".to_string()
+                    } else {
+                        format!("{} files verified", report.files_checked)
+                    },
+                    match report.proof {
+                        results_backup::check::Proof::None =>
+                            ", but it has no manifest: contents unproven",
+                        _ => "",
+                    }
+                ),
+                Ok(report) => {
+                    let word = if report.result == CheckResult::Missing {
+                        "MISSING"
+                    } else {
+                        "DAMAGED"
+                    };
+                    outln!("{word:<8} {}", report.backup_file);
+                    for problem in &report.problems {
+                        match &problem.path {
+                            Some(path) => outln!("         {path}: {}", problem.issue),
+                            None => outln!("         {}", problem.issue),
+                        }
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {name}: {e}.");
+                    eprintln!("hint: {}", e.hint());
+                }
+            }
+        }
+        all_ok
+    }
+
+    pub fn restored(&self, outcome: &RestoreOutcome) {
+        if self.json {
+            return self.print_json(outcome);
+        }
+        if let Some(safety) = &outcome.safety_backup {
+            outln!(
+                "Backed up the existing folder first: {}",
+                safety.backup_file
+            );
+        }
+        outln!(
+            "Restored {} to {} ({} files, {}, every file verified{})",
+            outcome.backup_file,
+            outcome.restored_to.display(),
+            outcome.files,
+            human_bytes(outcome.bytes),
+            match outcome.proof {
+                results_backup::check::Proof::None => " against nothing: no manifest",
+                _ => " against its manifest",
+            }
+        );
+    }
+
+    pub fn deleted(&self, deleted: &Deleted) {
+        if self.json {
+            return self.print_json(deleted);
+        }
+        outln!("Deleted {} and its manifest.", deleted.backup_file);
+    }
+
+    pub fn rebuilt(&self, entries: &[CatalogEntry]) {
+        if self.json {
+            return self.print_json(&entries);
+        }
+        outln!("Catalog rebuilt: {} backups.", entries.len());
+    }
+}
+
+fn check_word(result: Option<CheckResult>) -> &'static str {
+    match result {
+        None => "not checked",
+        Some(CheckResult::Ok) => "ok",
+        Some(CheckResult::Damaged) => "DAMAGED",
+        Some(CheckResult::Missing) => "MISSING",
+    }
+}
+
+fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut text = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<w$}  ", w = *w));
+            }
+        }
+        outln!("{}", text.trim_end());
+    };
+    line(headers.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,197 @@
+//! The one error type of the core. Every variant names the file or backup it is about, reads as a
+//! plain sentence, and carries a stable `code` plus a `hint` saying what to do next, so the command
+//! line and the desktop app only render it.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("The results folder {} does not exist", .path.display())]
+    ResultsFolderMissing { path: PathBuf },
+
+    #[error("{} is a file, not a folder", .path.display())]
+    NotAFolder { path: PathBuf },
+
+    #[error("There is no strategy named \"{name}\" in {}", .results.display())]
+    UnknownStrategy { name: String, results: PathBuf },
+
+    #[error("\"{name}\" is not a valid strategy name")]
+    InvalidStrategyName { name: String },
+
+    #[error("There is no backup named \"{name}\" in {}", .backups.display())]
+    UnknownBackup { name: String, backups: PathBuf },
+
+    #[error("Could not {action} {}: {}", .path.display(), plain_io_reason(.source))]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    #[error("{} has a name that is not valid Unicode", .path.display())]
+    InvalidFileName { path: PathBuf },
+
+    #[error("{} {reason}", .path.display())]
+    UnsafeLink { path: PathBuf, reason: String },
+
+    #[error("{} changed while it was being backed up", .path.display())]
+    ChangedDuringBackup { path: PathBuf },
+
+    #[error("{} is not a gzip file", .path.display())]
+    NotGzip { path: PathBuf },
+
+    #[error("{} is damaged: {detail}", .path.display())]
+    CorruptArchive { path: PathBuf, detail: String },
+
+    #[error("{} refuses to restore: entry \"{entry}\" {reason}", .path.display())]
+    UnsafeEntry {
+        path: PathBuf,
+        entry: String,
+        reason: String,
+    },
+
+    #[error("The manifest {} cannot be read: {detail}", .path.display())]
+    InvalidManifest { path: PathBuf, detail: String },
+
+    #[error("{} does not match its manifest: {detail}", .path.display())]
+    VerificationFailed { path: PathBuf, detail: String },
+
+    #[error("{} already exists", .path.display())]
+    AlreadyExists { path: PathBuf },
+
+    #[error("The settings file {} cannot be read: {detail}", .path.display())]
+    InvalidSettings { path: PathBuf, detail: String },
+
+    #[error("Compression level {level} is not between 1 and 9")]
+    InvalidLevel { level: u32 },
+
+    #[error("The operation was cancelled")]
+    Cancelled,
+}
+
+impl Error {
+    /// Wraps an I/O failure with the file it concerns and what we were doing to it.
+    pub fn io(action: &'static str, path: impl AsRef<Path>, source: io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
+    }
+
+    /// A stable identifier scripts and the UI can match on; never reworded.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::ResultsFolderMissing { .. } => "results_folder_missing",
+            Error::NotAFolder { .. } => "not_a_folder",
+            Error::UnknownStrategy { .. } => "unknown_strategy",
+            Error::InvalidStrategyName { .. } => "invalid_strategy_name",
+            Error::UnknownBackup { .. } => "unknown_backup",
+            Error::Io { source, .. } => match source.kind() {
+                io::ErrorKind::NotFound => "not_found",
+                io::ErrorKind::PermissionDenied => "permission_denied",
+                io::ErrorKind::StorageFull => "disk_full",
+                io::ErrorKind::ReadOnlyFilesystem => "read_only",
+                _ => "io",
+            },
+            Error::InvalidFileName { .. } => "invalid_file_name",
+            Error::UnsafeLink { .. } => "unsafe_link",
+            Error::ChangedDuringBackup { .. } => "changed_during_backup",
+            Error::NotGzip { .. } => "not_gzip",
+            Error::CorruptArchive { .. } => "corrupt_archive",
+            Error::UnsafeEntry { .. } => "unsafe_entry",
+            Error::InvalidManifest { .. } => "invalid_manifest",
+            Error::VerificationFailed { .. } => "verification_failed",
+            Error::AlreadyExists { .. } => "already_exists",
+            Error::InvalidSettings { .. } => "invalid_settings",
+            Error::InvalidLevel { .. } => "invalid_level",
+            Error::Cancelled => "cancelled",
+        }
+    }
+
+    /// What the person should do next, in one sentence.
+    pub fn hint(&self) -> String {
+        match self {
+            Error::ResultsFolderMissing { .. } => {
+                "Check the results folder in the settings, or pass --results with the folder that holds your strategy folders.".into()
+            }
+            Error::NotAFolder { .. } => "Choose the folder that contains it instead.".into(),
+            Error::UnknownStrategy { .. } => {
+                "Run `scan` to see the strategies that exist, and check the spelling.".into()
+            }
+            Error::InvalidStrategyName { .. } => {
+                "Use the name of a folder inside the results folder, without slashes.".into()
+            }
+            Error::UnknownBackup { .. } => {
+                "Run `list` to see the backups, or give the path to a .tar.gz file.".into()
+            }
+            Error::Io { source, .. } => match source.kind() {
+                io::ErrorKind::NotFound => "Check that the path is right and still exists.".into(),
+                io::ErrorKind::PermissionDenied => {
+                    "Check the file's permissions, or choose a folder you can write to.".into()
+                }
+                io::ErrorKind::StorageFull => {
+                    "Free some space on that disk, or choose a backups folder on another disk. Nothing was left half-written.".into()
+                }
+                io::ErrorKind::ReadOnlyFilesystem => "Choose a folder on a writable disk.".into(),
+                _ => "Check the disk and try again.".into(),
+            },
+            Error::InvalidFileName { .. } => {
+                "Rename the file so its name uses ordinary characters, then back up again.".into()
+            }
+            Error::UnsafeLink { .. } => {
+                "A backup keeps links as links and could not restore this one safely; replace the link with a copy of what it points to.".into()
+            }
+            Error::ChangedDuringBackup { .. } => {
+                "Wait until the backtest writing this folder has finished, then back up again.".into()
+            }
+            Error::NotGzip { .. } | Error::CorruptArchive { .. } => {
+                "This file cannot be trusted; restore from another backup of the same strategy.".into()
+            }
+            Error::UnsafeEntry { .. } => {
+                "Nothing was written. Do not restore this archive; it may have been tampered with.".into()
+            }
+            Error::InvalidManifest { .. } => {
+                "Run `catalog rebuild` to recreate it from the archive's embedded manifest.".into()
+            }
+            Error::VerificationFailed { .. } => {
+                "Nothing was written. Restore from another backup of the same strategy.".into()
+            }
+            Error::AlreadyExists { .. } => {
+                "Choose another destination, or pick copy or replace for the conflict.".into()
+            }
+            Error::InvalidSettings { .. } => {
+                "Fix or delete the settings file; the defaults will be used until then.".into()
+            }
+            Error::InvalidLevel { .. } => "Use a level from 1 (fastest) to 9 (smallest).".into(),
+            Error::Cancelled => "Nothing was changed; start it again when you are ready.".into(),
+        }
+    }
+}
+
+/// Turns the common I/O failures into words an analyst understands; the rest keep the system's text.
+fn plain_io_reason(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::NotFound => "it does not exist".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::StorageFull => "the disk is full".into(),
+        io::ErrorKind::ReadOnlyFilesystem => "the disk is read-only".into(),
+        io::ErrorKind::UnexpectedEof => "the file ends too early".into(),
+        _ => err.to_string(),
+    }
+}
+
+/// Attaches a path and action to an `io::Result`.
+pub trait IoContext<T> {
+    fn at(self, action: &'static str, path: impl AsRef<Path>) -> Result<T>;
+}
+
+impl<T> IoContext<T> for io::Result<T> {
+    fn at(self, action: &'static str, path: impl AsRef<Path>) -> Result<T> {
+        self.map_err(|e| Error::io(action, path, e))
+    }
+}

@@ -1,0 +1,200 @@
+//! File-system building blocks that make every write crash-safe: temporary files in the target
+//! folder that vanish unless published, durable renames, and an inter-process lock.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, IoContext, Result};
+
+/// Prefix and suffix of every temporary file we create; a name of this shape never looks finished,
+/// and `clean_stale_partials` removes the ones whose writer died.
+pub const PARTIAL_PREFIX: &str = ".";
+pub const PARTIAL_SUFFIX: &str = ".partial";
+
+/// A file being written under a hidden temporary name in its final folder. It is deleted when
+/// dropped unless `publish` moved it to its final name. While it lives, it holds an exclusive lock
+/// on itself so that a later run can tell a dead writer's leftovers from a live writer's work.
+pub struct PartialFile {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl PartialFile {
+    /// Creates `.<final name>.<pid>.<n>.partial` beside `final_path`.
+    pub fn create(final_path: &Path) -> Result<Self> {
+        let dir = parent_of(final_path);
+        let name = final_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let pid = std::process::id();
+        for attempt in 0..1000u32 {
+            let path = dir.join(format!(
+                "{PARTIAL_PREFIX}{name}.{pid}.{attempt}{PARTIAL_SUFFIX}"
+            ));
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(file) => {
+                    // A failed lock only weakens stale-file cleanup, never correctness.
+                    let _ = file.try_lock();
+                    return Ok(PartialFile {
+                        path,
+                        file: Some(file),
+                    });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(Error::io("create a file in", dir, e)),
+            }
+        }
+        Err(Error::io(
+            "create a file in",
+            dir,
+            io::Error::other("too many temporary files"),
+        ))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn file(&mut self) -> &mut File {
+        self.file.as_mut().expect("file is present until publish")
+    }
+
+    /// Flushes to disk and moves the file to `final_path`, refusing to replace an existing file.
+    /// On `AlreadyExists` the partial file stays intact so the caller can try another name.
+    pub fn publish_new(&mut self, final_path: &Path) -> Result<()> {
+        self.sync()?;
+        rename_no_replace(&self.path, final_path)?;
+        self.file = None;
+        self.path = PathBuf::new();
+        sync_dir(parent_of(final_path))
+    }
+
+    /// Flushes to disk and moves the file over `final_path`, replacing what was there atomically.
+    pub fn publish_replacing(mut self, final_path: &Path) -> Result<()> {
+        self.sync()?;
+        fs::rename(&self.path, final_path).at("save", final_path)?;
+        self.file = None;
+        self.path = PathBuf::new();
+        sync_dir(parent_of(final_path))
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let file = self.file();
+        file.flush().at("write", &path)?;
+        file.sync_all().at("save", &path)
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Renames without ever replacing: a hard link fails if the target exists, which makes the
+/// "does it exist?" question and the publish one atomic step. File systems without hard links
+/// fall back to a checked rename.
+pub fn rename_no_replace(from: &Path, to: &Path) -> Result<()> {
+    match fs::hard_link(from, to) {
+        Ok(()) => {
+            fs::remove_file(from).at("remove", from)?;
+            Ok(())
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::AlreadyExists {
+            path: to.to_path_buf(),
+        }),
+        Err(e) if e.kind() == io::ErrorKind::StorageFull => Err(Error::io("save", to, e)),
+        Err(_) => {
+            if fs::symlink_metadata(to).is_ok() {
+                return Err(Error::AlreadyExists {
+                    path: to.to_path_buf(),
+                });
+            }
+            fs::rename(from, to).at("save", to)
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically: temporary file, fsync, rename, fsync of the folder.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut partial = PartialFile::create(path)?;
+    let tmp = partial.path().to_path_buf();
+    partial.file().write_all(bytes).at("write", &tmp)?;
+    partial.publish_replacing(path)
+}
+
+/// Makes a rename durable: the folder entry itself must reach the disk.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir).and_then(|d| d.sync_all()).at("save", dir)?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+pub fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Removes temporary files left by writers that died (killed, power cut) in `dir`. A live writer
+/// holds a lock on its file, so its work is never touched.
+pub fn clean_stale_partials(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(PARTIAL_PREFIX) && name.ends_with(PARTIAL_SUFFIX)) {
+            continue;
+        }
+        let path = entry.path();
+        if let Ok(file) = OpenOptions::new().write(true).open(&path) {
+            if file.try_lock().is_ok() {
+                let _ = fs::remove_file(&path);
+            }
+        }
+    }
+}
+
+/// An exclusive lock on `<dir>/<name>` held until dropped; serializes catalog updates between
+/// processes (two analysts' scripts backing up at once both land).
+pub struct DirLock {
+    _file: File,
+}
+
+impl DirLock {
+    pub fn acquire(dir: &Path, name: &str) -> Result<Self> {
+        let path = dir.join(name);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .at("open", &path)?;
+        file.lock().at("lock", &path)?;
+        Ok(DirLock { _file: file })
+    }
+}
+
+/// Creates `dir` (and parents) if needed, with a clear error if something else is in the way.
+pub fn ensure_dir(dir: &Path) -> Result<()> {
+    match fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Error::NotAFolder {
+            path: dir.to_path_buf(),
+        }),
+        Err(_) => fs::create_dir_all(dir).at("create the folder", dir),
+    }
+}

@@ -1,0 +1,267 @@
+//! `results-backup`: the command line over the core library, for analysts' terminals and quants'
+//! scripts. It only parses arguments, draws progress and prints results; every rule lives in the
+//! library.
+
+mod cli_output;
+mod terminal_progress;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use results_backup::backup::{back_up, BackupOptions};
+use results_backup::catalog::Catalog;
+use results_backup::check::check;
+use results_backup::delete::delete;
+use results_backup::locate::{locate, manifest_of};
+use results_backup::restore::{restore, OnConflict, RestoreOptions};
+use results_backup::scan::{scan, strategy_names};
+use results_backup::settings::{validate_level, Overrides};
+use results_backup::{CancelToken, Error, Locations};
+
+use cli_output::Output;
+use terminal_progress::TerminalProgress;
+
+#[derive(Parser)]
+#[command(
+    name = "results-backup",
+    version,
+    about = "Back up, check and restore trading-strategy results as verified .tar.gz archives"
+)]
+struct Cli {
+    /// Folder whose sub-folders are strategies [env: RESULTS_BACKUP_RESULTS] [default: ./results]
+    #[arg(long, global = true, value_name = "DIR")]
+    results: Option<PathBuf>,
+    /// Folder that holds the backups and catalog.json [env: RESULTS_BACKUP_BACKUPS] [default: ./backups]
+    #[arg(long, global = true, value_name = "DIR")]
+    backups: Option<PathBuf>,
+    /// Print one JSON document on stdout instead of text
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the strategies and whether each is protected by its latest backup
+    Scan,
+    /// Back up strategies into timestamped .tar.gz archives
+    Backup {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        strategies: Vec<String>,
+        /// Back up every strategy
+        #[arg(long)]
+        all: bool,
+        /// Compression level, 1 (fastest) to 9 (smallest) [default: 6]
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=9))]
+        level: Option<u32>,
+        /// Skip strategies unchanged since their latest backup
+        #[arg(long)]
+        if_changed: bool,
+    },
+    /// List backups, newest first
+    List {
+        #[arg(long)]
+        strategy: Option<String>,
+    },
+    /// Show one backup's manifest
+    Show { backup: String },
+    /// Prove backups unchanged (archive checksum, structure and every file)
+    Check {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        backups: Vec<String>,
+        #[arg(long)]
+        all: bool,
+        /// Only compare the archive's SHA-256 with the manifest
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Restore a backup into a folder, verifying every file first
+    Restore {
+        backup: String,
+        /// Destination folder [default: the results folder]
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+        /// What to do when the strategy folder already exists there
+        #[arg(long, value_enum, default_value_t = ConflictChoice::Copy)]
+        on_conflict: ConflictChoice,
+    },
+    /// Delete a backup: archive, manifest and catalog entry
+    Delete {
+        backup: String,
+        /// Confirm the deletion
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Maintain the catalog
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogAction {
+    /// Recreate catalog.json from the manifests and archives
+    Rebuild,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ConflictChoice {
+    /// Restore beside it as <strategy>_restored_<timestamp>
+    Copy,
+    /// Back up the existing folder first, then replace it
+    Replace,
+    /// Stop with an error
+    Fail,
+}
+
+/// Exit statuses scripts rely on.
+const EXIT_FAILED: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output::new(cli.json);
+    if let Command::Delete { yes: false, .. } = cli.command {
+        eprintln!("error: delete needs --yes to confirm; nothing was deleted.");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let overrides = Overrides {
+        results: cli.results.clone(),
+        backups: cli.backups.clone(),
+        level: match cli.command {
+            Command::Backup { level, .. } => level,
+            _ => None,
+        },
+    };
+    let cancel = CancelToken::new();
+    let handler_token = cancel.clone();
+    // Without a handler Ctrl-C would kill us mid-write; with it the core stops at a checkpoint
+    // and removes its temporary files.
+    let _ = ctrlc::set_handler(move || handler_token.cancel());
+    let progress = TerminalProgress::new();
+    match Locations::resolve(&overrides)
+        .and_then(|l| run(cli.command, &l, &out, &progress, &cancel))
+    {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(EXIT_FAILED),
+        Err(error) => {
+            progress.clear();
+            out.error(&error);
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// Runs one command; `Ok(false)` means it finished but something failed or was found damaged.
+fn run(
+    command: Command,
+    locations: &Locations,
+    out: &Output,
+    progress: &TerminalProgress,
+    cancel: &CancelToken,
+) -> Result<bool, Error> {
+    match command {
+        Command::Scan => {
+            let strategies = scan(locations, progress)?;
+            out.strategies(&strategies);
+            Ok(true)
+        }
+        Command::Backup {
+            strategies,
+            all,
+            if_changed,
+            ..
+        } => {
+            let options = BackupOptions {
+                level: validate_level(locations.level)?,
+                if_changed,
+            };
+            let names = if all {
+                strategy_names(locations)?
+            } else {
+                strategies
+            };
+            let mut results = Vec::new();
+            for name in names {
+                let result = back_up(locations, &name, &options, progress, cancel);
+                progress.clear();
+                let stop = matches!(result, Err(Error::Cancelled));
+                results.push((name, result));
+                if stop {
+                    break;
+                }
+            }
+            Ok(out.backups(&results))
+        }
+        Command::List { strategy } => {
+            let catalog = Catalog::load(&locations.backups, progress)?;
+            out.list(&catalog.list(strategy.as_deref()));
+            Ok(true)
+        }
+        Command::Show { backup } => {
+            let located = locate(&locations.backups, &backup, progress)?;
+            let manifest = manifest_of(&located, cancel)?;
+            out.manifest(&manifest);
+            Ok(true)
+        }
+        Command::Check {
+            backups,
+            all,
+            quick,
+        } => {
+            let names = if all {
+                Catalog::load(&locations.backups, progress)?
+                    .list(None)
+                    .into_iter()
+                    .map(|e| e.backup_file)
+                    .collect()
+            } else {
+                backups
+            };
+            let mut results = Vec::new();
+            for name in names {
+                let result = check(locations, &name, quick, progress, cancel);
+                progress.clear();
+                let stop = matches!(result, Err(Error::Cancelled));
+                results.push((name, result));
+                if stop {
+                    break;
+                }
+            }
+            Ok(out.checks(&results))
+        }
+        Command::Restore {
+            backup,
+            to,
+            on_conflict,
+        } => {
+            let options = RestoreOptions {
+                destination: to,
+                on_conflict: match on_conflict {
+                    ConflictChoice::Copy => OnConflict::Copy,
+                    ConflictChoice::Replace => OnConflict::Replace,
+                    ConflictChoice::Fail => OnConflict::Fail,
+                },
+            };
+            let outcome = restore(locations, &backup, &options, progress, cancel)?;
+            progress.clear();
+            out.restored(&outcome);
+            Ok(true)
+        }
+        Command::Delete { backup, .. } => {
+            let deleted = delete(locations, &backup, progress)?;
+            out.deleted(&deleted);
+            Ok(true)
+        }
+        Command::Catalog {
+            action: CatalogAction::Rebuild,
+        } => {
+            let entries = Catalog::rebuild(&locations.backups, progress, cancel)?;
+            out.rebuilt(&entries);
+            Ok(true)
+        }
+    }
+}

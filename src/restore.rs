@@ -1,0 +1,601 @@
+//! Restoring a backup without ever trusting it: members are extracted into a staging folder on the
+//! destination's disk, refused outright if any could escape (absolute, `..`, backslash, drive
+//! prefix, outside the single strategy folder, links leading out, hard links, devices, FIFOs,
+//! duplicates), checked file by file against the manifest, and only then moved into place.
+//! On any failure the staging folder is removed and the destination is exactly as it was.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::archive::{read_members, MemberHeader, ReadCounter};
+use crate::backup::{back_up, BackupOptions};
+use crate::catalog::{parse_backup_stem, CatalogEntry};
+use crate::check::{manifest_differences, Proof};
+use crate::entry_path::{check_link_target, classify, MemberPath};
+use crate::error::{Error, IoContext, Result};
+use crate::fsutil;
+use crate::hashing::to_hex;
+use crate::locate::{locate, LocatedBackup};
+use crate::manifest::{archive_stem, EntryKind, Manifest, ManifestEntry};
+use crate::progress::{CancelToken, Operation, Progress, Tracker};
+use crate::settings::Locations;
+
+/// Staging folders are hidden siblings of what they will become, so the final move is a rename
+/// on the same disk.
+const STAGING_PREFIX: &str = ".results-backup-staging-";
+const STAGING_LOCK: &str = ".lock";
+const COPY_BUFFER: usize = 256 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// Restore beside the existing folder as `<strategy>_restored_<timestamp>`.
+    Copy,
+    /// Back up the existing folder first, then swap the restored one in.
+    Replace,
+    /// Stop with an error.
+    Fail,
+}
+
+#[derive(Clone, Debug)]
+pub struct RestoreOptions {
+    /// Where the strategy folder goes; the results folder when `None`.
+    pub destination: Option<PathBuf>,
+    pub on_conflict: OnConflict,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RestoreOutcome {
+    pub backup_file: String,
+    pub strategy: String,
+    pub restored_to: PathBuf,
+    pub proof: Proof,
+    pub files: u64,
+    pub bytes: u64,
+    /// True when an existing folder was replaced (after `safety_backup` was made of it).
+    pub replaced: bool,
+    pub safety_backup: Option<CatalogEntry>,
+    pub warnings: Vec<String>,
+}
+
+pub fn restore(
+    locations: &Locations,
+    given: &str,
+    options: &RestoreOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<RestoreOutcome> {
+    let located = locate(&locations.backups, given, progress)?;
+    let destination = options
+        .destination
+        .clone()
+        .unwrap_or_else(|| locations.results.clone());
+    fsutil::ensure_dir(&destination)?;
+    clean_stale_staging(&destination);
+    let staging = Staging::create(&destination)?;
+
+    let extracted = extract_verified(&located, &staging.path, progress, cancel)?;
+    let mut warnings = Vec::new();
+    if extracted.proof == Proof::None {
+        let warning = format!(
+            "{} was not made by Results Backup: nothing can prove its contents (only the gzip checksum was checked).",
+            located.path.display()
+        );
+        progress.warn(&warning);
+        warnings.push(warning);
+    }
+    sync_tree(&staging.path)?;
+    cancel.check()?;
+
+    let strategy = extracted.strategy.clone();
+    let staged = staging.path.join(&strategy);
+    let target = destination.join(&strategy);
+    let mut outcome = RestoreOutcome {
+        backup_file: located.file_name.clone(),
+        strategy: strategy.clone(),
+        restored_to: target.clone(),
+        proof: extracted.proof,
+        files: extracted.files,
+        bytes: extracted.bytes,
+        replaced: false,
+        safety_backup: None,
+        warnings,
+    };
+    if fs::symlink_metadata(&target).is_err() {
+        move_into_place(&staged, &target)?;
+        return Ok(outcome);
+    }
+    match options.on_conflict {
+        OnConflict::Fail => Err(Error::AlreadyExists { path: target }),
+        OnConflict::Copy => {
+            let timestamp = extracted
+                .timestamp
+                .clone()
+                .or_else(|| parse_backup_stem(archive_stem(&located.file_name)).map(|(_, ts)| ts))
+                .unwrap_or_else(|| "backup".into());
+            let copy = free_name(&destination, &format!("{strategy}_restored_{timestamp}"));
+            move_into_place(&staged, &copy)?;
+            outcome.restored_to = copy;
+            Ok(outcome)
+        }
+        OnConflict::Replace => {
+            let current = Locations {
+                results: destination.clone(),
+                backups: locations.backups.clone(),
+                level: locations.level,
+            };
+            let options = BackupOptions {
+                level: locations.level,
+                if_changed: false,
+            };
+            let safety = back_up(&current, &strategy, &options, progress, cancel)?;
+            outcome.safety_backup = safety.backup;
+            swap_in(&staged, &target, &staging.path.join("previous"))?;
+            outcome.replaced = true;
+            Ok(outcome)
+        }
+    }
+}
+
+/// What the extraction produced and proved.
+struct Extracted {
+    strategy: String,
+    timestamp: Option<String>,
+    proof: Proof,
+    files: u64,
+    bytes: u64,
+}
+
+/// Folder times are applied last: creating files inside a folder would move them again.
+struct PendingDirTime {
+    path: PathBuf,
+    mtime: i64,
+    mode: u32,
+}
+
+fn extract_verified(
+    located: &LocatedBackup,
+    staging: &Path,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Extracted> {
+    let archive = &located.path;
+    let total = fs::metadata(archive).map(|m| m.len()).unwrap_or(0);
+    let mut tracker = Tracker::new(progress, Operation::Restore, &located.file_name, total, 0);
+    let counter = ReadCounter::default();
+    let mut last_reported = 0u64;
+    let mut state = ExtractState {
+        archive,
+        staging,
+        strategy: None,
+        expected_strategy: located.sidecar.as_ref().map(|m| m.strategy.clone()),
+        seen: BTreeSet::new(),
+        links: BTreeSet::new(),
+        found: BTreeMap::new(),
+        dir_times: Vec::new(),
+        embedded: None,
+        buffer: vec![0u8; COPY_BUFFER],
+    };
+    let stats = read_members(archive, cancel, &counter, |header, content| {
+        let now = counter.get();
+        tracker.add_bytes(now - last_reported);
+        last_reported = now;
+        state.extract_member(header, content, cancel)?;
+        if header.entry_type.is_file() {
+            tracker.add_file();
+        }
+        Ok(())
+    })?;
+
+    state.apply_dir_times()?;
+    let strategy = state
+        .strategy
+        .clone()
+        .ok_or_else(|| Error::CorruptArchive {
+            path: archive.to_path_buf(),
+            detail: "it holds no strategy folder".into(),
+        })?;
+    let (expected, proof) = match (&located.sidecar, &state.embedded) {
+        (Some(sidecar), _) => (Some(sidecar), Proof::Manifest),
+        (None, Some(embedded)) => (Some(embedded), Proof::EmbeddedManifest),
+        (None, None) => (None, Proof::None),
+    };
+    if let Some(info) = located.sidecar.as_ref().and_then(|m| m.archive.as_ref()) {
+        if info.sha256 != stats.sha256 || info.size != stats.size {
+            return Err(Error::VerificationFailed {
+                path: archive.to_path_buf(),
+                detail: "the archive's SHA-256 differs from the one recorded when it was made"
+                    .into(),
+            });
+        }
+    }
+    if let (Some(sidecar), Some(embedded)) = (&located.sidecar, &state.embedded) {
+        if sidecar.entries != embedded.entries {
+            return Err(Error::VerificationFailed {
+                path: archive.to_path_buf(),
+                detail: "the manifest inside the archive differs from the one beside it".into(),
+            });
+        }
+    }
+    if let Some(manifest) = expected {
+        let problems = manifest_differences(manifest, &state.found);
+        if let Some(first) = problems.first() {
+            let more = match problems.len() {
+                1 => String::new(),
+                n => format!(" (and {} more problems)", n - 1),
+            };
+            return Err(Error::VerificationFailed {
+                path: archive.to_path_buf(),
+                detail: format!(
+                    "\"{}\" {}{more}",
+                    first.path.clone().unwrap_or_default(),
+                    first.issue
+                ),
+            });
+        }
+    }
+    let files = state.found.values().filter(|e| e.kind == EntryKind::File);
+    Ok(Extracted {
+        strategy,
+        timestamp: expected.map(|m| m.timestamp.clone()),
+        proof,
+        files: files.clone().count() as u64,
+        bytes: files.map(|e| e.size).sum(),
+    })
+}
+
+struct ExtractState<'a> {
+    archive: &'a Path,
+    staging: &'a Path,
+    strategy: Option<String>,
+    expected_strategy: Option<String>,
+    seen: BTreeSet<String>,
+    links: BTreeSet<Vec<String>>,
+    found: BTreeMap<String, ManifestEntry>,
+    dir_times: Vec<PendingDirTime>,
+    embedded: Option<Manifest>,
+    buffer: Vec<u8>,
+}
+
+impl ExtractState<'_> {
+    fn refuse(&self, entry: &[u8], reason: impl Into<String>) -> Error {
+        Error::UnsafeEntry {
+            path: self.archive.to_path_buf(),
+            entry: String::from_utf8_lossy(entry).into_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    fn extract_member(
+        &mut self,
+        header: &MemberHeader,
+        content: &mut dyn Read,
+        cancel: &CancelToken,
+    ) -> Result<()> {
+        let raw = &header.raw_path;
+        if header.entry_type == tar::EntryType::XGlobalHeader {
+            return Ok(());
+        }
+        let member = classify(raw).map_err(|reason| self.refuse(raw, reason))?;
+        let inside = match member {
+            MemberPath::ManifestFolder => return Ok(()),
+            MemberPath::EmbeddedManifest => {
+                let mut bytes = Vec::new();
+                content
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| damaged(self.archive, e))?;
+                self.embedded = Some(Manifest::from_json(&bytes, self.archive)?);
+                return Ok(());
+            }
+            MemberPath::Strategy {
+                ref strategy,
+                ref inside,
+            } => {
+                self.check_strategy(raw, strategy)?;
+                inside.clone()
+            }
+        };
+        let canonical = member.canonical();
+        if !self.seen.insert(canonical.clone()) {
+            return Err(self.refuse(raw, "appears twice in the archive"));
+        }
+        for depth in 1..inside.len() {
+            if self.links.contains(&inside[..depth].to_vec()) {
+                return Err(self.refuse(
+                    raw,
+                    "lies inside a link, which could lead out of the folder",
+                ));
+            }
+        }
+        let strategy = self.strategy.clone().unwrap_or_default();
+        let mut target = self.staging.join(&strategy);
+        for part in &inside {
+            target.push(part);
+        }
+        let mode = header.mode & 0o777;
+        let mut recorded = ManifestEntry {
+            path: canonical,
+            kind: EntryKind::File,
+            size: 0,
+            mode: header.mode & 0o7777,
+            mtime: header.mtime,
+            sha256: None,
+            target: None,
+        };
+        match header.entry_type {
+            tar::EntryType::Directory => {
+                fs::create_dir_all(&target).at("create the folder", &target)?;
+                recorded.kind = EntryKind::Dir;
+                self.dir_times.push(PendingDirTime {
+                    path: target,
+                    mtime: header.mtime,
+                    mode,
+                });
+            }
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                self.make_parent(&target)?;
+                let sha256 = self.write_file(&target, content, header, cancel)?;
+                recorded.size = header.size;
+                recorded.sha256 = Some(sha256);
+            }
+            tar::EntryType::Symlink => {
+                let link = header.link_target.clone().unwrap_or_default();
+                check_link_target(&inside, &link).map_err(|reason| self.refuse(raw, reason))?;
+                self.make_parent(&target)?;
+                let link_text = String::from_utf8_lossy(&link).into_owned();
+                make_symlink(&link_text, &target)?;
+                let time = filetime::FileTime::from_unix_time(header.mtime, 0);
+                // Some systems cannot set a link's own time; the link itself is what matters.
+                let _ = filetime::set_symlink_file_times(&target, time, time);
+                self.links.insert(inside.clone());
+                recorded.kind = EntryKind::Symlink;
+                recorded.target = Some(link_text);
+            }
+            tar::EntryType::Link => {
+                return Err(self.refuse(raw, "is a hard link, which backups never contain"))
+            }
+            tar::EntryType::Char | tar::EntryType::Block => {
+                return Err(self.refuse(raw, "is a device file"))
+            }
+            tar::EntryType::Fifo => return Err(self.refuse(raw, "is a FIFO (named pipe)")),
+            other => {
+                return Err(self.refuse(raw, format!("is an unsupported kind of entry ({other:?})")))
+            }
+        }
+        self.found.insert(recorded.path.clone(), recorded);
+        Ok(())
+    }
+
+    /// Every member must sit in the one strategy folder, the one the manifest names.
+    fn check_strategy(&mut self, raw: &[u8], strategy: &str) -> Result<()> {
+        if strategy.starts_with('.') {
+            return Err(self.refuse(raw, "is in a hidden folder, not a strategy folder"));
+        }
+        match &self.strategy {
+            None => {
+                if let Some(expected) = &self.expected_strategy {
+                    if expected != strategy {
+                        return Err(self.refuse(
+                            raw,
+                            format!(
+                                "is outside the strategy folder \"{expected}\" the manifest names"
+                            ),
+                        ));
+                    }
+                }
+                self.strategy = Some(strategy.to_string());
+                Ok(())
+            }
+            Some(first) if first == strategy => Ok(()),
+            Some(first) => Err(self.refuse(
+                raw,
+                format!("leaves the strategy folder \"{first}\" (an archive holds one strategy)"),
+            )),
+        }
+    }
+
+    fn make_parent(&self, target: &Path) -> Result<()> {
+        let parent = fsutil::parent_of(target);
+        fs::create_dir_all(parent).at("create the folder", parent)
+    }
+
+    fn write_file(
+        &mut self,
+        target: &Path,
+        content: &mut dyn Read,
+        header: &MemberHeader,
+        cancel: &CancelToken,
+    ) -> Result<String> {
+        use sha2::Digest;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(target)
+            .at("create", target)?;
+        let mut hasher = sha2::Sha256::new();
+        loop {
+            cancel.check()?;
+            let n = content
+                .read(&mut self.buffer)
+                .map_err(|e| damaged(self.archive, e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&self.buffer[..n]);
+            file.write_all(&self.buffer[..n]).at("write", target)?;
+        }
+        set_mode(&file, header.mode & 0o777, target)?;
+        let time = std::time::UNIX_EPOCH
+            .checked_add(std::time::Duration::from_secs(header.mtime.max(0) as u64))
+            .unwrap_or(std::time::UNIX_EPOCH);
+        file.set_modified(time).at("set the time of", target)?;
+        Ok(to_hex(&hasher.finalize()))
+    }
+
+    fn apply_dir_times(&mut self) -> Result<()> {
+        // Deepest first, so setting a child's time does not disturb its parent's.
+        self.dir_times.sort_by(|a, b| b.path.cmp(&a.path));
+        for pending in &self.dir_times {
+            set_dir_mode(&pending.path, pending.mode)?;
+            let time = filetime::FileTime::from_unix_time(pending.mtime, 0);
+            filetime::set_file_mtime(&pending.path, time).at("set the time of", &pending.path)?;
+        }
+        Ok(())
+    }
+}
+
+fn damaged(archive: &Path, err: io::Error) -> Error {
+    Error::CorruptArchive {
+        path: archive.to_path_buf(),
+        detail: format!("a member's content is damaged ({err})"),
+    }
+}
+
+#[cfg(unix)]
+fn set_mode(file: &File, mode: u32, path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(mode))
+        .at("set the permissions of", path)
+}
+
+#[cfg(not(unix))]
+fn set_mode(file: &File, mode: u32, path: &Path) -> Result<()> {
+    let mut permissions = file.metadata().at("read", path)?.permissions();
+    permissions.set_readonly(mode & 0o200 == 0);
+    file.set_permissions(permissions)
+        .at("set the permissions of", path)
+}
+
+#[cfg(unix)]
+fn set_dir_mode(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    // A folder we could not enter again would make the restore impossible to finish or clean.
+    fs::set_permissions(path, fs::Permissions::from_mode(mode | 0o700))
+        .at("set the permissions of", path)
+}
+
+#[cfg(not(unix))]
+fn set_dir_mode(_path: &Path, _mode: u32) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn make_symlink(target: &str, link: &Path) -> Result<()> {
+    std::os::unix::fs::symlink(target, link).at("create the link", link)
+}
+
+#[cfg(windows)]
+fn make_symlink(target: &str, link: &Path) -> Result<()> {
+    let target = target.replace('/', "\\");
+    std::os::windows::fs::symlink_file(&target, link).at("create the link", link)
+}
+
+/// Flushes the extracted tree to disk before it is moved into place, so a crash right after the
+/// move cannot leave a restored folder with empty files.
+fn sync_tree(root: &Path) -> Result<()> {
+    for item in walkdir::WalkDir::new(root).follow_links(false) {
+        let Ok(item) = item else { continue };
+        if item.file_type().is_file() {
+            File::open(item.path())
+                .and_then(|f| f.sync_all())
+                .at("save", item.path())?;
+        }
+    }
+    Ok(())
+}
+
+fn move_into_place(staged: &Path, target: &Path) -> Result<()> {
+    if fs::symlink_metadata(target).is_ok() {
+        return Err(Error::AlreadyExists {
+            path: target.to_path_buf(),
+        });
+    }
+    fs::rename(staged, target).at("move the restored folder to", target)?;
+    fsutil::sync_dir(fsutil::parent_of(target))
+}
+
+/// Swaps the restored folder in for the current one; if the second step fails the current folder
+/// is put back, so the analyst never ends up with neither.
+fn swap_in(staged: &Path, target: &Path, parking: &Path) -> Result<()> {
+    fs::rename(target, parking).at("move aside", target)?;
+    if let Err(e) = fs::rename(staged, target) {
+        let _ = fs::rename(parking, target);
+        return Err(Error::io("move the restored folder to", target, e));
+    }
+    fsutil::sync_dir(fsutil::parent_of(target))
+}
+
+/// `<base>`, or `<base>_2`, `<base>_3`... whichever does not exist yet.
+fn free_name(dir: &Path, base: &str) -> PathBuf {
+    let mut candidate = dir.join(base);
+    let mut n = 2;
+    while fs::symlink_metadata(&candidate).is_ok() {
+        candidate = dir.join(format!("{base}_{n}"));
+        n += 1;
+    }
+    candidate
+}
+
+/// The staging folder: removed with everything in it when dropped. A lock file inside tells a
+/// later run whether its owner is still alive.
+struct Staging {
+    path: PathBuf,
+    _lock: File,
+}
+
+impl Staging {
+    fn create(destination: &Path) -> Result<Staging> {
+        let pid = std::process::id();
+        for attempt in 0..1000u32 {
+            let path = destination.join(format!("{STAGING_PREFIX}{pid}-{attempt}"));
+            match fs::create_dir(&path) {
+                Ok(()) => {
+                    let lock_path = path.join(STAGING_LOCK);
+                    let lock = File::create(&lock_path).at("create", &lock_path)?;
+                    let _ = lock.try_lock();
+                    return Ok(Staging { path, _lock: lock });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(Error::io("create a folder in", destination, e)),
+            }
+        }
+        Err(Error::io(
+            "create a folder in",
+            destination,
+            io::Error::other("too many staging folders"),
+        ))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Removes staging folders left by restores that were killed.
+fn clean_stale_staging(destination: &Path) {
+    let Ok(entries) = fs::read_dir(destination) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(STAGING_PREFIX)
+        {
+            continue;
+        }
+        let lock_path = entry.path().join(STAGING_LOCK);
+        let abandoned = match OpenOptions::new().write(true).open(&lock_path) {
+            Ok(lock) => lock.try_lock().is_ok(),
+            Err(_) => true,
+        };
+        if abandoned {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Finding the strategies in the results folder and telling, for each, whether it is protected by
+//! its latest backup. "Changed" compares paths, kinds, sizes, times and link targets against that
+//! backup's manifest: cheap, no hashing.
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::catalog::{Catalog, CatalogEntry};
+use crate::error::{Error, Result};
+use crate::manifest::{EntryKind, Manifest};
+use crate::progress::Progress;
+use crate::settings::{check_results_folder, Locations};
+use crate::walk::{walk_strategy, SourceEntry};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrategyState {
+    NeverBackedUp,
+    Changed,
+    Protected,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StrategyStatus {
+    pub name: String,
+    pub path: PathBuf,
+    pub files: u64,
+    pub bytes: u64,
+    /// The newest modification time of anything in the folder.
+    pub newest_change: Option<DateTime<FixedOffset>>,
+    pub latest_backup: Option<CatalogEntry>,
+    pub state: StrategyState,
+}
+
+/// Lists every strategy (non-hidden sub-folder of the results folder) with its state.
+pub fn scan(locations: &Locations, progress: &dyn Progress) -> Result<Vec<StrategyStatus>> {
+    let catalog = Catalog::load(&locations.backups, progress)?;
+    strategy_names(locations)?
+        .into_iter()
+        .map(|name| {
+            let dir = locations.results.join(&name);
+            let entries = walk_strategy(&dir, &name, progress)?;
+            Ok(status_of(name, dir, &entries, &catalog, &locations.backups))
+        })
+        .collect()
+}
+
+/// The strategy folder names, sorted; the backups folder is left out when it sits inside.
+pub fn strategy_names(locations: &Locations) -> Result<Vec<String>> {
+    check_results_folder(&locations.results)?;
+    let backups = std::fs::canonicalize(&locations.backups).ok();
+    let listing = std::fs::read_dir(&locations.results)
+        .map_err(|e| Error::io("read", &locations.results, e))?;
+    let mut names = Vec::new();
+    for item in listing {
+        let item = item.map_err(|e| Error::io("read", &locations.results, e))?;
+        let Ok(name) = item.file_name().into_string() else {
+            continue;
+        };
+        let is_dir = item.file_type().map(|t| t.is_dir()).unwrap_or(false);
+        if name.starts_with('.') || !is_dir {
+            continue;
+        }
+        if backups.is_some() && std::fs::canonicalize(item.path()).ok() == backups {
+            continue;
+        }
+        names.push(name);
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Validates a strategy name given by a person and returns its folder.
+pub fn strategy_folder(results: &Path, name: &str) -> Result<PathBuf> {
+    let invalid = name.is_empty()
+        || name.starts_with('.')
+        || name.contains(['/', '\\', '\0'])
+        || (cfg!(windows) && name.contains(':'));
+    if invalid {
+        return Err(Error::InvalidStrategyName {
+            name: name.to_string(),
+        });
+    }
+    check_results_folder(results)?;
+    let dir = results.join(name);
+    match std::fs::symlink_metadata(&dir) {
+        Ok(meta) if meta.is_dir() => Ok(dir),
+        Ok(_) => Err(Error::NotAFolder { path: dir }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::UnknownStrategy {
+            name: name.to_string(),
+            results: results.to_path_buf(),
+        }),
+        Err(e) => Err(Error::io("read", &dir, e)),
+    }
+}
+
+fn status_of(
+    name: String,
+    path: PathBuf,
+    entries: &[SourceEntry],
+    catalog: &Catalog,
+    backups: &Path,
+) -> StrategyStatus {
+    let files = entries.iter().filter(|e| e.kind == EntryKind::File).count() as u64;
+    let bytes = entries.iter().map(|e| e.size).sum();
+    let newest_change = entries
+        .iter()
+        .map(|e| e.mtime)
+        .max()
+        .and_then(|t| Utc.timestamp_opt(t, 0).single())
+        .map(|t| t.fixed_offset());
+    let latest_backup = catalog.latest(&name).cloned();
+    let state = match &latest_backup {
+        None => StrategyState::NeverBackedUp,
+        Some(latest) if changed_since(entries, backups, latest) => StrategyState::Changed,
+        Some(_) => StrategyState::Protected,
+    };
+    StrategyStatus {
+        name,
+        path,
+        files,
+        bytes,
+        newest_change,
+        latest_backup,
+        state,
+    }
+}
+
+/// What identifies an item for change detection (folder times are left out: they move whenever
+/// something inside is added, which the items themselves already show).
+type Fingerprint = (EntryKind, u64, i64, Option<String>);
+
+/// True when the folder differs from what `latest`'s manifest recorded, or the manifest is gone.
+pub fn changed_since(entries: &[SourceEntry], backups: &Path, latest: &CatalogEntry) -> bool {
+    let sidecar = backups.join(Manifest::sidecar_name(&latest.backup_file));
+    let Ok(manifest) = Manifest::load(&sidecar) else {
+        return true;
+    };
+    let now: BTreeMap<&str, Fingerprint> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.archive_path.as_str(),
+                fingerprint(e.kind, e.size, e.mtime, &e.link_target),
+            )
+        })
+        .collect();
+    let then: BTreeMap<&str, Fingerprint> = manifest
+        .entries
+        .iter()
+        .map(|e| {
+            (
+                e.path.as_str(),
+                fingerprint(e.kind, e.size, e.mtime, &e.target),
+            )
+        })
+        .collect();
+    now != then
+}
+
+fn fingerprint(kind: EntryKind, size: u64, mtime: i64, target: &Option<String>) -> Fingerprint {
+    match kind {
+        EntryKind::Dir => (kind, 0, 0, None),
+        _ => (kind, size, mtime, target.clone()),
+    }
+}

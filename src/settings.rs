@@ -1,0 +1,163 @@
+//! Where results and backups live. Each location comes from, in order: the command line, the
+//! environment, the settings file shared by the command line and the desktop app, then the
+//! original scripts' defaults (`./results`, `./backups`).
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::fsutil;
+
+pub const RESULTS_ENV: &str = "RESULTS_BACKUP_RESULTS";
+pub const BACKUPS_ENV: &str = "RESULTS_BACKUP_BACKUPS";
+/// Overrides the settings file location (tests and portable installs).
+pub const SETTINGS_ENV: &str = "RESULTS_BACKUP_SETTINGS";
+pub const DEFAULT_RESULTS: &str = "results";
+pub const DEFAULT_BACKUPS: &str = "backups";
+pub const DEFAULT_LEVEL: u32 = 6;
+const SETTINGS_FORMAT_VERSION: u32 = 1;
+
+/// The persisted settings document (`settings.json` in the user's config folder).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    #[serde(default = "settings_version")]
+    pub format_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results_dir: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backups_dir: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression_level: Option<u32>,
+}
+
+fn settings_version() -> u32 {
+    SETTINGS_FORMAT_VERSION
+}
+
+impl Settings {
+    /// The settings file path: `$RESULTS_BACKUP_SETTINGS`, else `<config dir>/results-backup/settings.json`.
+    pub fn default_path() -> Option<PathBuf> {
+        if let Some(p) = std::env::var_os(SETTINGS_ENV) {
+            return Some(PathBuf::from(p));
+        }
+        dirs::config_dir().map(|d| d.join("results-backup").join("settings.json"))
+    }
+
+    /// Loads the settings; a missing file means "nothing configured", not an error.
+    pub fn load(path: &Path) -> Result<Settings> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+            Err(e) => return Err(Error::io("read", path, e)),
+        };
+        serde_json::from_str(&text).map_err(|e| Error::InvalidSettings {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        fsutil::ensure_dir(fsutil::parent_of(path))?;
+        let mut doc = self.clone();
+        doc.format_version = SETTINGS_FORMAT_VERSION;
+        let json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::InvalidSettings {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+        fsutil::write_atomically(path, &json)
+    }
+}
+
+/// The resolved folders every operation works on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Locations {
+    pub results: PathBuf,
+    pub backups: PathBuf,
+    pub level: u32,
+}
+
+/// What the caller asked for explicitly (command-line flags); `None` falls through to the
+/// environment, then the settings file, then the defaults.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub results: Option<PathBuf>,
+    pub backups: Option<PathBuf>,
+    pub level: Option<u32>,
+}
+
+impl Locations {
+    pub fn new(results: impl Into<PathBuf>, backups: impl Into<PathBuf>) -> Self {
+        Locations {
+            results: results.into(),
+            backups: backups.into(),
+            level: DEFAULT_LEVEL,
+        }
+    }
+
+    /// Resolves with the real environment and settings file.
+    pub fn resolve(overrides: &Overrides) -> Result<Locations> {
+        let settings = match Settings::default_path() {
+            Some(path) => Settings::load(&path)?,
+            None => Settings::default(),
+        };
+        Ok(Self::resolve_from(
+            overrides,
+            |k| std::env::var_os(k),
+            &settings,
+        ))
+    }
+
+    pub fn resolve_from(
+        overrides: &Overrides,
+        env: impl Fn(&str) -> Option<std::ffi::OsString>,
+        settings: &Settings,
+    ) -> Locations {
+        let pick = |flag: &Option<PathBuf>, var: &str, saved: &Option<PathBuf>, default: &str| {
+            flag.clone()
+                .or_else(|| env(var).filter(|v| !v.is_empty()).map(PathBuf::from))
+                .or_else(|| saved.clone())
+                .unwrap_or_else(|| PathBuf::from(default))
+        };
+        Locations {
+            results: pick(
+                &overrides.results,
+                RESULTS_ENV,
+                &settings.results_dir,
+                DEFAULT_RESULTS,
+            ),
+            backups: pick(
+                &overrides.backups,
+                BACKUPS_ENV,
+                &settings.backups_dir,
+                DEFAULT_BACKUPS,
+            ),
+            level: overrides
+                .level
+                .or(settings.compression_level)
+                .unwrap_or(DEFAULT_LEVEL),
+        }
+    }
+}
+
+/// Rejects compression levels outside 1..=9 with a plain error.
+pub fn validate_level(level: u32) -> Result<u32> {
+    if (1..=9).contains(&level) {
+        Ok(level)
+    } else {
+        Err(Error::InvalidLevel { level })
+    }
+}
+
+/// Checks that the results folder exists and is a folder.
+pub fn check_results_folder(results: &Path) -> Result<()> {
+    match std::fs::metadata(results) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Error::NotAFolder {
+            path: results.to_path_buf(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::ResultsFolderMissing {
+            path: results.to_path_buf(),
+        }),
+        Err(e) => Err(Error::io("open", results, e)),
+    }
+}
