@@ -90,7 +90,11 @@ pub fn back_up(
         strategy: strategy.to_string(),
         timestamp: timestamp.clone(),
         created: created.fixed_offset(),
-        source: strategy_dir.display().to_string(),
+        // Absolute: a relative path means nothing once the manifest travels.
+        source: std::path::absolute(&strategy_dir)
+            .unwrap_or_else(|_| strategy_dir.clone())
+            .display()
+            .to_string(),
         totals: Totals::default(),
         metrics: manifest::metrics_summary(&strategy_dir),
         entries: Vec::with_capacity(entries.len()),
@@ -278,21 +282,31 @@ fn append_entry<W: Write>(
                 .len();
             header.set_entry_type(tar::EntryType::Regular);
             header.set_size(size);
-            let mut reader = SourceReader::new(file, size, &entry.absolute, tracker, cancel);
-            let written = write_member(
+            // The header goes through the builder (it adds PAX records when needed); the content
+            // is streamed by hand with large reads instead of `io::copy`'s small buffer.
+            write_member(
                 builder,
                 &mut header,
                 &entry.archive_path,
                 None,
                 entry.mtime,
-                &mut reader,
-            );
-            if let Some(failure) = reader.failure.take() {
-                return Err(failure);
-            }
-            written.map_err(write_error)?;
+                io::empty(),
+            )
+            .map_err(write_error)?;
+            let sha256 = copy_source(
+                file,
+                size,
+                &entry.absolute,
+                builder.get_mut(),
+                tracker,
+                cancel,
+            )
+            .map_err(|failure| match failure {
+                CopyFailure::Source(error) => error,
+                CopyFailure::Output(e) => write_error(e),
+            })?;
             recorded.size = size;
-            recorded.sha256 = Some(reader.finish());
+            recorded.sha256 = Some(sha256);
         }
     }
     Ok(recorded)
@@ -355,78 +369,50 @@ fn set_field(field: &mut [u8], text: &str) {
     }
 }
 
-/// Reads exactly the size recorded in the header, hashing as it goes. A file that shrank or
-/// vanished mid-read is an error (the archive would otherwise be corrupt), kept aside so it is
-/// reported as the source file's problem rather than the archive's.
-struct SourceReader<'a, 'b> {
-    file: File,
-    remaining: u64,
-    path: &'a Path,
-    hasher: sha2::Sha256,
-    tracker: &'a mut Tracker<'b>,
-    cancel: &'a CancelToken,
-    failure: Option<Error>,
+enum CopyFailure {
+    /// The source file could not be read, shrank or vanished, or the job was cancelled.
+    Source(Error),
+    /// The archive could not be written.
+    Output(io::Error),
 }
 
-impl<'a, 'b> SourceReader<'a, 'b> {
-    fn new(
-        file: File,
-        size: u64,
-        path: &'a Path,
-        tracker: &'a mut Tracker<'b>,
-        cancel: &'a CancelToken,
-    ) -> Self {
-        use sha2::Digest;
-        SourceReader {
-            file,
-            remaining: size,
-            path,
-            hasher: sha2::Sha256::new(),
-            tracker,
-            cancel,
-            failure: None,
+/// Copies exactly `size` bytes of a source file into the tar stream, hashing them, then pads to
+/// the 512-byte tar block. A file that shrank mid-read is an error: the member would otherwise
+/// be shorter than its header says.
+fn copy_source(
+    mut file: File,
+    size: u64,
+    path: &Path,
+    out: &mut impl Write,
+    tracker: &mut Tracker,
+    cancel: &CancelToken,
+) -> std::result::Result<String, CopyFailure> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; READ_CHUNK.min(size.max(1) as usize)];
+    let mut remaining = size;
+    while remaining > 0 {
+        if cancel.is_cancelled() {
+            return Err(CopyFailure::Source(Error::Cancelled));
         }
-    }
-
-    fn fail(&mut self, error: Error) -> io::Error {
-        let message = error.to_string();
-        self.failure = Some(error);
-        io::Error::other(message)
-    }
-
-    fn finish(self) -> String {
-        use sha2::Digest;
-        crate::hashing::to_hex(&self.hasher.finalize())
-    }
-}
-
-impl Read for SourceReader<'_, '_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        use sha2::Digest;
-        if self.remaining == 0 {
-            return Ok(0);
-        }
-        if self.cancel.is_cancelled() {
-            return Err(self.fail(Error::Cancelled));
-        }
-        let want = buf.len().min(READ_CHUNK).min(self.remaining as usize);
-        let n = loop {
-            match self.file.read(&mut buf[..want]) {
-                Ok(0) => {
-                    let path = self.path.to_path_buf();
-                    return Err(self.fail(Error::ChangedDuringBackup { path }));
-                }
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let path = self.path.to_path_buf();
-                    return Err(self.fail(Error::io("read", path, e)));
-                }
+        let want = buf.len().min(remaining as usize);
+        let n = match file.read(&mut buf[..want]) {
+            Ok(0) => {
+                return Err(CopyFailure::Source(Error::ChangedDuringBackup {
+                    path: path.to_path_buf(),
+                }))
             }
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CopyFailure::Source(Error::io("read", path, e))),
         };
-        self.hasher.update(&buf[..n]);
-        self.remaining -= n as u64;
-        self.tracker.add_bytes(n as u64);
-        Ok(n)
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(CopyFailure::Output)?;
+        remaining -= n as u64;
+        tracker.add_bytes(n as u64);
     }
+    let padding = (512 - (size % 512) as usize) % 512;
+    out.write_all(&[0u8; 512][..padding])
+        .map_err(CopyFailure::Output)?;
+    Ok(crate::hashing::to_hex(&hasher.finalize()))
 }

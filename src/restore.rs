@@ -73,11 +73,40 @@ pub fn restore(
         .destination
         .clone()
         .unwrap_or_else(|| locations.results.clone());
+    // Folders this restore creates for the destination go again if it fails: a refused archive
+    // leaves no trace, not even an empty folder.
+    let created = missing_folders(&destination);
     fsutil::ensure_dir(&destination)?;
+    let result = restore_into(locations, &located, &destination, options, progress, cancel);
+    if result.is_err() {
+        for folder in &created {
+            let _ = fs::remove_dir(folder);
+        }
+    }
+    result
+}
+
+/// `path` and those of its ancestors that do not exist yet, deepest first.
+fn missing_folders(path: &Path) -> Vec<PathBuf> {
+    path.ancestors()
+        .take_while(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+fn restore_into(
+    locations: &Locations,
+    located: &LocatedBackup,
+    destination: &Path,
+    options: &RestoreOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<RestoreOutcome> {
+    let destination = destination.to_path_buf();
     clean_stale_staging(&destination);
     let staging = Staging::create(&destination)?;
 
-    let extracted = extract_verified(&located, &staging.path, progress, cancel)?;
+    let extracted = extract_verified(located, &staging.path, progress, cancel)?;
     let mut warnings = Vec::new();
     if extracted.proof == Proof::None {
         let warning = format!(
@@ -303,7 +332,7 @@ impl ExtractState<'_> {
             return Err(self.refuse(raw, "appears twice in the archive"));
         }
         for depth in 1..inside.len() {
-            if self.links.contains(&inside[..depth].to_vec()) {
+            if self.links.contains(&inside[..depth]) {
                 return Err(self.refuse(
                     raw,
                     "lies inside a link, which could lead out of the folder",
