@@ -5,13 +5,13 @@
 use chrono::{DateTime, FixedOffset, Local};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::PathBuf;
 
 use crate::archive::{read_members, MemberHeader, ReadCounter};
 use crate::catalog::{Catalog, CheckResult};
-use crate::entry_path::{classify, MemberPath};
+use crate::entry_path::{check_link_target, classify, MemberPath};
 use crate::error::{Error, Result};
 use crate::hashing::{hash_file, to_hex};
 use crate::locate::{locate, LocatedBackup};
@@ -49,6 +49,9 @@ pub struct CheckReport {
     pub files_checked: u64,
     pub checked_at: DateTime<FixedOffset>,
     pub problems: Vec<Problem>,
+    /// Whether the result belongs in the catalog (the backup lives in the backups folder).
+    #[serde(skip)]
+    pub in_catalog: bool,
 }
 
 /// Checks one backup and records the result in the catalog when the backup is in it.
@@ -61,17 +64,58 @@ pub fn check(
 ) -> Result<CheckReport> {
     let located = locate(&locations.backups, given, progress)?;
     let report = check_located(&located, quick, progress, cancel)?;
-    if located.catalog_entry.is_some() {
-        let file = located.file_name.clone();
-        Catalog::update(&locations.backups, progress, |entries| {
-            for entry in entries.iter_mut().filter(|e| e.backup_file == file) {
+    record_results(locations, std::slice::from_ref(&report), progress)?;
+    Ok(report)
+}
+
+/// Checks several backups, then records every result in the catalog with one update (a catalog
+/// of thousands of backups is rewritten once, not once per backup). Stops early on cancel.
+pub fn check_many(
+    locations: &Locations,
+    names: &[String],
+    quick: bool,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Vec<(String, Result<CheckReport>)>> {
+    let mut results = Vec::new();
+    for name in names {
+        let result = locate(&locations.backups, name, progress)
+            .and_then(|located| check_located(&located, quick, progress, cancel));
+        let stop = matches!(result, Err(Error::Cancelled));
+        results.push((name.clone(), result));
+        if stop {
+            break;
+        }
+    }
+    let reports: Vec<CheckReport> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok().cloned())
+        .collect();
+    record_results(locations, &reports, progress)?;
+    Ok(results)
+}
+
+fn record_results(
+    locations: &Locations,
+    reports: &[CheckReport],
+    progress: &dyn Progress,
+) -> Result<()> {
+    let recorded: Vec<&CheckReport> = reports.iter().filter(|r| r.in_catalog).collect();
+    if recorded.is_empty() {
+        return Ok(());
+    }
+    Catalog::update(&locations.backups, progress, |entries| {
+        for report in recorded {
+            for entry in entries
+                .iter_mut()
+                .filter(|e| e.backup_file == report.backup_file)
+            {
                 entry.last_checked = Some(report.checked_at);
                 entry.check_result = Some(report.result);
             }
-            Ok(())
-        })?;
-    }
-    Ok(report)
+        }
+        Ok(())
+    })
 }
 
 pub fn check_located(
@@ -94,6 +138,7 @@ pub fn check_located(
         files_checked: 0,
         checked_at: Local::now().fixed_offset(),
         problems: Vec::new(),
+        in_catalog: located.catalog_entry.is_some(),
     };
     if !located.path.exists() {
         report.add(None, "the archive file is missing".into());
@@ -191,6 +236,7 @@ fn full_check(
     let mut found: BTreeMap<String, ManifestEntry> = BTreeMap::new();
     let mut embedded: Option<Manifest> = None;
     let mut member_problems: Vec<Problem> = Vec::new();
+    let mut layout = Layout::default();
     let mut last_reported = 0u64;
 
     let outcome = read_members(&located.path, cancel, &counter, |header, content| {
@@ -204,6 +250,7 @@ fn full_check(
             &mut found,
             &mut embedded,
             &mut member_problems,
+            &mut layout,
         )?;
         if header.entry_type.is_file() {
             tracker.add_file();
@@ -261,7 +308,50 @@ fn full_check(
     Ok(())
 }
 
-/// Records one member: refuses unsafe names, notes duplicates, hashes file content.
+/// What earlier members said about the archive's shape: the one strategy folder, and the links
+/// that later members must not lie inside. Restore refuses what breaks these rules, so check
+/// reports the same members as unsafe.
+#[derive(Default)]
+struct Layout {
+    strategy: Option<String>,
+    links: BTreeSet<Vec<String>>,
+}
+
+impl Layout {
+    /// Why the member would be refused by restore, in restore's words, or `None`.
+    fn unsafe_reason(
+        &mut self,
+        header: &MemberHeader,
+        strategy: &str,
+        inside: &[String],
+    ) -> Option<String> {
+        if strategy.starts_with('.') {
+            return Some("is in a hidden folder, not a strategy folder".into());
+        }
+        match &self.strategy {
+            None => self.strategy = Some(strategy.to_string()),
+            Some(first) if first == strategy => {}
+            Some(first) => {
+                return Some(format!(
+                    "leaves the strategy folder \"{first}\" (an archive holds one strategy)"
+                ))
+            }
+        }
+        if (1..inside.len()).any(|depth| self.links.contains(&inside[..depth])) {
+            return Some("lies inside a link, which could lead out of the folder".into());
+        }
+        if header.entry_type == tar::EntryType::Symlink {
+            let target = header.link_target.clone().unwrap_or_default();
+            if let Err(reason) = check_link_target(inside, &target) {
+                return Some(reason);
+            }
+            self.links.insert(inside.to_vec());
+        }
+        None
+    }
+}
+
+/// Records one member: refuses unsafe names and shapes, notes duplicates, hashes file content.
 fn inspect_member(
     header: &MemberHeader,
     content: &mut dyn Read,
@@ -269,6 +359,7 @@ fn inspect_member(
     found: &mut BTreeMap<String, ManifestEntry>,
     embedded: &mut Option<Manifest>,
     problems: &mut Vec<Problem>,
+    layout: &mut Layout,
 ) -> Result<()> {
     let shown = String::from_utf8_lossy(&header.raw_path).into_owned();
     let member = match classify(&header.raw_path) {
@@ -297,7 +388,17 @@ fn inspect_member(
             }
             Ok(())
         }
-        MemberPath::Strategy { .. } => {
+        MemberPath::Strategy {
+            ref strategy,
+            ref inside,
+        } => {
+            if let Some(reason) = layout.unsafe_reason(header, strategy, inside) {
+                problems.push(Problem {
+                    path: Some(shown),
+                    issue: format!("unsafe entry: it {reason}"),
+                });
+                return Ok(());
+            }
             let path = member.canonical();
             let kind = match header.entry_type {
                 tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,

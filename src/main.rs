@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use results_backup::backup::{back_up, BackupOptions};
 use results_backup::catalog::Catalog;
-use results_backup::check::check;
+use results_backup::check::check_many;
 use results_backup::delete::delete;
 use results_backup::locate::{locate, manifest_of};
 use results_backup::restore::{restore, OnConflict, RestoreOptions};
@@ -69,8 +69,15 @@ enum Command {
     Show { backup: String },
     /// Prove backups unchanged (archive checksum, structure and every file)
     Check {
-        #[arg(required_unless_present = "all", conflicts_with = "all")]
-        backups: Vec<String>,
+        // Not called `backups`: that id belongs to the global `--backups` folder, and clap
+        // panics on the clash at parse time.
+        /// Backup names (as listed) or paths to .tar.gz files
+        #[arg(
+            value_name = "BACKUP",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
+        names: Vec<String>,
         #[arg(long)]
         all: bool,
         /// Only compare the archive's SHA-256 with the manifest
@@ -208,7 +215,7 @@ fn run(
             Ok(true)
         }
         Command::Check {
-            backups,
+            names: given,
             all,
             quick,
         } => {
@@ -219,18 +226,10 @@ fn run(
                     .map(|e| e.backup_file)
                     .collect()
             } else {
-                backups
+                given
             };
-            let mut results = Vec::new();
-            for name in names {
-                let result = check(locations, &name, quick, progress, cancel);
-                progress.clear();
-                let stop = matches!(result, Err(Error::Cancelled));
-                results.push((name, result));
-                if stop {
-                    break;
-                }
-            }
+            let results = check_many(locations, &names, quick, progress, cancel)?;
+            progress.clear();
             Ok(out.checks(&results))
         }
         Command::Restore {
