@@ -64,9 +64,13 @@ pub fn read_members(
         let entries = archive
             .entries()
             .map_err(|e| damaged(path, &e, "it does not contain a tar archive"))?;
-        for entry in entries {
+        for (index, entry) in entries.enumerate() {
             cancel.check()?;
-            let mut entry = entry.map_err(|e| damaged(path, &e, "a tar header is damaged"))?;
+            let what = match index {
+                0 => "it does not contain a tar archive",
+                _ => "a tar header is damaged",
+            };
+            let mut entry = entry.map_err(|e| damaged(path, &e, what))?;
             let header = member_header(&mut entry, path)?;
             visit(&header, &mut entry)?;
             // Skip whatever the visitor did not read so the next header lines up.
@@ -133,8 +137,24 @@ fn damaged(path: &Path, err: &io::Error, what: &str) -> Error {
     }
     Error::CorruptArchive {
         path: path.to_path_buf(),
-        detail: format!("{what} ({err})"),
+        detail: format!("{what} ({})", one_line(&err.to_string())),
     }
+}
+
+/// The tar reader's messages can quote raw header bytes (newlines, control characters, whole
+/// lines of a file that is not a tar): keep the first line, printable, and short.
+fn one_line(text: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    let first = text.lines().next().unwrap_or_default();
+    let mut clean: String = first
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_CHARS)
+        .collect();
+    if first.chars().count() > MAX_CHARS {
+        clean.push_str("...");
+    }
+    clean.trim_end().to_string()
 }
 
 /// Recognises the common wrong files up front so the message can say what the file really is.

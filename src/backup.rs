@@ -124,6 +124,11 @@ pub fn back_up(
     )?;
     cancel.check()?;
 
+    // Flushed before taking the lock, so the lock is held only for renames and small writes.
+    partial.sync()?;
+    // Archive, sidecar and catalog entry appear under one lock: other processes never see the
+    // archive alone and "recreate" a sidecar that is about to be written.
+    let lock = Catalog::lock(backups)?;
     let backup_file = publish_unique(&mut partial, backups, strategy, &timestamp)?;
     let archive = ArchiveInfo {
         file: backup_file.clone(),
@@ -134,7 +139,7 @@ pub fn back_up(
     let sidecar = backups.join(Manifest::sidecar_name(&backup_file));
     fsutil::write_atomically(&sidecar, &manifest.to_json())?;
     let entry = CatalogEntry::from_manifest(&manifest, &archive);
-    Catalog::update(backups, progress, |entries| {
+    Catalog::update_locked(backups, &lock, progress, |entries| {
         entries.retain(|e| e.backup_file != backup_file);
         entries.push(entry.clone());
         Ok(())

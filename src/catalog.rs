@@ -80,6 +80,13 @@ struct CatalogDocument {
     backups: Vec<CatalogEntry>,
 }
 
+/// The catalog's inter-process lock, held until dropped. A backup holds it from publishing its
+/// archive until its catalog entry is saved, so no other process ever sees the archive without
+/// its sidecar (and mistakes it for one whose manifest was lost).
+pub struct CatalogLock {
+    _lock: DirLock,
+}
+
 /// The catalog as loaded from a backups folder.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
@@ -109,6 +116,14 @@ impl Catalog {
         }
     }
 
+    /// Takes the catalog's inter-process lock (creating the backups folder if needed).
+    pub fn lock(backups: &Path) -> Result<CatalogLock> {
+        fsutil::ensure_dir(backups)?;
+        Ok(CatalogLock {
+            _lock: DirLock::acquire(backups, LOCK_FILE)?,
+        })
+    }
+
     /// Applies `change` to the catalog under the inter-process lock and saves it atomically.
     /// A corrupt catalog is rebuilt first; archives it lacks are added.
     pub fn update<T>(
@@ -116,8 +131,17 @@ impl Catalog {
         progress: &dyn Progress,
         change: impl FnOnce(&mut Vec<CatalogEntry>) -> Result<T>,
     ) -> Result<T> {
-        fsutil::ensure_dir(backups)?;
-        let _lock = DirLock::acquire(backups, LOCK_FILE)?;
+        let lock = Catalog::lock(backups)?;
+        Catalog::update_locked(backups, &lock, progress, change)
+    }
+
+    /// [`Catalog::update`] for a caller that already holds the lock.
+    pub fn update_locked<T>(
+        backups: &Path,
+        _lock: &CatalogLock,
+        progress: &dyn Progress,
+        change: impl FnOnce(&mut Vec<CatalogEntry>) -> Result<T>,
+    ) -> Result<T> {
         let mut entries = match read_document(backups) {
             Ok(Some(entries)) => entries,
             Ok(None) => Vec::new(),

@@ -35,8 +35,15 @@ impl PartialFile {
             ));
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(file) => {
-                    // A failed lock only weakens stale-file cleanup, never correctness.
-                    let _ = file.try_lock();
+                    // Between creating and locking, another process's `clean_stale_partials`
+                    // may take the file for a dead writer's and delete it: if it holds the lock,
+                    // or the name is already gone, leave the file to it and take the next name.
+                    // Any other lock failure (no locking on this disk) only weakens cleanup.
+                    match file.try_lock() {
+                        Err(std::fs::TryLockError::WouldBlock) => continue,
+                        _ if fs::symlink_metadata(&path).is_err() => continue,
+                        _ => {}
+                    }
                     return Ok(PartialFile {
                         path,
                         file: Some(file),
@@ -80,7 +87,8 @@ impl PartialFile {
         sync_dir(parent_of(final_path))
     }
 
-    fn sync(&mut self) -> Result<()> {
+    /// Flushes the content to disk (publishing does it too; calling it first is cheap).
+    pub fn sync(&mut self) -> Result<()> {
         let path = self.path.clone();
         let file = self.file();
         file.flush().at("write", &path)?;

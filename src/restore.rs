@@ -457,9 +457,14 @@ impl ExtractState<'_> {
             file.write_all(&self.buffer[..n]).at("write", target)?;
         }
         set_mode(&file, header.mode & 0o777, target)?;
-        let time = std::time::UNIX_EPOCH
-            .checked_add(std::time::Duration::from_secs(header.mtime.max(0) as u64))
-            .unwrap_or(std::time::UNIX_EPOCH);
+        // Times before 1970 are negative: they count back from the epoch.
+        let offset = std::time::Duration::from_secs(header.mtime.unsigned_abs());
+        let time = if header.mtime >= 0 {
+            std::time::UNIX_EPOCH.checked_add(offset)
+        } else {
+            std::time::UNIX_EPOCH.checked_sub(offset)
+        }
+        .unwrap_or(std::time::UNIX_EPOCH);
         file.set_modified(time).at("set the time of", target)?;
         Ok(to_hex(&hasher.finalize()))
     }
