@@ -94,6 +94,31 @@ fn missing_folders(path: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// With `--on-conflict fail` and a strategy the manifest or catalog already names, a conflict is
+/// reported before anything (even a staging folder) is created in the destination.
+fn refuse_known_conflict_early(
+    located: &LocatedBackup,
+    destination: &Path,
+    options: &RestoreOptions,
+) -> Result<()> {
+    if options.on_conflict != OnConflict::Fail {
+        return Ok(());
+    }
+    let known_strategy = located
+        .sidecar
+        .as_ref()
+        .map(|m| m.strategy.clone())
+        .or_else(|| located.catalog_entry.as_ref().map(|e| e.strategy.clone()));
+    match known_strategy {
+        Some(strategy) if fs::symlink_metadata(destination.join(&strategy)).is_ok() => {
+            Err(Error::AlreadyExists {
+                path: destination.join(strategy),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 fn restore_into(
     locations: &Locations,
     located: &LocatedBackup,
@@ -103,6 +128,7 @@ fn restore_into(
     cancel: &CancelToken,
 ) -> Result<RestoreOutcome> {
     let destination = destination.to_path_buf();
+    refuse_known_conflict_early(located, &destination, options)?;
     clean_stale_staging(&destination);
     let staging = Staging::create(&destination)?;
 
