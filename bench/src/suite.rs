@@ -290,8 +290,8 @@ impl Suite<'_> {
         let target = self.layout.restore_root.join("ours");
         recreate_dir(&target)?;
         let script = format!(
-            "set -e; for a in {}; do mkdir -p {target}/\"$a\"; \
-             {} --backups {} restore \"$a\" --to {target}/\"$a\"; done",
+            "set -e; for a in {}; do mkdir -p {target}/\"${{a%.tar.gz}}\"; \
+             {} --backups {} restore \"$a\" --to {target}/\"${{a%.tar.gz}}\"; done",
             quoted_list(archives),
             shell_quote_path(self.bin)?,
             shell_quote_path(&self.layout.ours_backups)?,
@@ -307,8 +307,8 @@ impl Suite<'_> {
         let target = self.layout.restore_root.join("tar-xzf");
         recreate_dir(&target)?;
         let script = format!(
-            "set -e; cd {}; for a in {}; do mkdir -p {target}/\"$a\"; \
-             tar xzf \"$a\" -C {target}/\"$a\"; done",
+            "set -e; cd {}; for a in {}; do mkdir -p {target}/\"${{a%.tar.gz}}\"; \
+             tar xzf \"$a\" -C {target}/\"${{a%.tar.gz}}\"; done",
             shell_quote_path(&self.layout.tar_gzip)?,
             quoted_list(archives),
             target = shell_quote_path(&target)?,
