@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use crate::error::{Error, IoContext, Result};
 use crate::hashing::HashingReader;
-use crate::progress::CancelToken;
+use crate::progress::{CancelToken, Operation, Progress, Tracker};
 
 /// Decompressed bytes handed from the decompression thread to the tar parser at a time; with
 /// `PIPE_DEPTH` chunks in flight this bounds read-side memory to a few MiB.
@@ -38,26 +38,40 @@ pub struct ArchiveStats {
     pub size: u64,
 }
 
-/// Shared counter of compressed bytes read so far, for progress.
+/// Counter of compressed bytes read so far, shared with the decompression thread for progress.
 #[derive(Clone, Default)]
-pub struct ReadCounter(Arc<AtomicU64>);
+struct ReadCounter(Arc<AtomicU64>);
 
 impl ReadCounter {
-    pub fn get(&self) -> u64 {
+    fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
 }
 
+/// A progress tracker for reading `path`: its total is the archive's size in bytes.
+pub fn archive_tracker<'a>(
+    path: &Path,
+    progress: &'a dyn Progress,
+    operation: Operation,
+    item: &str,
+) -> Tracker<'a> {
+    let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    Tracker::new(progress, operation, item, total, 0)
+}
+
 /// Streams every member of `path` to `visit` (header and a reader of its content), then drains the
 /// gzip stream to its end so the trailer CRC and anything after the tar end marker are checked.
+/// `tracker`, when given, advances with the compressed bytes read and the files visited.
 pub fn read_members(
     path: &Path,
     cancel: &CancelToken,
-    counter: &ReadCounter,
+    mut tracker: Option<&mut Tracker>,
     mut visit: impl FnMut(&MemberHeader, &mut dyn Read) -> Result<()>,
 ) -> Result<ArchiveStats> {
     let file = File::open(path).at("open", path)?;
     check_gzip_magic(&file, path)?;
+    let counter = ReadCounter::default();
+    let mut reported = 0u64;
     let mut pipe = spawn_decompressor(file, counter.clone());
     let result = (|| {
         let mut archive = tar::Archive::new(&mut pipe);
@@ -73,6 +87,14 @@ pub fn read_members(
             let mut entry = entry.map_err(|e| damaged(path, &e, what))?;
             let header = member_header(&mut entry, path)?;
             visit(&header, &mut entry)?;
+            if let Some(tracker) = tracker.as_deref_mut() {
+                let now = counter.get();
+                tracker.add_bytes(now.saturating_sub(reported));
+                reported = now;
+                if header.entry_type.is_file() {
+                    tracker.add_file();
+                }
+            }
             // Skip whatever the visitor did not read so the next header lines up.
             io::copy(&mut entry, &mut io::sink())
                 .map_err(|e| damaged(path, &e, "a member's content is damaged"))?;
@@ -87,7 +109,12 @@ pub fn read_members(
         // A decompression failure explains a tar failure better than the tar error does.
         (Err(_), Err(decompress_error @ Error::CorruptArchive { .. })) => Err(decompress_error),
         (Err(e), _) => Err(e),
-        (Ok(()), Ok(Some(stats))) => Ok(stats),
+        (Ok(()), Ok(Some(stats))) => {
+            if let Some(tracker) = tracker {
+                tracker.add_bytes(stats.size.saturating_sub(reported));
+            }
+            Ok(stats)
+        }
         (Ok(()), Ok(None)) => Err(Error::CorruptArchive {
             path: path.to_path_buf(),
             detail: "it could not be read to its end".into(),

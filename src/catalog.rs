@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::archive::{read_members, ReadCounter};
+use crate::archive::read_members;
 use crate::entry_path::{classify, MemberPath};
 use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
@@ -359,7 +359,7 @@ pub(crate) fn read_embedded(
 ) -> Result<(Option<Manifest>, crate::archive::ArchiveStats, MemberCounts)> {
     let mut embedded = None;
     let mut counts = MemberCounts::default();
-    let stats = read_members(path, cancel, &ReadCounter::default(), |header, content| {
+    let stats = read_members(path, cancel, None, |header, content| {
         match classify(&header.raw_path) {
             Ok(MemberPath::EmbeddedManifest) => {
                 let mut bytes = Vec::new();

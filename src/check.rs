@@ -9,14 +9,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::PathBuf;
 
-use crate::archive::{read_members, MemberHeader, ReadCounter};
+use crate::archive::{archive_tracker, read_members, MemberHeader};
 use crate::catalog::{Catalog, CheckResult};
 use crate::entry_path::{check_link_target, classify, MemberPath};
 use crate::error::{Error, Result};
 use crate::hashing::{hash_file, to_hex};
 use crate::locate::{locate, LocatedBackup};
 use crate::manifest::{EntryKind, Manifest, ManifestEntry};
-use crate::progress::{CancelToken, Operation, Progress, Tracker};
+use crate::progress::{CancelToken, Operation, Progress};
 use crate::settings::Locations;
 
 #[derive(Clone, Debug, Serialize)]
@@ -182,10 +182,12 @@ fn quick_check(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<()> {
-    let total = std::fs::metadata(&located.path)
-        .map(|m| m.len())
-        .unwrap_or(0);
-    let mut tracker = Tracker::new(progress, Operation::Check, &located.file_name, total, 0);
+    let mut tracker = archive_tracker(
+        &located.path,
+        progress,
+        Operation::Check,
+        &located.file_name,
+    );
     let mut cancelled = false;
     let (sha256, size) = hash_file(&located.path, |n| {
         tracker.add_bytes(n);
@@ -228,41 +230,38 @@ fn full_check(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<()> {
-    let total = std::fs::metadata(&located.path)
-        .map(|m| m.len())
-        .unwrap_or(0);
-    let mut tracker = Tracker::new(progress, Operation::Check, &located.file_name, total, 0);
-    let counter = ReadCounter::default();
+    let mut tracker = archive_tracker(
+        &located.path,
+        progress,
+        Operation::Check,
+        &located.file_name,
+    );
     let mut found: BTreeMap<String, ManifestEntry> = BTreeMap::new();
     let mut embedded: Option<Manifest> = None;
     let mut member_problems: Vec<Problem> = Vec::new();
     let mut layout = Layout::default();
-    let mut last_reported = 0u64;
 
-    let outcome = read_members(&located.path, cancel, &counter, |header, content| {
-        let now = counter.get();
-        tracker.add_bytes(now - last_reported);
-        last_reported = now;
-        inspect_member(
-            header,
-            content,
-            &located.path,
-            &mut found,
-            &mut embedded,
-            &mut member_problems,
-            &mut layout,
-        )?;
-        if header.entry_type.is_file() {
-            tracker.add_file();
-        }
-        Ok(())
-    });
+    let outcome = read_members(
+        &located.path,
+        cancel,
+        Some(&mut tracker),
+        |header, content| {
+            inspect_member(
+                header,
+                content,
+                &located.path,
+                &mut found,
+                &mut embedded,
+                &mut member_problems,
+                &mut layout,
+            )
+        },
+    );
     for problem in member_problems {
         report.add(problem.path, problem.issue);
     }
     match outcome {
         Ok(stats) => {
-            tracker.add_bytes(stats.size.saturating_sub(last_reported));
             compare_archive_identity(recorded, &stats.sha256, stats.size, report);
         }
         Err(Error::Cancelled) => return Err(Error::Cancelled),

@@ -10,7 +10,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::archive::{read_members, MemberHeader, ReadCounter};
+use crate::archive::{archive_tracker, read_members, MemberHeader};
 use crate::backup::{back_up, BackupOptions};
 use crate::catalog::{parse_backup_stem, CatalogEntry};
 use crate::check::{manifest_differences, Proof};
@@ -20,7 +20,7 @@ use crate::fsutil;
 use crate::hashing::to_hex;
 use crate::locate::{locate, LocatedBackup};
 use crate::manifest::{archive_stem, EntryKind, Manifest, ManifestEntry};
-use crate::progress::{CancelToken, Operation, Progress, Tracker};
+use crate::progress::{CancelToken, Operation, Progress};
 use crate::settings::Locations;
 
 /// Staging folders are hidden siblings of what they will become, so the final move is a rename
@@ -218,10 +218,7 @@ fn extract_verified(
     cancel: &CancelToken,
 ) -> Result<Extracted> {
     let archive = &located.path;
-    let total = fs::metadata(archive).map(|m| m.len()).unwrap_or(0);
-    let mut tracker = Tracker::new(progress, Operation::Restore, &located.file_name, total, 0);
-    let counter = ReadCounter::default();
-    let mut last_reported = 0u64;
+    let mut tracker = archive_tracker(archive, progress, Operation::Restore, &located.file_name);
     let mut state = ExtractState {
         archive,
         staging,
@@ -234,15 +231,8 @@ fn extract_verified(
         embedded: None,
         buffer: vec![0u8; COPY_BUFFER],
     };
-    let stats = read_members(archive, cancel, &counter, |header, content| {
-        let now = counter.get();
-        tracker.add_bytes(now - last_reported);
-        last_reported = now;
-        state.extract_member(header, content, cancel)?;
-        if header.entry_type.is_file() {
-            tracker.add_file();
-        }
-        Ok(())
+    let stats = read_members(archive, cancel, Some(&mut tracker), |header, content| {
+        state.extract_member(header, content, cancel)
     })?;
 
     state.apply_dir_times()?;
