@@ -392,8 +392,7 @@ fn copy_source(
     tracker: &mut Tracker,
     cancel: &CancelToken,
 ) -> std::result::Result<String, CopyFailure> {
-    use sha2::Digest;
-    let mut hasher = sha2::Sha256::new();
+    let mut hasher = crate::hashing::Sha256::new();
     let mut buf = vec![0u8; READ_CHUNK.min(size.max(1) as usize)];
     let mut remaining = size;
     while remaining > 0 {
@@ -419,5 +418,5 @@ fn copy_source(
     let padding = (512 - (size % 512) as usize) % 512;
     out.write_all(&[0u8; 512][..padding])
         .map_err(CopyFailure::Output)?;
-    Ok(crate::hashing::to_hex(&hasher.finalize()))
+    Ok(hasher.finish_hex())
 }

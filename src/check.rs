@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, FixedOffset, Local};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::PathBuf;
@@ -13,7 +12,7 @@ use crate::archive::{archive_tracker, read_members, MemberHeader};
 use crate::catalog::{Catalog, CheckResult};
 use crate::entry_path::{check_link_target, classify, MemberPath};
 use crate::error::{Error, Result};
-use crate::hashing::{hash_file, to_hex};
+use crate::hashing::hash_file;
 use crate::locate::{locate, LocatedBackup};
 use crate::manifest::{EntryKind, Manifest, ManifestEntry};
 use crate::progress::{CancelToken, Operation, Progress};
@@ -444,7 +443,7 @@ fn inspect_member(
 }
 
 fn hash_content(content: &mut dyn Read, archive: &std::path::Path) -> Result<String> {
-    let mut hasher = Sha256::new();
+    let mut hasher = crate::hashing::Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = content.read(&mut buf).map_err(|e| Error::CorruptArchive {
@@ -456,7 +455,7 @@ fn hash_content(content: &mut dyn Read, archive: &std::path::Path) -> Result<Str
         }
         hasher.update(&buf[..n]);
     }
-    Ok(to_hex(&hasher.finalize()))
+    Ok(hasher.finish_hex())
 }
 
 /// Every way the entries found in an archive differ from its manifest.

@@ -1,29 +1,911 @@
-//! PLACEHOLDER until the parallel compressor lands.
+//! Parallel gzip compression for archive streams, pigz-style.
+//!
+//! The input is cut into fixed-size blocks. Worker threads compress each block to raw deflate,
+//! priming the compressor with the 32 KiB of input that precede the block, so matches can reach
+//! back across block boundaries as they would in a serial stream. Every block except the last
+//! ends with a sync flush (byte-aligned, not final), so the blocks concatenate into one deflate
+//! stream. The caller's thread writes them in order between a gzip header and a trailer whose
+//! CRC-32 is combined from the per-block CRCs. The result is a single ordinary gzip member: any
+//! gzip reader takes it, including flate2's plain `GzDecoder`.
+//!
+//! Why this backend: flate2 with zlib-rs was already a dependency and, measured on ~300 MB of
+//! generated backtest output on the 2-core target, it is fast enough. At level 6 it needed ~30%
+//! less CPU than `pigz -6` (system zlib), and a backup-like pipeline (tar + SHA-256 of input and
+//! output) finished in 0.76x to 0.93x of `tar | pigz -6`'s wall time (depending on the SHA-256
+//! implementation and run), with output 1.002x the size of `gzip -6`'s. libdeflate (whole-buffer,
+//! independent members) was faster still and 2.5% smaller, but it brings a C library for a gain
+//! the targets don't require.
+//!
+//! Levels: 2..=9 go to zlib-rs unchanged. Level 1 maps to zlib-rs level 2, because zlib-rs
+//! level 1 is the "quick" strategy, whose output was 19% larger than `gzip -1` on the test data.
+//! Level 2 was smaller than `gzip -1` and still faster. Values outside 1..=9 are clamped.
+
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TryRecvError};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+
+use flate2::{Compress, Compression, FlushCompress, Status};
+
+/// Uncompressed bytes per block handed to a worker.
+///
+/// 1 MiB because 256 KiB and 4 MiB measured within 0.02% in size and inside the noise in speed.
+/// So the size was chosen for memory: with two threads about 4 blocks (plus their outputs) are
+/// in flight, and compressing 1.2 GB peaked at 17 MB RSS. Priming a block with 32 KiB of history
+/// takes ~0.1 ms, under 1% of compressing it; smaller blocks would raise that share.
 pub const BLOCK_SIZE: usize = 1 << 20;
-pub struct ParallelGzEncoder<W: Write> {
-    inner: flate2::write::GzEncoder<W>,
-}
-impl<W: Write> ParallelGzEncoder<W> {
-    pub fn new(inner: W, level: u32, _threads: usize) -> Self {
-        ParallelGzEncoder {
-            inner: flate2::write::GzEncoder::new(inner, flate2::Compression::new(level)),
-        }
-    }
-    pub fn finish(self) -> io::Result<W> {
-        self.inner.finish()
-    }
-}
-impl<W: Write> Write for ParallelGzEncoder<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
+
+/// Deflate's maximum back-reference distance: more history than this can't be used.
+const WINDOW: usize = 32 * 1024;
+
+/// Worker count to use when the caller has no better idea.
 pub fn default_threads() -> usize {
-    std::thread::available_parallelism()
+    thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
+}
+
+struct Job {
+    seq: u64,
+    data: Vec<u8>,
+    /// Up to the last 32 KiB of input before `data`.
+    dict: Vec<u8>,
+    out: Vec<u8>,
+    last: bool,
+}
+
+/// A compressed block. `data` comes back only so its allocation can be reused for a later block.
+struct Block {
+    data: Vec<u8>,
+    out: Vec<u8>,
+    crc: crc32fast::Hasher,
+}
+
+struct Done {
+    seq: u64,
+    result: io::Result<Block>,
+}
+
+fn zlib_rs_level(level: u32) -> u32 {
+    level.clamp(2, 9)
+}
+
+/// Compresses one block into `job.out` as raw deflate, and returns the CRC of its input.
+///
+/// A fresh compressor per block, not `reset()`: after `reset()` plus `set_dictionary`, zlib-rs
+/// output depended on what that compressor had compressed before. That made archives differ
+/// from run to run with the thread scheduling (still valid, but not reproducible). Setting up a
+/// compressor costs well under 1% of compressing 1 MiB.
+///
+/// Panics become errors: a worker that died without reporting would leave the writer waiting
+/// for its block forever.
+fn compress_block(level: u32, job: &mut Job) -> io::Result<crc32fast::Hasher> {
+    let result = panic::catch_unwind(AssertUnwindSafe(|| -> io::Result<crc32fast::Hasher> {
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&job.data);
+        let mut c = Compress::new(Compression::new(zlib_rs_level(level)), false);
+        if !job.dict.is_empty() {
+            c.set_dictionary(&job.dict).map_err(io::Error::other)?;
+        }
+        // The last block closes the deflate stream; the others end on a byte boundary so the
+        // next block's output can follow them directly.
+        let flush = if job.last {
+            FlushCompress::Finish
+        } else {
+            FlushCompress::Sync
+        };
+        job.out.clear();
+        job.out.reserve(job.data.len() + job.data.len() / 8 + 1024);
+        let base = c.total_in();
+        loop {
+            let consumed = (c.total_in() - base) as usize;
+            let status = c
+                .compress_vec(&job.data[consumed..], &mut job.out, flush)
+                .map_err(io::Error::other)?;
+            let all_in = (c.total_in() - base) as usize == job.data.len();
+            // zlib signals a completed sync flush by leaving output space unused.
+            let flushed = all_in && job.out.len() < job.out.capacity();
+            match status {
+                Status::StreamEnd => return Ok(crc),
+                _ if !job.last && flushed => return Ok(crc),
+                // Out of output space: grow and continue where it stopped.
+                _ => job.out.reserve(64 * 1024),
+            }
+        }
+    }));
+    match result {
+        Ok(r) => r,
+        Err(_) => Err(io::Error::other("gzip compression panicked")),
+    }
+}
+
+fn worker(
+    jobs: Arc<Mutex<Receiver<Job>>>,
+    done: Sender<Done>,
+    cancel: Arc<AtomicBool>,
+    level: u32,
+) {
+    loop {
+        // The lock is held only while waiting for a job, so idle workers queue here and a busy
+        // one never blocks the others.
+        let job = {
+            let Ok(rx) = jobs.lock() else { return };
+            match rx.recv() {
+                Ok(job) => job,
+                // The encoder dropped its sender: finished or abandoned.
+                Err(_) => return,
+            }
+        };
+        // Blocks still queued when the encoder is dropped are not worth compressing.
+        if cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut job = job;
+        let result = compress_block(level, &mut job).map(|crc| Block {
+            data: job.data,
+            out: job.out,
+            crc,
+        });
+        if done
+            .send(Done {
+                seq: job.seq,
+                result,
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Compresses to a standard gzip stream using `threads` worker threads.
+///
+/// At most `2 * threads` blocks are queued, being compressed, or waiting to be written at any
+/// time, so memory does not grow with the input. The inner writer is used only on the thread
+/// that calls `write`/`flush`/`finish`.
+///
+/// Dropping the encoder without `finish` discards unwritten data and joins the workers. The
+/// output then lacks its trailer, which is what an aborted backup should leave behind, rather
+/// than a trailer that makes truncated input look whole.
+pub struct ParallelGzEncoder<W: Write> {
+    inner: Option<W>,
+    level: u32,
+    /// The block being filled by `write`.
+    buf: Vec<u8>,
+    /// Up to the last 32 KiB of input before `buf`: the next block's dictionary.
+    history: Vec<u8>,
+    jobs: Option<SyncSender<Job>>,
+    results: Receiver<Done>,
+    cancel: Arc<AtomicBool>,
+    workers: Vec<JoinHandle<()>>,
+    /// True only if no worker thread could be spawned: then blocks are compressed inline,
+    /// which is slower but still correct.
+    inline: bool,
+    max_in_flight: u64,
+    /// Sequence number of the next block handed out.
+    next_seq: u64,
+    /// Sequence number of the next block to write; blocks finished early wait in `ready`.
+    next_write: u64,
+    ready: BTreeMap<u64, Block>,
+    /// Allocations returned by written blocks, reused so steady state allocates little.
+    free_in: Vec<Vec<u8>>,
+    free_out: Vec<Vec<u8>>,
+    /// CRC-32 of all input written so far, combined block by block in order.
+    crc: crc32fast::Hasher,
+    total_in: u64,
+    header_written: bool,
+    /// After any error the output is unusable; later calls report that instead of writing a
+    /// stream with a hole in it.
+    broken: Option<(io::ErrorKind, String)>,
+    /// Highest number of blocks in flight seen, kept so tests can check the memory bound.
+    peak_in_flight: u64,
+}
+
+impl<W: Write> ParallelGzEncoder<W> {
+    pub fn new(inner: W, level: u32, threads: usize) -> Self {
+        let level = level.clamp(1, 9);
+        let threads = threads.max(1);
+        // Two blocks per worker: one compressing and one queued or waiting to be written. That
+        // keeps workers busy while the caller writes, with memory proportional to `threads`.
+        let max_in_flight = 2 * threads;
+        // Capacity equals the in-flight limit, so `send` never blocks: the limit is enforced
+        // before sending, by writing out finished blocks.
+        let (job_tx, job_rx) = mpsc::sync_channel::<Job>(max_in_flight);
+        let (done_tx, done_rx) = mpsc::channel::<Done>();
+        let job_rx = Arc::new(Mutex::new(job_rx));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let mut workers = Vec::with_capacity(threads);
+        for i in 0..threads {
+            let rx = Arc::clone(&job_rx);
+            let tx = done_tx.clone();
+            let stop = Arc::clone(&cancel);
+            // If spawning fails (thread limit, memory), the workers that did start carry on.
+            match thread::Builder::new()
+                .name(format!("gzip-worker-{i}"))
+                .spawn(move || worker(rx, tx, stop, level))
+            {
+                Ok(handle) => workers.push(handle),
+                Err(_) => break,
+            }
+        }
+        ParallelGzEncoder {
+            inner: Some(inner),
+            level,
+            buf: Vec::with_capacity(BLOCK_SIZE),
+            history: Vec::with_capacity(WINDOW),
+            jobs: Some(job_tx),
+            results: done_rx,
+            cancel,
+            inline: workers.is_empty(),
+            workers,
+            max_in_flight: max_in_flight as u64,
+            next_seq: 0,
+            next_write: 0,
+            ready: BTreeMap::new(),
+            free_in: Vec::new(),
+            free_out: Vec::new(),
+            crc: crc32fast::Hasher::new(),
+            total_in: 0,
+            header_written: false,
+            broken: None,
+            peak_in_flight: 0,
+        }
+    }
+
+    /// Flushes every pending block, writes the gzip trailer, joins workers, returns the inner
+    /// writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.check()?;
+        if let Err(e) = self.finish_stream() {
+            return Err(self.fail(e));
+        }
+        self.shutdown();
+        self.inner
+            .take()
+            .ok_or_else(|| io::Error::other("gzip encoder has no inner writer"))
+    }
+
+    fn finish_stream(&mut self) -> io::Result<()> {
+        // Always send a last block, even an empty one: it carries the final-block bit that
+        // ends the deflate stream.
+        self.dispatch(true)?;
+        self.drain()?;
+        let crc = std::mem::replace(&mut self.crc, crc32fast::Hasher::new()).finalize();
+        let mut trailer = [0u8; 8];
+        trailer[..4].copy_from_slice(&crc.to_le_bytes());
+        // ISIZE is the input length modulo 2^32 (RFC 1952), hence the truncation.
+        trailer[4..].copy_from_slice(&(self.total_in as u32).to_le_bytes());
+        let inner = self.inner_mut()?;
+        inner.write_all(&trailer)?;
+        inner.flush()
+    }
+
+    fn check(&self) -> io::Result<()> {
+        match &self.broken {
+            Some((kind, msg)) => Err(io::Error::new(
+                *kind,
+                format!("gzip encoder unusable after an earlier error: {msg}"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn fail(&mut self, e: io::Error) -> io::Error {
+        if self.broken.is_none() {
+            self.broken = Some((e.kind(), e.to_string()));
+        }
+        e
+    }
+
+    fn inner_mut(&mut self) -> io::Result<&mut W> {
+        self.inner
+            .as_mut()
+            .ok_or_else(|| io::Error::other("gzip encoder has no inner writer"))
+    }
+
+    /// Hands the current block to a worker, first writing out finished blocks to stay within
+    /// the in-flight limit.
+    fn dispatch(&mut self, last: bool) -> io::Result<()> {
+        while self.next_seq - self.next_write >= self.max_in_flight {
+            self.wait_one()?;
+        }
+        let fresh = self
+            .free_in
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(BLOCK_SIZE));
+        let data = std::mem::replace(&mut self.buf, fresh);
+        let dict = self.history.clone();
+        // The next block's history is the tail of (history + this block). A short block keeps
+        // part of the older history, so the dictionary is always the true preceding input.
+        if data.len() >= WINDOW {
+            self.history.clear();
+            self.history.extend_from_slice(&data[data.len() - WINDOW..]);
+        } else {
+            self.history.extend_from_slice(&data);
+            let excess = self.history.len().saturating_sub(WINDOW);
+            self.history.drain(..excess);
+        }
+        self.total_in += data.len() as u64;
+        let out = self.free_out.pop().unwrap_or_default();
+        let mut job = Job {
+            seq: self.next_seq,
+            data,
+            dict,
+            out,
+            last,
+        };
+        self.next_seq += 1;
+        self.peak_in_flight = self.peak_in_flight.max(self.next_seq - self.next_write);
+
+        if self.inline {
+            let result = compress_block(self.level, &mut job).map(|crc| Block {
+                data: job.data,
+                out: job.out,
+                crc,
+            });
+            return self.accept(Done {
+                seq: job.seq,
+                result,
+            });
+        }
+
+        let sent = match &self.jobs {
+            Some(tx) => tx.send(job).is_ok(),
+            None => false,
+        };
+        if !sent {
+            return Err(workers_gone());
+        }
+        // Write whatever is already finished, so output streams out instead of lagging until the
+        // in-flight limit forces it.
+        loop {
+            match self.results.try_recv() {
+                Ok(done) => self.accept(done)?,
+                Err(TryRecvError::Empty) => return Ok(()),
+                Err(TryRecvError::Disconnected) => return Err(workers_gone()),
+            }
+        }
+    }
+
+    fn wait_one(&mut self) -> io::Result<()> {
+        match self.results.recv() {
+            Ok(done) => self.accept(done),
+            Err(_) => Err(workers_gone()),
+        }
+    }
+
+    /// Takes one finished block and writes every block that is now next in order.
+    fn accept(&mut self, done: Done) -> io::Result<()> {
+        let block = done.result?;
+        self.ready.insert(done.seq, block);
+        while let Some(mut block) = self.ready.remove(&self.next_write) {
+            if !self.header_written {
+                let header = gzip_header(self.level);
+                self.inner_mut()?.write_all(&header)?;
+                self.header_written = true;
+            }
+            self.inner_mut()?.write_all(&block.out)?;
+            self.crc.combine(&block.crc);
+            self.next_write += 1;
+            block.data.clear();
+            block.out.clear();
+            self.free_in.push(block.data);
+            self.free_out.push(block.out);
+        }
+        Ok(())
+    }
+
+    fn drain(&mut self) -> io::Result<()> {
+        while self.next_write < self.next_seq {
+            self.wait_one()?;
+        }
+        Ok(())
+    }
+
+    fn flush_blocks(&mut self) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            self.dispatch(false)?;
+        }
+        self.drain()?;
+        self.inner_mut()?.flush()
+    }
+
+    /// Closing the job channel makes idle workers return, and the cancel flag makes busy ones skip
+    /// queued blocks, so joining waits at most one block's compression time. After `finish` the
+    /// queue is empty, so the flag changes nothing there.
+    fn shutdown(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+        self.jobs.take();
+        for handle in self.workers.drain(..) {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// Fixed gzip header: no name and mtime 0, so equal input gives byte-identical archives; OS 255
+/// ("unknown") for the same reason.
+fn gzip_header(level: u32) -> [u8; 10] {
+    // XFL is informational only: 2 = maximum compression, 4 = fastest (RFC 1952).
+    let xfl = match level {
+        9 => 2,
+        1 => 4,
+        _ => 0,
+    };
+    [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 255]
+}
+
+fn workers_gone() -> io::Error {
+    io::Error::other("gzip compression workers exited unexpectedly")
+}
+
+impl<W: Write> Write for ParallelGzEncoder<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.check()?;
+        if data.is_empty() {
+            return Ok(0);
+        }
+        // A full block is sent only when more data arrives, so the last full block can still
+        // become the final one in `finish` without an extra empty block.
+        if self.buf.len() >= BLOCK_SIZE {
+            if let Err(e) = self.dispatch(false) {
+                return Err(self.fail(e));
+            }
+        }
+        let n = data.len().min(BLOCK_SIZE - self.buf.len());
+        self.buf.extend_from_slice(&data[..n]);
+        Ok(n)
+    }
+
+    /// Compresses and writes everything buffered, ending on a sync flush. A streaming gzip
+    /// reader can then decode all input so far. The trailer comes only from `finish`. Each call
+    /// cuts a short block, so don't call it per record.
+    fn flush(&mut self) -> io::Result<()> {
+        self.check()?;
+        let result = self.flush_blocks();
+        result.map_err(|e| self.fail(e))
+    }
+}
+
+impl<W: Write> Drop for ParallelGzEncoder<W> {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::read::{GzDecoder, MultiGzDecoder};
+    use std::io::Read;
+    use std::path::Path;
+    use std::process::{Command, Stdio};
+
+    /// Mixed test data: compressible text and float-like bytes plus incompressible noise, so
+    /// blocks vary in cost and finish out of order.
+    fn sample(len: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut v = Vec::with_capacity(len + 1024);
+        while v.len() < len {
+            let r = next();
+            match r % 4 {
+                0 => v.extend_from_slice(
+                    format!(
+                        "2024-01-02T10:{:02}:00Z,AAPL,BUY,{}.{:02},100\n",
+                        r % 60,
+                        100 + r % 50,
+                        r % 100
+                    )
+                    .as_bytes(),
+                ),
+                1 => v.extend_from_slice(&((r % 1000) as f64 * 0.01).to_le_bytes()),
+                2 => {
+                    for _ in 0..64 {
+                        v.extend_from_slice(&next().to_le_bytes());
+                    }
+                }
+                _ => v.extend_from_slice(b"INFO [engine] heartbeat ok\n"),
+            }
+        }
+        v.truncate(len);
+        v
+    }
+
+    fn compress(data: &[u8], level: u32, threads: usize, chunk: usize) -> Vec<u8> {
+        let mut enc = ParallelGzEncoder::new(Vec::new(), level, threads);
+        for piece in data.chunks(chunk.max(1)) {
+            enc.write_all(piece).expect("write");
+        }
+        enc.finish().expect("finish")
+    }
+
+    fn multi_decode(gz: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        MultiGzDecoder::new(gz)
+            .read_to_end(&mut out)
+            .expect("decode");
+        out
+    }
+
+    /// Runs an interop tool; a missing tool fails the test (scripts/test installs them all).
+    fn run(program: &str, args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                panic!("{program} could not be started ({e}); run scripts/test, which installs it")
+            }
+        };
+        // Feed stdin from another thread so a large input can't deadlock against a full
+        // stdout pipe.
+        let feeder = stdin.map(|bytes| {
+            let bytes = bytes.to_vec();
+            let mut pipe = child.stdin.take().expect("stdin pipe");
+            thread::spawn(move || pipe.write_all(&bytes))
+        });
+        let output = child.wait_with_output().expect("wait");
+        if let Some(f) = feeder {
+            f.join().expect("feeder thread").expect("write stdin");
+        }
+        output
+    }
+
+    #[test]
+    fn roundtrip_sizes_levels_threads() {
+        let sizes = [
+            0,
+            1,
+            1000,
+            WINDOW - 1,
+            BLOCK_SIZE - 1,
+            BLOCK_SIZE,
+            BLOCK_SIZE + 1,
+            3 * BLOCK_SIZE + 12345,
+        ];
+        for (i, &len) in sizes.iter().enumerate() {
+            let data = sample(len, 7 + i as u64);
+            for &(level, threads) in &[(1, 1), (6, 2), (9, 3), (6, 8)] {
+                let gz = compress(&data, level, threads, 65536);
+                assert_eq!(
+                    multi_decode(&gz),
+                    data,
+                    "len {len} level {level} threads {threads}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn output_is_one_gzip_member() {
+        let data = sample(5 * BLOCK_SIZE / 2, 3);
+        let gz = compress(&data, 6, 4, 7777);
+        // The single-member decoder stops at the end of the first member; reading it all proves
+        // there is exactly one, with a correct combined CRC and length.
+        let mut out = Vec::new();
+        GzDecoder::new(&gz[..])
+            .read_to_end(&mut out)
+            .expect("decode");
+        assert_eq!(out, data);
+    }
+
+    #[test]
+    fn blocks_use_preceding_history() {
+        // Noise repeating every 30 KiB (inside deflate's 32 KiB window): a serial compressor
+        // pays for it once. Without the preceding history as dictionary, each of the 8 blocks
+        // would pay for it again, about 210 KiB more.
+        let unit = sample(30 * 1024, 41);
+        let data: Vec<u8> = unit.iter().copied().cycle().take(8 * BLOCK_SIZE).collect();
+        let gz = compress(&data, 6, 2, 1 << 16);
+        assert_eq!(multi_decode(&gz), data);
+        let mut serial = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        serial.write_all(&data).expect("serial write");
+        let serial = serial.finish().expect("serial finish");
+        assert!(
+            gz.len() < serial.len() + 32 * 1024,
+            "parallel {} vs serial {} bytes",
+            gz.len(),
+            serial.len()
+        );
+    }
+
+    #[test]
+    fn empty_input_is_valid_gzip() {
+        let gz = compress(&[], 6, 2, 1);
+        assert!(gz.len() >= 18 && gz[0] == 0x1f && gz[1] == 0x8b);
+        assert!(multi_decode(&gz).is_empty());
+    }
+
+    #[test]
+    fn odd_levels_and_zero_threads_are_clamped() {
+        let data = sample(BLOCK_SIZE + 10, 9);
+        for &(level, threads) in &[(0, 0), (42, 1)] {
+            let gz = compress(&data, level, threads, 4096);
+            assert_eq!(multi_decode(&gz), data);
+        }
+    }
+
+    #[test]
+    fn output_does_not_depend_on_threads_or_write_sizes() {
+        let data = sample(4 * BLOCK_SIZE + 99, 11);
+        let one = compress(&data, 6, 1, 100_000);
+        assert_eq!(one, compress(&data, 6, 2, 3_000));
+        assert_eq!(one, compress(&data, 6, 4, 1 << 20));
+    }
+
+    #[test]
+    fn in_flight_is_bounded() {
+        let data = sample(16 * BLOCK_SIZE, 5);
+        for threads in [1, 2, 3] {
+            let mut enc = ParallelGzEncoder::new(std::io::sink(), 2, threads);
+            for piece in data.chunks(BLOCK_SIZE / 3) {
+                enc.write_all(piece).expect("write");
+            }
+            assert!(
+                enc.peak_in_flight <= 2 * threads as u64,
+                "peak {}",
+                enc.peak_in_flight
+            );
+            enc.finish().expect("finish");
+        }
+    }
+
+    #[test]
+    fn flush_makes_everything_so_far_decodable() {
+        let a = sample(BLOCK_SIZE / 2, 21);
+        let b = sample(BLOCK_SIZE + 5, 22);
+        let mut enc = ParallelGzEncoder::new(Vec::new(), 6, 2);
+        enc.write_all(&a).expect("write a");
+        enc.flush().expect("flush");
+        let partial = enc.inner.as_ref().expect("inner").clone();
+        let mut got = vec![0u8; a.len()];
+        GzDecoder::new(&partial[..])
+            .read_exact(&mut got)
+            .expect("decode flushed prefix");
+        assert_eq!(got, a);
+        enc.write_all(&b).expect("write b");
+        let gz = enc.finish().expect("finish");
+        assert_eq!(multi_decode(&gz), [a, b].concat());
+    }
+
+    /// Fails every write after `limit` bytes.
+    struct FailingWriter {
+        written: usize,
+        limit: usize,
+    }
+    impl Write for FailingWriter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.written >= self.limit {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+            }
+            let n = buf.len().min(self.limit - self.written);
+            self.written += n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn inner_write_error_surfaces_and_sticks() {
+        let data = sample(12 * BLOCK_SIZE, 13);
+        let mut enc = ParallelGzEncoder::new(
+            FailingWriter {
+                written: 0,
+                limit: 100_000,
+            },
+            6,
+            2,
+        );
+        let mut first_err = None;
+        for piece in data.chunks(64 * 1024) {
+            if let Err(e) = enc.write_all(piece) {
+                first_err = Some(e);
+                break;
+            }
+        }
+        let err = first_err.expect("the inner writer fills up long before 12 blocks are written");
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+        // The stream now has a hole; nothing may pretend otherwise.
+        assert!(enc.write(b"more").is_err());
+        assert!(enc.flush().is_err());
+        assert!(enc.finish().is_err());
+    }
+
+    #[test]
+    fn error_during_finish_is_reported() {
+        // Small enough that nothing reaches the inner writer before finish.
+        let data = sample(BLOCK_SIZE / 2, 17);
+        let mut enc = ParallelGzEncoder::new(
+            FailingWriter {
+                written: 0,
+                limit: 10,
+            },
+            6,
+            2,
+        );
+        enc.write_all(&data).expect("buffered write");
+        let err = enc.finish().err().expect("finish must fail");
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+    }
+
+    #[test]
+    fn drop_without_finish_returns_promptly() {
+        let data = sample(6 * BLOCK_SIZE, 19);
+        let start = std::time::Instant::now();
+        for threads in [1, 2, 4] {
+            let mut enc = ParallelGzEncoder::new(Vec::new(), 9, threads);
+            enc.write_all(&data).expect("write");
+            drop(enc);
+        }
+        // Drop joins the workers; a hang would show up as a test timeout, this guards a
+        // gross regression such as compressing the whole queue on drop.
+        assert!(start.elapsed() < std::time::Duration::from_secs(60));
+    }
+
+    #[test]
+    fn encoder_is_send_when_writer_is() {
+        fn assert_send<T: Send>() {}
+        assert_send::<ParallelGzEncoder<std::fs::File>>();
+    }
+
+    #[test]
+    fn default_threads_is_positive() {
+        assert!(default_threads() >= 1);
+    }
+
+    #[test]
+    fn gzip_cli_accepts_output() {
+        let data = sample(3 * BLOCK_SIZE + 777, 23);
+        let gz = compress(&data, 6, 2, 50_000);
+        let t = run("gzip", &["-t"], Some(&gz));
+        assert!(
+            t.status.success(),
+            "gzip -t: {}",
+            String::from_utf8_lossy(&t.stderr)
+        );
+        let d = run("gzip", &["-dc"], Some(&gz));
+        assert!(
+            d.status.success(),
+            "gzip -dc: {}",
+            String::from_utf8_lossy(&d.stderr)
+        );
+        assert!(d.stdout == data, "gzip -dc output differs");
+    }
+
+    #[test]
+    fn python_gzip_accepts_output() {
+        let data = sample(2 * BLOCK_SIZE + 3, 29);
+        let gz = compress(&data, 6, 2, 50_000);
+        let script =
+            "import gzip,sys; sys.stdout.buffer.write(gzip.decompress(sys.stdin.buffer.read()))";
+        let out = run("python3", &["-c", script], Some(&gz));
+        assert!(
+            out.status.success(),
+            "python gzip: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout == data, "python gzip output differs");
+    }
+
+    /// A tar.gz built the way the app builds one: `tar::Builder` writing into the encoder.
+    fn make_tar_gz(dir: &Path) -> (Vec<u8>, Vec<(String, Vec<u8>)>) {
+        let files = vec![
+            (
+                "results/trades.csv".to_string(),
+                sample(2 * BLOCK_SIZE + 100, 31),
+            ),
+            ("results/empty.txt".to_string(), Vec::new()),
+            (
+                "results/plots/equity.png".to_string(),
+                sample(BLOCK_SIZE / 3, 37),
+            ),
+        ];
+        let archive = dir.join("out.tar.gz");
+        let file = std::fs::File::create(&archive).expect("create archive");
+        let mut builder = tar::Builder::new(ParallelGzEncoder::new(file, 6, 2));
+        for (name, bytes) in &files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(bytes.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, name, &bytes[..])
+                .expect("append");
+        }
+        let encoder = builder.into_inner().expect("tar finish");
+        encoder.finish().expect("gzip finish");
+        (std::fs::read(&archive).expect("read archive"), files)
+    }
+
+    #[test]
+    fn gnu_tar_extracts_output() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (_, files) = make_tar_gz(dir.path());
+        let dest = dir.path().join("x");
+        std::fs::create_dir(&dest).expect("mkdir");
+        let archive = dir.path().join("out.tar.gz");
+        let (Some(a), Some(d)) = (archive.to_str(), dest.to_str()) else {
+            panic!("non-UTF-8 temp path")
+        };
+        let out = run("tar", &["xzf", a, "-C", d], None);
+        assert!(
+            out.status.success(),
+            "tar xzf: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (name, bytes) in &files {
+            assert!(
+                &std::fs::read(dest.join(name)).expect("extracted file") == bytes,
+                "{name} differs"
+            );
+        }
+    }
+
+    #[test]
+    fn python_tarfile_reads_output() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (_, files) = make_tar_gz(dir.path());
+        let archive = dir.path().join("out.tar.gz");
+        let Some(a) = archive.to_str() else {
+            panic!("non-UTF-8 temp path")
+        };
+        // Python prints each member as "name\nsize\n" followed by its bytes.
+        let script = [
+            "import tarfile, sys",
+            "out = sys.stdout.buffer",
+            "with tarfile.open(sys.argv[1], 'r:gz') as t:",
+            "    for m in t.getmembers():",
+            "        out.write(('%s\\n%d\\n' % (m.name, m.size)).encode())",
+            "        out.write(t.extractfile(m).read())",
+        ]
+        .join("\n");
+        let out = run("python3", &["-c", &script, a], None);
+        assert!(
+            out.status.success(),
+            "python tarfile: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut expected = Vec::new();
+        for (name, bytes) in &files {
+            expected.extend_from_slice(format!("{name}\n{}\n", bytes.len()).as_bytes());
+            expected.extend_from_slice(bytes);
+        }
+        assert!(
+            out.stdout == expected,
+            "python tarfile saw different members or contents"
+        );
+    }
+
+    #[test]
+    fn flate2_multi_decoder_reads_tar() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (gz, files) = make_tar_gz(dir.path());
+        let mut archive = tar::Archive::new(MultiGzDecoder::new(&gz[..]));
+        let mut seen = Vec::new();
+        for entry in archive.entries().expect("entries") {
+            let mut entry = entry.expect("entry");
+            let name = entry.path().expect("path").to_string_lossy().into_owned();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).expect("read entry");
+            seen.push((name, bytes));
+        }
+        assert!(seen == files, "flate2 + tar read different entries");
+    }
 }

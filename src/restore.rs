@@ -17,7 +17,6 @@ use crate::check::{manifest_differences, Proof};
 use crate::entry_path::{check_link_target, classify, MemberPath};
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil;
-use crate::hashing::to_hex;
 use crate::locate::{locate, LocatedBackup};
 use crate::manifest::{archive_stem, EntryKind, Manifest, ManifestEntry};
 use crate::progress::{CancelToken, Operation, Progress};
@@ -454,13 +453,12 @@ impl ExtractState<'_> {
         header: &MemberHeader,
         cancel: &CancelToken,
     ) -> Result<String> {
-        use sha2::Digest;
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(target)
             .at("create", target)?;
-        let mut hasher = sha2::Sha256::new();
+        let mut hasher = crate::hashing::Sha256::new();
         loop {
             cancel.check()?;
             let n = content
@@ -482,7 +480,7 @@ impl ExtractState<'_> {
         }
         .unwrap_or(std::time::UNIX_EPOCH);
         file.set_modified(time).at("set the time of", target)?;
-        Ok(to_hex(&hasher.finalize()))
+        Ok(hasher.finish_hex())
     }
 
     fn apply_dir_times(&mut self) -> Result<()> {
