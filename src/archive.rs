@@ -4,10 +4,10 @@
 
 use flate2::read::MultiGzDecoder;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -18,6 +18,8 @@ use crate::progress::{CancelToken, Operation, Progress, Tracker};
 /// Decompressed bytes handed from the decompression thread to the tar parser at a time; with
 /// `PIPE_DEPTH` chunks in flight this bounds read-side memory to a few MiB.
 const PIPE_CHUNK: usize = 1024 * 1024;
+/// Compressed bytes read from the file at a time.
+const RAW_CHUNK: usize = 256 * 1024;
 const PIPE_DEPTH: usize = 4;
 
 /// One archive member's header, after PAX and GNU long-name records were applied.
@@ -232,58 +234,26 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-/// `Ok(None)` means the reader stopped early and the rest of the file was not wanted.
-type DecompressOutcome = io::Result<Option<(String, u64)>>;
+type Chunk = io::Result<Vec<u8>>;
 
-/// The reading end of the decompression thread.
-struct DecompressPipe {
-    chunks: Option<Receiver<io::Result<Vec<u8>>>>,
+/// Reads, as a stream, the chunks another thread sends.
+struct ChunkReader {
+    chunks: Option<Receiver<Chunk>>,
     current: Vec<u8>,
     offset: usize,
-    worker: Option<JoinHandle<DecompressOutcome>>,
 }
 
-fn spawn_decompressor(file: File, counter: ReadCounter) -> DecompressPipe {
-    let (sender, receiver) = sync_channel::<io::Result<Vec<u8>>>(PIPE_DEPTH);
-    let worker = std::thread::spawn(move || -> DecompressOutcome {
-        let counted = CountingReader {
-            inner: BufReader::with_capacity(256 * 1024, file),
-            counter,
-        };
-        let mut decoder = MultiGzDecoder::new(HashingReader::new(counted));
-        loop {
-            let mut chunk = vec![0u8; PIPE_CHUNK];
-            let filled = match read_up_to(&mut decoder, &mut chunk) {
-                Ok(n) => n,
-                Err(e) => {
-                    let kind = e.kind();
-                    let message = e.to_string();
-                    let _ = sender.send(Err(e));
-                    return Err(io::Error::new(kind, message));
-                }
-            };
-            if filled == 0 {
-                break;
-            }
-            chunk.truncate(filled);
-            if sender.send(Ok(chunk)).is_err() {
-                // The reader stopped early (an error or cancel); nothing more is wanted.
-                return Ok(None);
-            }
+impl ChunkReader {
+    fn new(chunks: Receiver<Chunk>) -> Self {
+        ChunkReader {
+            chunks: Some(chunks),
+            current: Vec::new(),
+            offset: 0,
         }
-        let hashing = decoder.into_inner();
-        let (_, sha256, size) = hashing.finish();
-        Ok(Some((sha256, size)))
-    });
-    DecompressPipe {
-        chunks: Some(receiver),
-        current: Vec::new(),
-        offset: 0,
-        worker: Some(worker),
     }
 }
 
-impl Read for DecompressPipe {
+impl Read for ChunkReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.offset == self.current.len() {
             let Some(chunks) = &self.chunks else {
@@ -308,20 +278,95 @@ impl Read for DecompressPipe {
     }
 }
 
-impl DecompressPipe {
-    fn finish(mut self, path: &Path) -> Result<Option<ArchiveStats>> {
-        // Dropping the receiver unblocks a worker still waiting to hand over a chunk.
-        self.chunks = None;
-        let worker = self.worker.take();
-        let outcome = match worker.map(|w| w.join()) {
-            Some(Ok(outcome)) => outcome,
-            _ => Err(io::Error::other(
-                "the decompression thread stopped unexpectedly",
-            )),
+/// Moves `source` into the channel chunk by chunk. `Ok(true)` at the end of the source,
+/// `Ok(false)` when the receiving side stopped listening (an error or cancel there); a read
+/// error is forwarded to the receiver and returned.
+fn pump(source: &mut impl Read, sender: &SyncSender<Chunk>, chunk_size: usize) -> io::Result<bool> {
+    loop {
+        let mut chunk = vec![0u8; chunk_size];
+        let filled = match read_up_to(source, &mut chunk) {
+            Ok(n) => n,
+            Err(e) => {
+                let returned = io::Error::new(e.kind(), e.to_string());
+                let _ = sender.send(Err(e));
+                return Err(returned);
+            }
         };
-        outcome
-            .map(|done| done.map(|(sha256, size)| ArchiveStats { sha256, size }))
-            .map_err(|e| decompress_error(path, e))
+        if filled == 0 {
+            return Ok(true);
+        }
+        chunk.truncate(filled);
+        if sender.send(Ok(chunk)).is_err() {
+            return Ok(false);
+        }
+    }
+}
+
+/// The compressed file's SHA-256 and size, or `None` when reading stopped before its end.
+type ReaderOutcome = io::Result<Option<(String, u64)>>;
+
+/// The archive read as a three-stage pipeline: a reader thread hashes the compressed file, a
+/// decompression thread inflates it, and the caller parses tar and hashes content. Splitting
+/// the two hashes from the inflate keeps both cores busy.
+struct DecompressPipe {
+    output: ChunkReader,
+    decompressor: Option<JoinHandle<io::Result<bool>>>,
+    reader: Option<JoinHandle<ReaderOutcome>>,
+}
+
+fn spawn_decompressor(file: File, counter: ReadCounter) -> DecompressPipe {
+    let (raw_sender, raw_receiver) = sync_channel::<Chunk>(PIPE_DEPTH);
+    let reader = std::thread::spawn(move || {
+        let mut source = HashingReader::new(CountingReader {
+            inner: file,
+            counter,
+        });
+        if pump(&mut source, &raw_sender, RAW_CHUNK)? {
+            let (_, sha256, size) = source.finish();
+            Ok(Some((sha256, size)))
+        } else {
+            Ok(None)
+        }
+    });
+    let (plain_sender, plain_receiver) = sync_channel::<Chunk>(PIPE_DEPTH);
+    let decompressor = std::thread::spawn(move || {
+        let mut decoder = MultiGzDecoder::new(ChunkReader::new(raw_receiver));
+        pump(&mut decoder, &plain_sender, PIPE_CHUNK)
+    });
+    DecompressPipe {
+        output: ChunkReader::new(plain_receiver),
+        decompressor: Some(decompressor),
+        reader: Some(reader),
+    }
+}
+
+impl Read for DecompressPipe {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.output.read(buf)
+    }
+}
+
+impl DecompressPipe {
+    /// Stops the pipeline and returns the archive's size and SHA-256, or `None` when the caller
+    /// stopped reading before the end.
+    fn finish(mut self, path: &Path) -> Result<Option<ArchiveStats>> {
+        // Dropping the receiving ends unblocks stages still waiting to hand over a chunk; the
+        // decompressor goes first, which in turn releases the reader.
+        self.output.chunks = None;
+        let stopped = || io::Error::other("a reading thread stopped unexpectedly");
+        let decompressed = match self.decompressor.take().map(|t| t.join()) {
+            Some(Ok(outcome)) => outcome,
+            _ => Err(stopped()),
+        };
+        let read = match self.reader.take().map(|t| t.join()) {
+            Some(Ok(outcome)) => outcome,
+            _ => Err(stopped()),
+        };
+        match (decompressed, read) {
+            (Err(e), _) | (Ok(true), Err(e)) => Err(decompress_error(path, e)),
+            (Ok(true), Ok(Some((sha256, size)))) => Ok(Some(ArchiveStats { sha256, size })),
+            (Ok(_), _) => Ok(None),
+        }
     }
 }
 

@@ -4,14 +4,14 @@
 use chrono::Local;
 use serde::Serialize;
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::catalog::{Catalog, CatalogEntry};
 use crate::compress::{default_threads, ParallelGzEncoder};
 use crate::error::{Error, Result};
 use crate::fsutil::{self, PartialFile};
-use crate::hashing::HashingWriter;
+use crate::hashing::BackgroundHashingWriter;
 use crate::manifest::{
     self, ArchiveInfo, EntryKind, Manifest, ManifestEntry, Totals, EMBEDDED_MANIFEST_PATH,
     MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION,
@@ -21,8 +21,6 @@ use crate::scan;
 use crate::settings::{validate_level, Locations};
 use crate::walk::{walk_strategy, SourceEntry};
 
-/// Output buffering in front of the file: large writes keep syscalls rare.
-const OUTPUT_BUFFER: usize = 1024 * 1024;
 /// Read size for source files; small enough to report progress and notice cancel quickly.
 const READ_CHUNK: usize = 256 * 1024;
 /// The ustar header's name and link fields hold this many bytes; longer or non-ASCII names go
@@ -180,7 +178,7 @@ fn publish_unique(
 /// Streams every entry into the compressed tar, filling in the manifest, then appends the
 /// manifest as the last member. Returns the archive's SHA-256 and size.
 fn write_archive(
-    file: &mut File,
+    file: &File,
     archive_path: &Path,
     entries: &[SourceEntry],
     manifest: &mut Manifest,
@@ -189,7 +187,7 @@ fn write_archive(
     cancel: &CancelToken,
 ) -> Result<(String, u64)> {
     let write_error = |e: io::Error| Error::io("write the backup", archive_path, e);
-    let output = HashingWriter::new(BufWriter::with_capacity(OUTPUT_BUFFER, file));
+    let output = BackgroundHashingWriter::new(file.try_clone().map_err(write_error)?);
     let compressor = ParallelGzEncoder::new(output, level, default_threads());
     let mut builder = tar::Builder::new(compressor);
 
@@ -226,12 +224,7 @@ fn write_archive(
 
     let compressor = builder.into_inner().map_err(write_error)?;
     let output = compressor.finish().map_err(write_error)?;
-    let (buffered, sha256, size) = output.finish();
-    let file = buffered
-        .into_inner()
-        .map_err(|e| write_error(e.into_error()))?;
-    file.flush().map_err(write_error)?;
-    Ok((sha256, size))
+    output.finish().map_err(write_error)
 }
 
 /// Appends one walked item and returns what the manifest records for it.

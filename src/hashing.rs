@@ -8,6 +8,8 @@
 
 use std::io::{self, Read, Write};
 use std::path::Path;
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::thread::JoinHandle;
 
 use crate::error::{IoContext, Result};
 
@@ -128,4 +130,91 @@ pub fn hash_file(path: &Path, mut on_bytes: impl FnMut(u64)) -> Result<(String, 
     }
     let (_, hex, size) = reader.finish();
     Ok((hex, size))
+}
+
+/// Bytes handed to the background writer at a time, and how many hand-overs may wait.
+const HANDOVER_SIZE: usize = 1024 * 1024;
+const HANDOVER_DEPTH: usize = 4;
+
+/// Hashes and writes a file on a thread of its own, so the archive's checksum and the disk writes
+/// cost the producing thread only a hand-over (a backup's main thread is busy hashing input).
+pub struct BackgroundHashingWriter {
+    sender: Option<SyncSender<Vec<u8>>>,
+    buffer: Vec<u8>,
+    worker: Option<JoinHandle<io::Result<(String, u64)>>>,
+}
+
+impl BackgroundHashingWriter {
+    pub fn new(file: std::fs::File) -> Self {
+        let (sender, receiver) = sync_channel::<Vec<u8>>(HANDOVER_DEPTH);
+        let worker = std::thread::spawn(move || {
+            let mut out = HashingWriter::new(file);
+            for chunk in receiver {
+                out.write_all(&chunk)?;
+            }
+            let (mut file, sha256, size) = out.finish();
+            file.flush()?;
+            Ok((sha256, size))
+        });
+        BackgroundHashingWriter {
+            sender: Some(sender),
+            buffer: Vec::with_capacity(HANDOVER_SIZE),
+            worker: Some(worker),
+        }
+    }
+
+    /// Writes what is left and returns the SHA-256 and size of everything written.
+    pub fn finish(mut self) -> io::Result<(String, u64)> {
+        self.hand_over()?;
+        self.sender = None;
+        self.join()
+    }
+
+    fn hand_over(&mut self) -> io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(HANDOVER_SIZE));
+        let sent = match &self.sender {
+            Some(sender) => sender.send(chunk).is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The writer stopped: its own error (disk full, ...) says why.
+        self.sender = None;
+        match self.join() {
+            Err(e) => Err(e),
+            Ok(_) => Err(io::Error::other("the archive writer stopped early")),
+        }
+    }
+
+    fn join(&mut self) -> io::Result<(String, u64)> {
+        match self.worker.take().map(|w| w.join()) {
+            Some(Ok(outcome)) => outcome,
+            _ => Err(io::Error::other("the archive writer stopped unexpectedly")),
+        }
+    }
+}
+
+impl Write for BackgroundHashingWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(buf);
+        if self.buffer.len() >= HANDOVER_SIZE {
+            self.hand_over()?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.hand_over()
+    }
+}
+
+impl Drop for BackgroundHashingWriter {
+    fn drop(&mut self) {
+        self.sender = None;
+        let _ = self.join();
+    }
 }
