@@ -47,8 +47,10 @@ enum Command {
     /// List the strategies and whether each is protected by its latest backup
     Scan,
     /// Back up strategies into timestamped .tar.gz archives
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["strategies", "all"])))]
     Backup {
-        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        /// Strategy folder names (see `scan`)
+        #[arg(value_name = "STRATEGY")]
         strategies: Vec<String>,
         /// Back up every strategy
         #[arg(long)]
@@ -68,15 +70,12 @@ enum Command {
     /// Show one backup's manifest
     Show { backup: String },
     /// Prove backups unchanged (archive checksum, structure and every file)
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["names", "all"])))]
     Check {
         // Not called `backups`: that id belongs to the global `--backups` folder, and clap
         // panics on the clash at parse time.
         /// Backup names (as listed) or paths to .tar.gz files
-        #[arg(
-            value_name = "BACKUP",
-            required_unless_present = "all",
-            conflicts_with = "all"
-        )]
+        #[arg(value_name = "BACKUP")]
         names: Vec<String>,
         #[arg(long)]
         all: bool,
