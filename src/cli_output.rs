@@ -87,9 +87,34 @@ impl Output {
         );
     }
 
-    /// Returns true when every backup succeeded.
+    /// Reports one strategy's backup as soon as it is done (text mode; JSON waits for all).
+    pub fn backup_done(&self, name: &str, result: &Result<BackupOutcome, Error>) {
+        if self.json {
+            return;
+        }
+        match result {
+            Ok(outcome) => match (&outcome.status, &outcome.backup) {
+                (BackupStatus::Created, Some(b)) => outln!(
+                    "Backed up {name}: {} ({} files, {} -> {})",
+                    b.backup_file,
+                    b.files,
+                    human_bytes(b.bytes),
+                    human_bytes(b.size)
+                ),
+                (BackupStatus::Unchanged, Some(b)) => {
+                    outln!("Skipped {name}: unchanged since {}", b.backup_file)
+                }
+                _ => outln!("{name}: done"),
+            },
+            Err(e) => {
+                eprintln!("error: {name}: {e}.");
+                eprintln!("hint: {}", e.hint());
+            }
+        }
+    }
+
+    /// Prints the JSON document for a backup run; returns true when every backup succeeded.
     pub fn backups(&self, results: &[(String, Result<BackupOutcome, Error>)]) -> bool {
-        let all_ok = results.iter().all(|(_, r)| r.is_ok());
         if self.json {
             let items: Vec<Value> = results
                 .iter()
@@ -99,30 +124,8 @@ impl Output {
                 })
                 .collect();
             self.print_json(&items);
-            return all_ok;
         }
-        for (name, result) in results {
-            match result {
-                Ok(outcome) => match (&outcome.status, &outcome.backup) {
-                    (BackupStatus::Created, Some(b)) => outln!(
-                        "Backed up {name}: {} ({} files, {} -> {})",
-                        b.backup_file,
-                        b.files,
-                        human_bytes(b.bytes),
-                        human_bytes(b.size)
-                    ),
-                    (BackupStatus::Unchanged, Some(b)) => {
-                        outln!("Skipped {name}: unchanged since {}", b.backup_file)
-                    }
-                    _ => outln!("{name}: done"),
-                },
-                Err(e) => {
-                    eprintln!("error: {name}: {e}.");
-                    eprintln!("hint: {}", e.hint());
-                }
-            }
-        }
-        all_ok
+        results.iter().all(|(_, r)| r.is_ok())
     }
 
     pub fn list(&self, entries: &[CatalogEntry]) {

@@ -194,6 +194,7 @@ fn run(
             for name in names {
                 let result = back_up(locations, &name, &options, progress, cancel);
                 progress.clear();
+                out.backup_done(&name, &result);
                 let stop = matches!(result, Err(Error::Cancelled));
                 results.push((name, result));
                 if stop {
