@@ -1,0 +1,125 @@
+//! Ctrl-C (SIGINT) stops a backup or a restore at its next checkpoint and leaves nothing behind:
+//! no partial archive, no catalog entry, no staging folder, no half-restored strategy.
+
+mod util;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+use util::{write_file, Workspace};
+
+/// A strategy large enough that backing it up or restoring it takes a noticeable moment.
+fn build_large_strategy(ws: &Workspace, name: &str) {
+    let dir = ws.results.join(name);
+    let mut rng = util::Rng::new(99);
+    for i in 0..6 {
+        write_file(
+            &dir.join(format!("plot_{i}.png")),
+            rng.bytes(12 * 1024 * 1024),
+        );
+    }
+    write_file(&dir.join("metrics.json"), util::METRICS_JSON);
+}
+
+fn has_hidden_work_file(dir: &Path, prefix: &str) -> bool {
+    util::list_dir(dir).iter().any(|n| n.starts_with(prefix))
+}
+
+/// Waits until `ready` holds (the child is mid-job), then sends SIGINT. Returns false when the
+/// child finished before it could be interrupted.
+fn interrupt_when(child: &mut Child, ready: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if child.try_wait().expect("poll child").is_some() {
+            return false;
+        }
+        if ready() {
+            let status = std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status()
+                .expect("kill is installed");
+            assert!(status.success());
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    panic!("the job never reached the point where it could be interrupted");
+}
+
+#[test]
+fn ctrl_c_during_backup_leaves_no_partial_archive_and_no_catalog_entry() {
+    let ws = Workspace::new();
+    build_large_strategy(&ws, "big");
+    let before = util::snapshot(&ws.results);
+    let mut child = ws
+        .command(["backup", "big"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let backups = ws.backups.clone();
+    let interrupted = interrupt_when(&mut child, || {
+        backups.is_dir() && has_hidden_work_file(&backups, ".big_")
+    });
+    assert!(
+        interrupted,
+        "the backup finished before Ctrl-C could be sent"
+    );
+    let run = util::CliRun::from(child.wait_with_output().expect("wait")).code(1);
+    assert!(run.stderr.contains("cancelled"), "{}", run.stderr);
+    assert!(util::archives_in(&ws.backups).is_empty());
+    assert!(
+        !has_hidden_work_file(&ws.backups, ".big_"),
+        "partial file left"
+    );
+    if let Ok(catalog) = fs::read_to_string(ws.backups.join("catalog.json")) {
+        assert!(!catalog.contains("\"big\""), "{catalog}");
+    }
+    util::assert_same_snapshot(&before, &util::snapshot(&ws.results));
+    // The next run works as if nothing had happened.
+    ws.cli(["backup", "big"]).success();
+    ws.cli(["check", "--all"]).success();
+}
+
+#[test]
+fn ctrl_c_during_restore_leaves_the_destination_as_it_was() {
+    let ws = Workspace::new();
+    build_large_strategy(&ws, "big");
+    let backup = ws.backup_lib("big");
+    let destination = ws.dir("restore-here");
+    write_file(&destination.join("keep.txt"), b"already here");
+    let before = util::snapshot(&destination);
+    let mut child = ws
+        .command(["restore", &backup, "--to"])
+        .arg(&destination)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let watched = destination.clone();
+    let interrupted = interrupt_when(&mut child, || {
+        has_hidden_work_file(&watched, ".results-backup-staging-")
+    });
+    assert!(
+        interrupted,
+        "the restore finished before Ctrl-C could be sent"
+    );
+    let run = util::CliRun::from(child.wait_with_output().expect("wait")).code(1);
+    assert!(run.stderr.contains("cancelled"), "{}", run.stderr);
+    assert!(
+        !destination.join("big").exists(),
+        "a half-restored folder was left"
+    );
+    assert!(
+        !has_hidden_work_file(&destination, ".results-backup-staging-"),
+        "staging folder left"
+    );
+    // Everything inside is unchanged; only the folder's own time moved (staging was created
+    // and removed in it).
+    let inside = |mut snapshot: util::Snapshot| {
+        snapshot.remove(".");
+        snapshot
+    };
+    util::assert_same_snapshot(&inside(before), &inside(util::snapshot(&destination)));
+}
