@@ -98,10 +98,6 @@ impl<R: Read> HashingReader<R> {
         }
     }
 
-    pub fn bytes_read(&self) -> u64 {
-        self.read
-    }
-
     pub fn finish(self) -> (R, String, u64) {
         (self.inner, self.hasher.finish_hex(), self.read)
     }

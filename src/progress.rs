@@ -109,8 +109,4 @@ impl<'a> Tracker<'a> {
         self.state.files_done += 1;
         self.sink.update(&self.state);
     }
-
-    pub fn sink(&self) -> &'a dyn Progress {
-        self.sink
-    }
 }
