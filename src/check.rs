@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::PathBuf;
 
-use crate::archive::{archive_tracker, read_members, MemberHeader};
+use crate::archive::{archive_tracker, read_members, read_piece, MemberHeader};
+use crate::background::ContentHasher;
 use crate::catalog::{Catalog, CheckResult};
 use crate::entry_path::{check_link_target, classify, MemberPath};
 use crate::error::{Error, Result};
@@ -17,6 +18,9 @@ use crate::locate::{locate, LocatedBackup};
 use crate::manifest::{EntryKind, Manifest, ManifestEntry};
 use crate::progress::{CancelToken, Operation, Progress};
 use crate::settings::Locations;
+
+/// Content handed to the background hasher at a time.
+const HASH_PIECE: usize = 256 * 1024;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Problem {
@@ -235,33 +239,30 @@ fn full_check(
         Operation::Check,
         &located.file_name,
     );
-    let mut found: BTreeMap<String, ManifestEntry> = BTreeMap::new();
-    let mut embedded: Option<Manifest> = None;
-    let mut member_problems: Vec<Problem> = Vec::new();
-    let mut layout = Layout::default();
-
+    let mut findings = Findings::new(&located.path);
     let outcome = read_members(
         &located.path,
         cancel,
         Some(&mut tracker),
-        |header, content| {
-            inspect_member(
-                header,
-                content,
-                &located.path,
-                &mut found,
-                &mut embedded,
-                &mut member_problems,
-                &mut layout,
-            )
-        },
+        |header, content| findings.inspect(header, content),
     );
-    for problem in member_problems {
+    let Findings {
+        mut found,
+        embedded,
+        problems,
+        mut hasher,
+        ..
+    } = findings;
+    for problem in problems {
         report.add(problem.path, problem.issue);
     }
     match outcome {
         Ok(stats) => {
             compare_archive_identity(recorded, &stats.sha256, stats.size, report);
+            let digests = hasher.finish();
+            for entry in found.values_mut().filter(|e| e.kind == EntryKind::File) {
+                entry.sha256 = digests.get(&entry.path).cloned();
+            }
         }
         Err(Error::Cancelled) => return Err(Error::Cancelled),
         Err(Error::CorruptArchive { detail, .. }) => {
@@ -349,113 +350,131 @@ impl Layout {
     }
 }
 
-/// Records one member: refuses unsafe names and shapes, notes duplicates, hashes file content.
-fn inspect_member(
-    header: &MemberHeader,
-    content: &mut dyn Read,
-    archive: &std::path::Path,
-    found: &mut BTreeMap<String, ManifestEntry>,
-    embedded: &mut Option<Manifest>,
-    problems: &mut Vec<Problem>,
-    layout: &mut Layout,
-) -> Result<()> {
-    let shown = String::from_utf8_lossy(&header.raw_path).into_owned();
-    let member = match classify(&header.raw_path) {
-        Ok(member) => member,
-        Err(reason) => {
-            problems.push(Problem {
-                path: Some(shown),
-                issue: format!("unsafe entry: it {reason}"),
-            });
-            return Ok(());
+/// What a full check has found so far while walking the archive.
+struct Findings<'a> {
+    archive: &'a std::path::Path,
+    found: BTreeMap<String, ManifestEntry>,
+    embedded: Option<Manifest>,
+    problems: Vec<Problem>,
+    layout: Layout,
+    hasher: ContentHasher,
+}
+
+impl<'a> Findings<'a> {
+    fn new(archive: &'a std::path::Path) -> Self {
+        Findings {
+            archive,
+            found: BTreeMap::new(),
+            embedded: None,
+            problems: Vec::new(),
+            layout: Layout::default(),
+            hasher: ContentHasher::start(),
         }
-    };
-    match member {
-        MemberPath::ManifestFolder => Ok(()),
-        MemberPath::EmbeddedManifest => {
-            let mut bytes = Vec::new();
-            content
-                .read_to_end(&mut bytes)
-                .map_err(|e| Error::io("read", archive, e))?;
-            match Manifest::from_json(&bytes, archive) {
-                Ok(m) => *embedded = Some(m),
-                Err(e) => problems.push(Problem {
-                    path: Some(shown),
-                    issue: format!("the embedded manifest is unreadable ({e})"),
-                }),
-            }
-            Ok(())
-        }
-        MemberPath::Strategy {
-            ref strategy,
-            ref inside,
-        } => {
-            if let Some(reason) = layout.unsafe_reason(header, strategy, inside) {
-                problems.push(Problem {
-                    path: Some(shown),
-                    issue: format!("unsafe entry: it {reason}"),
-                });
+    }
+
+    fn problem(&mut self, path: String, issue: String) {
+        self.problems.push(Problem {
+            path: Some(path),
+            issue,
+        });
+    }
+
+    /// Records one member: refuses unsafe names, notes duplicates, hashes file content.
+    fn inspect(&mut self, header: &MemberHeader, content: &mut dyn Read) -> Result<()> {
+        let archive = self.archive;
+        let shown = String::from_utf8_lossy(&header.raw_path).into_owned();
+        let member = match classify(&header.raw_path) {
+            Ok(member) => member,
+            Err(reason) => {
+                self.problem(shown, format!("unsafe entry: it {reason}"));
                 return Ok(());
             }
-            let path = member.canonical();
-            let kind = match header.entry_type {
-                tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
-                tar::EntryType::Directory => EntryKind::Dir,
-                tar::EntryType::Symlink => EntryKind::Symlink,
-                other => {
-                    problems.push(Problem {
-                        path: Some(path),
-                        issue: format!("unexpected entry kind ({other:?}); backups hold only files, folders and links"),
-                    });
+        };
+        match member {
+            MemberPath::ManifestFolder => Ok(()),
+            MemberPath::EmbeddedManifest => {
+                let mut bytes = Vec::new();
+                content
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| Error::io("read", archive, e))?;
+                match Manifest::from_json(&bytes, archive) {
+                    Ok(m) => self.embedded = Some(m),
+                    Err(e) => {
+                        self.problem(shown, format!("the embedded manifest is unreadable ({e})"))
+                    }
+                }
+                Ok(())
+            }
+            MemberPath::Strategy {
+                ref strategy,
+                ref inside,
+            } => {
+                if let Some(reason) = self.layout.unsafe_reason(header, strategy, inside) {
+                    self.problem(shown, format!("unsafe entry: it {reason}"));
                     return Ok(());
                 }
-            };
-            let sha256 = if kind == EntryKind::File {
-                Some(hash_content(content, archive)?)
-            } else {
-                None
-            };
-            let entry = ManifestEntry {
-                path: path.clone(),
-                kind,
-                size: if kind == EntryKind::File {
-                    header.size
-                } else {
-                    0
-                },
-                mode: header.mode & 0o7777,
-                mtime: header.mtime,
-                sha256,
-                target: header
-                    .link_target
-                    .as_ref()
-                    .map(|t| String::from_utf8_lossy(t).into_owned()),
-            };
-            if found.insert(path.clone(), entry).is_some() {
-                problems.push(Problem {
-                    path: Some(path),
-                    issue: "appears twice in the archive".into(),
-                });
+                let path = member.canonical();
+                let kind = match header.entry_type {
+                    tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
+                    tar::EntryType::Directory => EntryKind::Dir,
+                    tar::EntryType::Symlink => EntryKind::Symlink,
+                    other => {
+                        self.problem(
+                            path,
+                            format!("unexpected entry kind ({other:?}); backups hold only files, folders and links"),
+                        );
+                        return Ok(());
+                    }
+                };
+                // The digest arrives from the background hasher once the archive is read.
+                if kind == EntryKind::File {
+                    stream_content(content, archive, &path, &self.hasher)?;
+                }
+                let entry = ManifestEntry {
+                    path: path.clone(),
+                    kind,
+                    size: if kind == EntryKind::File {
+                        header.size
+                    } else {
+                        0
+                    },
+                    mode: header.mode & 0o7777,
+                    mtime: header.mtime,
+                    sha256: None,
+                    target: header
+                        .link_target
+                        .as_ref()
+                        .map(|t| String::from_utf8_lossy(t).into_owned()),
+                };
+                if self.found.insert(path.clone(), entry).is_some() {
+                    self.problem(path, "appears twice in the archive".into());
+                }
+                Ok(())
             }
-            Ok(())
         }
     }
 }
 
-fn hash_content(content: &mut dyn Read, archive: &std::path::Path) -> Result<String> {
-    let mut hasher = crate::hashing::Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
+/// Streams a file's content to the background hasher in pieces it can own.
+fn stream_content(
+    content: &mut dyn Read,
+    archive: &std::path::Path,
+    path: &str,
+    hasher: &ContentHasher,
+) -> Result<()> {
+    hasher.begin(path);
     loop {
-        let n = content.read(&mut buf).map_err(|e| Error::CorruptArchive {
+        let piece = read_piece(content, HASH_PIECE).map_err(|e| Error::CorruptArchive {
             path: archive.to_path_buf(),
             detail: format!("a member's content is damaged ({e})"),
         })?;
-        if n == 0 {
+        if piece.is_empty() {
             break;
         }
-        hasher.update(&buf[..n]);
+        hasher.bytes(piece);
     }
-    Ok(hasher.finish_hex())
+    hasher.end();
+    Ok(())
 }
 
 /// Every way the entries found in an archive differ from its manifest.

@@ -6,6 +6,7 @@
 //! code, a plain-language message and a hint.
 
 pub mod archive;
+pub mod background;
 pub mod backup;
 pub mod catalog;
 pub mod check;

@@ -10,7 +10,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::archive::{archive_tracker, read_members, MemberHeader};
+use crate::archive::{archive_tracker, read_members, read_piece, MemberHeader};
+use crate::background::{ContentHasher, FileSyncer};
 use crate::backup::{back_up, BackupOptions};
 use crate::catalog::{parse_backup_stem, CatalogEntry};
 use crate::check::{manifest_differences, Proof};
@@ -141,7 +142,6 @@ fn restore_into(
         progress.warn(&warning);
         warnings.push(warning);
     }
-    sync_tree(&staging.path)?;
     cancel.check()?;
 
     let strategy = extracted.strategy.clone();
@@ -228,11 +228,14 @@ fn extract_verified(
         found: BTreeMap::new(),
         dir_times: Vec::new(),
         embedded: None,
-        buffer: vec![0u8; COPY_BUFFER],
+        hasher: ContentHasher::start(),
+        syncer: FileSyncer::start(),
     };
     let stats = read_members(archive, cancel, Some(&mut tracker), |header, content| {
         state.extract_member(header, content, cancel)
     })?;
+    state.collect_digests();
+    state.finish_syncing()?;
 
     state.apply_dir_times()?;
     let strategy = state
@@ -301,7 +304,8 @@ struct ExtractState<'a> {
     found: BTreeMap<String, ManifestEntry>,
     dir_times: Vec<PendingDirTime>,
     embedded: Option<Manifest>,
-    buffer: Vec<u8>,
+    hasher: ContentHasher,
+    syncer: FileSyncer,
 }
 
 impl ExtractState<'_> {
@@ -381,9 +385,9 @@ impl ExtractState<'_> {
             }
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 self.make_parent(&target)?;
-                let sha256 = self.write_file(&target, content, header, cancel)?;
+                // The digest arrives from the background hasher once the archive is read.
+                self.write_file(&target, &recorded.path, content, header, cancel)?;
                 recorded.size = header.size;
-                recorded.sha256 = Some(sha256);
             }
             tar::EntryType::Symlink => {
                 let link = header.link_target.clone().unwrap_or_default();
@@ -446,30 +450,32 @@ impl ExtractState<'_> {
         fs::create_dir_all(parent).at("create the folder", parent)
     }
 
+    /// Writes one file's content, hands each piece to the background hasher and the finished
+    /// file to the background syncer.
     fn write_file(
         &mut self,
         target: &Path,
+        canonical: &str,
         content: &mut dyn Read,
         header: &MemberHeader,
         cancel: &CancelToken,
-    ) -> Result<String> {
+    ) -> Result<()> {
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(target)
             .at("create", target)?;
-        let mut hasher = crate::hashing::Sha256::new();
+        self.hasher.begin(canonical);
         loop {
             cancel.check()?;
-            let n = content
-                .read(&mut self.buffer)
-                .map_err(|e| damaged(self.archive, e))?;
-            if n == 0 {
+            let piece = read_piece(content, COPY_BUFFER).map_err(|e| damaged(self.archive, e))?;
+            if piece.is_empty() {
                 break;
             }
-            hasher.update(&self.buffer[..n]);
-            file.write_all(&self.buffer[..n]).at("write", target)?;
+            file.write_all(&piece).at("write", target)?;
+            self.hasher.bytes(piece);
         }
+        self.hasher.end();
         set_mode(&file, header.mode & 0o777, target)?;
         // Times before 1970 are negative: they count back from the epoch.
         let offset = std::time::Duration::from_secs(header.mtime.unsigned_abs());
@@ -480,7 +486,28 @@ impl ExtractState<'_> {
         }
         .unwrap_or(std::time::UNIX_EPOCH);
         file.set_modified(time).at("set the time of", target)?;
-        Ok(hasher.finish_hex())
+        self.syncer.sync(file, target.to_path_buf());
+        Ok(())
+    }
+
+    /// Puts each file's SHA-256 from the background hasher into what was found.
+    fn collect_digests(&mut self) {
+        let digests = self.hasher.finish();
+        for entry in self
+            .found
+            .values_mut()
+            .filter(|e| e.kind == EntryKind::File)
+        {
+            entry.sha256 = digests.get(&entry.path).cloned();
+        }
+    }
+
+    /// Waits until every extracted file is on disk, so a crash right after the restored folder
+    /// is moved into place cannot leave it with empty files.
+    fn finish_syncing(&mut self) -> Result<()> {
+        self.syncer
+            .finish()
+            .map_err(|(path, e)| Error::io("save", path, e))
     }
 
     fn apply_dir_times(&mut self) -> Result<()> {
@@ -539,20 +566,6 @@ fn make_symlink(target: &str, link: &Path) -> Result<()> {
 fn make_symlink(target: &str, link: &Path) -> Result<()> {
     let target = target.replace('/', "\\");
     std::os::windows::fs::symlink_file(&target, link).at("create the link", link)
-}
-
-/// Flushes the extracted tree to disk before it is moved into place, so a crash right after the
-/// move cannot leave a restored folder with empty files.
-fn sync_tree(root: &Path) -> Result<()> {
-    for item in walkdir::WalkDir::new(root).follow_links(false) {
-        let Ok(item) = item else { continue };
-        if item.file_type().is_file() {
-            File::open(item.path())
-                .and_then(|f| f.sync_all())
-                .at("save", item.path())?;
-        }
-    }
-    Ok(())
 }
 
 fn move_into_place(staged: &Path, target: &Path) -> Result<()> {
