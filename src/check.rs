@@ -14,7 +14,7 @@ use crate::catalog::{Catalog, CheckResult};
 use crate::entry_path::{check_link_target, classify, MemberPath};
 use crate::error::{Error, Result};
 use crate::hashing::hash_file;
-use crate::locate::{locate, LocatedBackup};
+use crate::locate::{locate, locate_in, LocatedBackup};
 use crate::manifest::{EntryKind, Manifest, ManifestEntry};
 use crate::progress::{CancelToken, Operation, Progress};
 use crate::settings::Locations;
@@ -80,9 +80,10 @@ pub fn check_many(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Vec<(String, Result<CheckReport>)>> {
+    let catalog = Catalog::load(&locations.backups, progress)?;
     let mut results = Vec::new();
     for name in names {
-        let result = locate(&locations.backups, name, progress)
+        let result = locate_in(&catalog, &locations.backups, name)
             .and_then(|located| check_located(&located, quick, progress, cancel));
         let stop = matches!(result, Err(Error::Cancelled));
         results.push((name.clone(), result));

@@ -19,9 +19,15 @@ pub struct LocatedBackup {
 }
 
 pub fn locate(backups: &Path, given: &str, progress: &dyn Progress) -> Result<LocatedBackup> {
+    let catalog = Catalog::load(backups, progress)?;
+    locate_in(&catalog, backups, given)
+}
+
+/// [`locate`] against a catalog the caller already loaded (checking thousands of backups
+/// should not read the catalog thousands of times).
+pub fn locate_in(catalog: &Catalog, backups: &Path, given: &str) -> Result<LocatedBackup> {
     let looks_like_path = given.contains('/') || given.contains('\\');
     if !looks_like_path && !given.is_empty() && given != "." && given != ".." {
-        let catalog = Catalog::load(backups, progress)?;
         let file_name = if given.ends_with(ARCHIVE_SUFFIX) {
             given.to_string()
         } else {
@@ -37,7 +43,7 @@ pub fn locate(backups: &Path, given: &str, progress: &dyn Progress) -> Result<Lo
             });
         }
     }
-    located_by_path(backups, Path::new(given), progress)
+    located_by_path(catalog, backups, Path::new(given))
 }
 
 fn in_backups_folder(backups: &Path, entry: CatalogEntry) -> LocatedBackup {
@@ -50,7 +56,7 @@ fn in_backups_folder(backups: &Path, entry: CatalogEntry) -> LocatedBackup {
     }
 }
 
-fn located_by_path(backups: &Path, path: &Path, progress: &dyn Progress) -> Result<LocatedBackup> {
+fn located_by_path(catalog: &Catalog, backups: &Path, path: &Path) -> Result<LocatedBackup> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io("open", path, e))?;
     if meta.is_dir() {
         return Err(Error::CorruptArchive {
@@ -70,7 +76,6 @@ fn located_by_path(backups: &Path, path: &Path, progress: &dyn Progress) -> Resu
         _ => false,
     };
     if same_folder {
-        let catalog = Catalog::load(backups, progress)?;
         if let Some(entry) = catalog.find(&file_name) {
             return Ok(in_backups_folder(backups, entry.clone()));
         }
