@@ -2,7 +2,6 @@
 //! thread while the caller parses tar members and hashes their content on its own thread, so
 //! check and restore use two cores. Gzip and tar failures become plain "damaged" errors.
 
-use flate2::read::MultiGzDecoder;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -13,6 +12,7 @@ use std::thread::JoinHandle;
 
 use crate::error::{Error, IoContext, Result};
 use crate::hashing::HashingReader;
+use crate::members;
 use crate::progress::{CancelToken, Operation, Progress, Tracker};
 
 /// Decompressed bytes handed from the decompression thread to the tar parser at a time; with
@@ -289,7 +289,11 @@ impl Read for ChunkReader {
 /// Moves `source` into the channel chunk by chunk. `Ok(true)` at the end of the source,
 /// `Ok(false)` when the receiving side stopped listening (an error or cancel there); a read
 /// error is forwarded to the receiver and returned.
-fn pump(source: &mut dyn Read, sender: &SyncSender<Chunk>, chunk_size: usize) -> io::Result<bool> {
+pub(crate) fn pump(
+    source: &mut dyn Read,
+    sender: &SyncSender<Chunk>,
+    chunk_size: usize,
+) -> io::Result<bool> {
     loop {
         let chunk = match read_piece(source, chunk_size) {
             Ok(chunk) => chunk,
@@ -321,13 +325,13 @@ struct DecompressPipe {
 }
 
 fn spawn_decompressor(file: File, counter: ReadCounter) -> DecompressPipe {
-    let (raw_sender, raw_receiver) = sync_channel::<Chunk>(PIPE_DEPTH);
+    let (raw_sender, raw_receiver) = sync_channel::<io::Result<members::Unit>>(PIPE_DEPTH);
     let reader = std::thread::spawn(move || {
         let mut source = HashingReader::new(CountingReader {
             inner: file,
             counter,
         });
-        if pump(&mut source, &raw_sender, RAW_CHUNK)? {
+        if members::split(&mut source, &raw_sender, RAW_CHUNK)? {
             let (_, sha256, size) = source.finish();
             Ok(Some((sha256, size)))
         } else {
@@ -336,8 +340,12 @@ fn spawn_decompressor(file: File, counter: ReadCounter) -> DecompressPipe {
     });
     let (plain_sender, plain_receiver) = sync_channel::<Chunk>(PIPE_DEPTH);
     let decompressor = std::thread::spawn(move || {
-        let mut decoder = MultiGzDecoder::new(ChunkReader::new(raw_receiver));
-        pump(&mut decoder, &plain_sender, PIPE_CHUNK)
+        members::inflate(
+            raw_receiver,
+            &plain_sender,
+            crate::compress::default_threads(),
+            PIPE_CHUNK,
+        )
     });
     DecompressPipe {
         output: ChunkReader::new(plain_receiver),

@@ -80,12 +80,7 @@ fn compress_member(
             let lvl = CompressionLvl::new(level as i32).unwrap_or_default();
             Compressor::new(lvl)
         });
-        out.resize(compressor.gzip_compress_bound(data.len()), 0);
-        let written = compressor
-            .gzip_compress(data, out)
-            .map_err(|e| io::Error::other(format!("libdeflate: {e}")))?;
-        out.truncate(written);
-        Ok(())
+        crate::members::frame(compressor, data, out)
     }));
     match result {
         Ok(r) => r,

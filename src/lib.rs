@@ -18,6 +18,7 @@ pub mod fsutil;
 pub mod hashing;
 pub mod locate;
 pub mod manifest;
+pub mod members;
 pub mod progress;
 pub mod restore;
 pub mod scan;
