@@ -17,7 +17,9 @@ pub const PARTIAL_SUFFIX: &str = ".partial";
 /// on itself so that a later run can tell a dead writer's leftovers from a live writer's work.
 pub struct PartialFile {
     path: PathBuf,
-    file: Option<File>,
+    file: File,
+    /// Set once the file has its final name: from then on dropping it removes nothing.
+    published: bool,
 }
 
 impl PartialFile {
@@ -46,7 +48,8 @@ impl PartialFile {
                     }
                     return Ok(PartialFile {
                         path,
-                        file: Some(file),
+                        file,
+                        published: false,
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -65,7 +68,7 @@ impl PartialFile {
     }
 
     pub fn file(&mut self) -> &mut File {
-        self.file.as_mut().expect("file is present until publish")
+        &mut self.file
     }
 
     /// Flushes to disk and moves the file to `final_path`, refusing to replace an existing file.
@@ -73,8 +76,7 @@ impl PartialFile {
     pub fn publish_new(&mut self, final_path: &Path) -> Result<()> {
         self.sync()?;
         rename_no_replace(&self.path, final_path)?;
-        self.file = None;
-        self.path = PathBuf::new();
+        self.published = true;
         sync_dir(parent_of(final_path))
     }
 
@@ -82,23 +84,20 @@ impl PartialFile {
     pub fn publish_replacing(mut self, final_path: &Path) -> Result<()> {
         self.sync()?;
         fs::rename(&self.path, final_path).at("save", final_path)?;
-        self.file = None;
-        self.path = PathBuf::new();
+        self.published = true;
         sync_dir(parent_of(final_path))
     }
 
     /// Flushes the content to disk (publishing does it too; calling it first is cheap).
     pub fn sync(&mut self) -> Result<()> {
-        let path = self.path.clone();
-        let file = self.file();
-        file.flush().at("write", &path)?;
-        file.sync_all().at("save", &path)
+        self.file.flush().at("write", &self.path)?;
+        self.file.sync_all().at("save", &self.path)
     }
 }
 
 impl Drop for PartialFile {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
+        if !self.published {
             let _ = fs::remove_file(&self.path);
         }
     }
