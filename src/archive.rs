@@ -1,6 +1,7 @@
-//! Reading `.tar.gz` archives safely and fast: the file is hashed and decompressed on a worker
-//! thread while the caller parses tar members and hashes their content on its own thread, so
-//! check and restore use two cores. Gzip and tar failures become plain "damaged" errors.
+//! Reading `.tar.gz` archives safely and fast: one thread reads and hashes the file, the gzip
+//! members are inflated on every core (see `members`), and the caller parses tar members (and
+//! hands their content to a background hasher). Gzip and tar failures become plain "damaged"
+//! errors.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -286,6 +287,14 @@ impl Read for ChunkReader {
     }
 }
 
+/// Hands a read error to the stage downstream (which reports it where the data was wanted) and
+/// returns a copy for the stage's own outcome.
+pub(crate) fn forward<T>(sender: &SyncSender<io::Result<T>>, error: io::Error) -> io::Error {
+    let returned = io::Error::new(error.kind(), error.to_string());
+    let _ = sender.send(Err(error));
+    returned
+}
+
 /// Moves `source` into the channel chunk by chunk. `Ok(true)` at the end of the source,
 /// `Ok(false)` when the receiving side stopped listening (an error or cancel there); a read
 /// error is forwarded to the receiver and returned.
@@ -297,11 +306,7 @@ pub(crate) fn pump(
     loop {
         let chunk = match read_piece(source, chunk_size) {
             Ok(chunk) => chunk,
-            Err(e) => {
-                let returned = io::Error::new(e.kind(), e.to_string());
-                let _ = sender.send(Err(e));
-                return Err(returned);
-            }
+            Err(e) => return Err(forward(sender, e)),
         };
         if chunk.is_empty() {
             return Ok(true);
@@ -315,9 +320,10 @@ pub(crate) fn pump(
 /// The compressed file's SHA-256 and size, or `None` when reading stopped before its end.
 type ReaderOutcome = io::Result<Option<(String, u64)>>;
 
-/// The archive read as a three-stage pipeline: a reader thread hashes the compressed file, a
-/// decompression thread inflates it, and the caller parses tar and hashes content. Splitting
-/// the two hashes from the inflate keeps both cores busy.
+/// The archive read as a pipeline: a reader thread hashes the compressed file and cuts it into
+/// gzip members, an inflating stage decompresses them on every core in file order, and the
+/// caller parses tar from the output. Keeping the hashes off the inflating threads keeps every
+/// core busy.
 struct DecompressPipe {
     output: ChunkReader,
     decompressor: Option<JoinHandle<io::Result<bool>>>,

@@ -13,6 +13,8 @@ use std::io::{self, Read};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
+use crate::archive::forward;
+
 /// Header: magic, CM=8, FLG=FEXTRA, MTIME 0, XFL 0, OS unknown, XLEN=8, then the subfield
 /// `R` `B`, its length 4, and the member's total length (little-endian u32).
 const HEADER_LEN: usize = 20;
@@ -68,12 +70,6 @@ pub enum Unit {
 }
 
 type Sent<T> = io::Result<T>;
-
-fn forward<T>(sender: &SyncSender<Sent<T>>, error: io::Error) -> io::Error {
-    let returned = io::Error::new(error.kind(), error.to_string());
-    let _ = sender.send(Err(error));
-    returned
-}
 
 /// Cuts the compressed stream into units. `Ok(true)` at the end of the file, `Ok(false)` when
 /// the receiver stopped listening; read errors are forwarded and returned.
