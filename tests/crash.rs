@@ -1,9 +1,10 @@
 //! `kill -9` at any moment leaves nothing that looks finished but is not. A backup of a
-//! multi-megabyte strategy and a restore of it are killed at fixed moments (20, 50, 100, 200 ms)
-//! and at moments spread over a measured full run, until several kills have landed while the
-//! process was writing. After every kill: each visible `.tar.gz` passes `check`, `catalog.json`
-//! parses and every entry's archive exists, and a restore destination holds either no strategy
-//! folder or a complete one. Then the next run works and clears what the dead ones left.
+//! multi-megabyte strategy and a restore of it are killed at fixed moments (20, 50, 100, 200 ms),
+//! at moments spread over a measured full run, and just after the temporary archive or staging
+//! folder appears, so several kills land while the process is writing however fast it runs.
+//! After every kill: each visible `.tar.gz` passes `check`, `catalog.json` parses and every
+//! entry's archive exists, and a restore destination holds either no strategy folder or a
+//! complete one. Then the next run works and clears what the dead ones left.
 
 #![cfg(unix)]
 
@@ -25,6 +26,9 @@ const FIXED_DELAYS_MS: [u64; 4] = [20, 50, 100, 200];
 const FRACTIONS_OF_FULL_RUN: [f64; 8] = [0.3, 0.6, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1];
 /// Kills that must land while an archive or staging folder was being written.
 const WANTED_MID_WRITE: usize = 4;
+/// Kills timed from the moment the temporary archive or staging folder is first seen: these land
+/// mid-write however fast the machine (or the app) is, where fixed delays may all miss.
+const AFTER_WRITING_SEEN_MS: [u64; 4] = [0, 1, 3, 8];
 
 /// About 7 MB: incompressible parts, a compressible CSV, nested folders, a link.
 fn make_corpus(sandbox: &Sandbox) {
@@ -70,13 +74,16 @@ struct Kill {
     mid_write: bool,
 }
 
-/// Starts the CLI with `args`, sends SIGKILL after `delay`, reaps it.
-fn kill_after(
-    sandbox: &Sandbox,
-    args: &[&str],
-    delay: Duration,
-    writing: impl Fn() -> bool,
-) -> Kill {
+/// When a run is killed: a fixed time after it starts, or a time after its temporary archive or
+/// staging folder is first seen.
+#[derive(Clone, Copy, Debug)]
+enum Moment {
+    AfterStart(Duration),
+    AfterWritingSeen(Duration),
+}
+
+/// Starts the CLI with `args`, sends SIGKILL at `moment`, reaps it.
+fn kill_at(sandbox: &Sandbox, args: &[&str], moment: Moment, writing: impl Fn() -> bool) -> Kill {
     let mut child = sandbox
         .command()
         .args(args)
@@ -84,7 +91,17 @@ fn kill_after(
         .stderr(Stdio::null())
         .spawn()
         .expect("start the CLI");
-    std::thread::sleep(delay);
+    match moment {
+        Moment::AfterStart(delay) => std::thread::sleep(delay),
+        Moment::AfterWritingSeen(extra) => {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !writing() && child.try_wait().expect("poll the CLI").is_none() {
+                assert!(Instant::now() < deadline, "the CLI never started writing");
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            std::thread::sleep(extra);
+        }
+    }
     let alive = child.try_wait().expect("poll the CLI").is_none();
     let mid_write = alive && writing();
     let _ = child.kill();
@@ -104,18 +121,32 @@ fn has_staging(dest: &Path) -> bool {
         .any(|n| n.starts_with(".results-backup-staging-"))
 }
 
-/// Delays to try: the fixed ones, then fractions of `full`.
-fn delays(full: Duration) -> Vec<Duration> {
+/// Moments to try: the fixed delays, fractions of `full`, then moments just after writing began.
+fn moments(full: Duration) -> Vec<Moment> {
     let fixed = FIXED_DELAYS_MS.iter().map(|&ms| Duration::from_millis(ms));
     let adaptive = FRACTIONS_OF_FULL_RUN.iter().map(|&f| full.mul_f64(f));
-    fixed.chain(adaptive).collect()
+    let observed = AFTER_WRITING_SEEN_MS
+        .iter()
+        .map(|&ms| Moment::AfterWritingSeen(Duration::from_millis(ms)));
+    fixed
+        .chain(adaptive)
+        .map(Moment::AfterStart)
+        .chain(observed)
+        .collect()
 }
 
-/// Kills runs at half their usual duration until one dies while `writing()` holds, so the next
-/// run has a dead process's temporary files to clear.
+/// Kills a run as soon as it is seen writing, until one dies while `writing()` holds, so the
+/// next run has a dead process's temporary files to clear.
 fn leave_a_corpse(sandbox: &Sandbox, args: &[&str], full: Duration, writing: impl Fn() -> bool) {
     for _ in 0..5 {
-        if kill_after(sandbox, args, full / 2, &writing).mid_write {
+        if kill_at(
+            sandbox,
+            args,
+            Moment::AfterWritingSeen(Duration::ZERO),
+            &writing,
+        )
+        .mid_write
+        {
             assert!(writing(), "a killed run leaves its temporary files behind");
             return;
         }
@@ -171,14 +202,15 @@ fn a_backup_killed_at_any_moment_leaves_only_finished_backups_and_the_next_run_c
     let mut proven = BTreeSet::new();
     let mut mid_write = 0;
     let mut alive = 0;
-    for delay in delays(full) {
-        let kill = kill_after(&sandbox, &["backup", STRATEGY], delay, || {
+    for moment in moments(full) {
+        let kill = kill_at(&sandbox, &["backup", STRATEGY], moment, || {
             has_partial_archive(&backups)
         });
         alive += kill.alive as usize;
         mid_write += kill.mid_write as usize;
-        assert_backups_consistent(&sandbox, &mut proven, &format!("{delay:?}"));
+        assert_backups_consistent(&sandbox, &mut proven, &format!("{moment:?}"));
     }
+
     assert!(
         mid_write >= WANTED_MID_WRITE,
         "only {mid_write} kills landed while the archive was being written (full run: {full:?})"
@@ -247,8 +279,8 @@ fn a_restore_killed_at_any_moment_leaves_no_strategy_folder_or_a_complete_one() 
     let mut mid_write = 0;
     let mut alive = 0;
     let mut complete = 0;
-    for delay in delays(full) {
-        let kill = kill_after(&sandbox, &args, delay, || has_staging(&dest));
+    for moment in moments(full) {
+        let kill = kill_at(&sandbox, &args, moment, || has_staging(&dest));
         alive += kill.alive as usize;
         mid_write += kill.mid_write as usize;
         let strategies: Vec<String> = names_in(&dest)
@@ -261,12 +293,12 @@ fn a_restore_killed_at_any_moment_leaves_no_strategy_folder_or_a_complete_one() 
                 assert_eq!(
                     contents(&snapshot(&dest.join(STRATEGY))),
                     expected,
-                    "after a kill at {delay:?} the restored folder is incomplete"
+                    "after a kill at {moment:?} the restored folder is incomplete"
                 );
                 complete += 1;
                 fs::remove_dir_all(dest.join(STRATEGY)).unwrap();
             }
-            other => panic!("after a kill at {delay:?} the destination holds {other:?}"),
+            other => panic!("after a kill at {moment:?} the destination holds {other:?}"),
         }
     }
     assert!(
