@@ -32,7 +32,7 @@ struct Cli {
     /// Folder whose sub-folders are strategies [env: RESULTS_BACKUP_RESULTS] [default: ./results]
     #[arg(long, global = true, value_name = "DIR")]
     results: Option<PathBuf>,
-    /// Folder that holds the backups and catalog.json [env: RESULTS_BACKUP_BACKUPS] [default: ./backups]
+    /// Folder that holds the backups and catalog.json [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
     #[arg(long, global = true, value_name = "DIR")]
     backups: Option<PathBuf>,
     /// Print one JSON document on stdout instead of text

@@ -112,30 +112,32 @@ impl Locations {
         env: impl Fn(&str) -> Option<std::ffi::OsString>,
         settings: &Settings,
     ) -> Locations {
-        let pick = |flag: &Option<PathBuf>, var: &str, saved: &Option<PathBuf>, default: &str| {
+        let pick = |flag: &Option<PathBuf>, var: &str, saved: &Option<PathBuf>| {
             flag.clone()
                 .or_else(|| env(var).filter(|v| !v.is_empty()).map(PathBuf::from))
                 .or_else(|| saved.clone())
-                .unwrap_or_else(|| PathBuf::from(default))
         };
+        let results = pick(&overrides.results, RESULTS_ENV, &settings.results_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_RESULTS));
+        let backups = pick(&overrides.backups, BACKUPS_ENV, &settings.backups_dir)
+            .unwrap_or_else(|| default_backups_beside(&results));
         Locations {
-            results: pick(
-                &overrides.results,
-                RESULTS_ENV,
-                &settings.results_dir,
-                DEFAULT_RESULTS,
-            ),
-            backups: pick(
-                &overrides.backups,
-                BACKUPS_ENV,
-                &settings.backups_dir,
-                DEFAULT_BACKUPS,
-            ),
+            results,
+            backups,
             level: overrides
                 .level
                 .or(settings.compression_level)
                 .unwrap_or(DEFAULT_LEVEL),
         }
+    }
+}
+
+/// The backups folder when none is configured: `backups` beside the results folder, which for the
+/// original scripts' `./results` is their `./backups`.
+pub fn default_backups_beside(results: &Path) -> PathBuf {
+    match results.parent() {
+        Some(parent) => parent.join(DEFAULT_BACKUPS),
+        None => PathBuf::from(DEFAULT_BACKUPS),
     }
 }
 

@@ -98,6 +98,26 @@ fn default_backups_folder_is_backups_beside_the_working_directory() {
 }
 
 #[test]
+fn without_a_configured_backups_folder_backups_go_beside_the_results_folder() {
+    let ws = Workspace::new();
+    let root = ws.dir("elsewhere");
+    results_named(&root, "my results", "btc");
+    let run = std::process::Command::new(BIN)
+        .current_dir(ws.dir("cwd"))
+        .env("RESULTS_BACKUP_SETTINGS", root.join("absent.json"))
+        .env_remove("RESULTS_BACKUP_RESULTS")
+        .env_remove("RESULTS_BACKUP_BACKUPS")
+        .arg("--results")
+        .arg(root.join("my results"))
+        .args(["backup", "btc"])
+        .output()
+        .expect("run");
+    util::CliRun::from(run).success();
+    assert_eq!(util::archives_in(&root.join("backups")).len(), 1);
+    assert!(!ws.dir("cwd").join("backups").exists());
+}
+
+#[test]
 fn compression_level_comes_from_the_settings_file_unless_given() {
     let ws = Workspace::new();
     write_file(
