@@ -170,7 +170,7 @@ fn restore_into(
                 .clone()
                 .or_else(|| parse_backup_stem(archive_stem(&located.file_name)).map(|(_, ts)| ts))
                 .unwrap_or_else(|| "backup".into());
-            let copy = free_name(&destination, &format!("{strategy}_restored_{timestamp}"));
+            let copy = copy_target(&destination, &strategy, &timestamp);
             move_into_place(&staged, &copy)?;
             outcome.restored_to = copy;
             Ok(outcome)
@@ -587,6 +587,34 @@ fn swap_in(staged: &Path, target: &Path, parking: &Path) -> Result<()> {
         return Err(Error::io("move the restored folder to", target, e));
     }
     fsutil::sync_dir(fsutil::parent_of(target))
+}
+
+/// What a restore of `strategy` into `destination` would do, told before anything is written.
+#[derive(Clone, Debug, Serialize)]
+pub struct RestorePreview {
+    pub strategy: String,
+    pub destination: PathBuf,
+    /// The folder the strategy would be restored as.
+    pub target: PathBuf,
+    /// When true the analyst chooses: a copy beside it, or replacing it (after a safety backup).
+    pub target_exists: bool,
+    /// Where "restore as a copy" would put it.
+    pub copy_target: PathBuf,
+}
+
+pub fn preview(strategy: &str, timestamp: &str, destination: &Path) -> RestorePreview {
+    let target = destination.join(strategy);
+    RestorePreview {
+        strategy: strategy.to_string(),
+        destination: destination.to_path_buf(),
+        target_exists: fs::symlink_metadata(&target).is_ok(),
+        target,
+        copy_target: copy_target(destination, strategy, timestamp),
+    }
+}
+
+fn copy_target(destination: &Path, strategy: &str, timestamp: &str) -> PathBuf {
+    free_name(destination, &format!("{strategy}_restored_{timestamp}"))
 }
 
 /// `<base>`, or `<base>_2`, `<base>_3`... whichever does not exist yet.

@@ -175,6 +175,45 @@ fn restore_over_existing_folder_with_copy_lands_beside_it_and_leaves_the_origina
 }
 
 #[test]
+fn restore_preview_tells_beforehand_where_a_copy_or_a_fresh_restore_would_land() {
+    let ws = Workspace::new();
+    build_small_strategy(&ws.results, "alpha", 3);
+    let file = ws.backup_cli("alpha");
+    let timestamp = results_backup::catalog::parse_backup_stem(file.trim_end_matches(".tar.gz"))
+        .unwrap()
+        .1;
+    let before = snapshot(&ws.results);
+
+    let over = results_backup::restore::preview("alpha", &timestamp, &ws.results);
+    assert!(over.target_exists);
+    assert_eq!(over.target, ws.results.join("alpha"));
+    assert_eq!(
+        over.copy_target,
+        ws.results.join(format!("alpha_restored_{timestamp}"))
+    );
+    assert_same_snapshot(&before, &snapshot(&ws.results));
+
+    let json = ws
+        .cli(["restore", &file, "--on-conflict", "copy", "--json"])
+        .success()
+        .json();
+    assert_eq!(
+        json["restored_to"].as_str().unwrap(),
+        over.copy_target.to_str().unwrap()
+    );
+    let second = results_backup::restore::preview("alpha", &timestamp, &ws.results);
+    assert_eq!(
+        second.copy_target,
+        ws.results.join(format!("alpha_restored_{timestamp}_2"))
+    );
+
+    let fresh = ws.dir("fresh");
+    let elsewhere = results_backup::restore::preview("alpha", &timestamp, &fresh);
+    assert!(!elsewhere.target_exists);
+    assert_eq!(elsewhere.target, fresh.join("alpha"));
+}
+
+#[test]
 fn restore_copy_is_the_default_choice_and_a_second_copy_gets_its_own_name() {
     let ws = Workspace::new();
     let source = build_small_strategy(&ws.results, "alpha", 6);
