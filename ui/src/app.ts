@@ -1,0 +1,380 @@
+// The window: navigation, shared state, banners, toasts, the job panel, drag and drop.
+import { closeAllDialogs, dialogOpen } from "./dialog";
+import { h, replaceChildren } from "./dom";
+import { toUserError, type UserError } from "./errors";
+import { baseName } from "./format";
+import type { Ipc } from "./ipc";
+import { describeJob, JobStore, type Job } from "./jobs";
+import type { BackupList, BackupRef, FilesDropped, JobRequest, Overview, StrategyStatus } from "./types";
+import { BackupsView } from "./views/backups";
+import { openDetails } from "./views/details";
+import { JobPanel } from "./views/jobpanel";
+import { SettingsView } from "./views/settings";
+import { StrategiesView } from "./views/strategies";
+import { WelcomeView } from "./views/welcome";
+import { errorBanner } from "./widgets";
+
+export type ViewName = "welcome" | "strategies" | "backups" | "settings";
+
+export type AppState = {
+  overview: Overview | null;
+  strategies: StrategyStatus[] | null;
+  strategiesError: UserError | null;
+  backups: BackupList | null;
+  backupsError: UserError | null;
+  view: ViewName;
+  banner: { error: UserError; view: ViewName } | null;
+};
+
+interface View {
+  readonly el: HTMLElement;
+  update(): void;
+}
+
+const NAV: { view: Exclude<ViewName, "welcome">; text: string; testid: string }[] = [
+  { view: "strategies", text: "Strategies", testid: "nav-strategies" },
+  { view: "backups", text: "Backups", testid: "nav-backups" },
+  { view: "settings", text: "Settings", testid: "nav-settings" },
+];
+
+export class App {
+  readonly state: AppState = {
+    overview: null,
+    strategies: null,
+    strategiesError: null,
+    backups: null,
+    backupsError: null,
+    view: "strategies",
+    banner: null,
+  };
+  readonly jobs: JobStore;
+  private readonly header: HTMLElement;
+  private readonly nav: HTMLElement;
+  private readonly bannerArea: HTMLElement;
+  private readonly viewArea: HTMLElement;
+  private readonly live: HTMLElement;
+  private readonly toasts: HTMLElement;
+  private readonly dropOverlay: HTMLElement;
+  private readonly jobPanel: JobPanel;
+  private views = new Map<ViewName, View>();
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    root: HTMLElement,
+    readonly ipc: Ipc,
+  ) {
+    this.jobs = new JobStore(
+      (id, request, onEvent) => ipc.runJob(id, request, onEvent),
+      (id) => ipc.cancelJob(id),
+    );
+    this.nav = h(
+      "nav",
+      { class: "nav", "aria-label": "Main" },
+      NAV.map((item) =>
+        h(
+          "button",
+          {
+            type: "button",
+            class: "nav-item",
+            "data-testid": item.testid,
+            "data-view": item.view,
+            onclick: () => this.navigate(item.view),
+          },
+          item.text,
+        ),
+      ),
+    );
+    this.header = h(
+      "header",
+      { class: "app-header" },
+      h("div", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "⛁"), "Results Backup"),
+      this.nav,
+    );
+    this.bannerArea = h("div", { class: "banner-area" });
+    this.viewArea = h("main", { class: "view", id: "main", tabindex: "-1" });
+    this.jobPanel = new JobPanel(this);
+    this.live = h("div", { class: "visually-hidden", "aria-live": "polite", role: "status" });
+    this.toasts = h("div", { class: "toasts", "aria-live": "polite" });
+    this.dropOverlay = h(
+      "div",
+      { class: "drop-overlay", "data-testid": "drop-overlay", hidden: true, "aria-hidden": "true" },
+      h(
+        "div",
+        { class: "drop-card" },
+        h("span", { class: "drop-icon", "aria-hidden": "true" }, "⤓"),
+        h("p", { "data-testid": "drop-message" }, "Drop a backup (.tar.gz) to open it"),
+      ),
+    );
+    replaceChildren(
+      root,
+      h("a", { class: "skip-link", href: "#main" }, "Skip to content"),
+      this.header,
+      h("div", { class: "layout" }, h("div", { class: "content" }, this.bannerArea, this.viewArea), this.jobPanel.el),
+    );
+    document.body.append(this.live, this.toasts, this.dropOverlay);
+
+    this.jobs.subscribe((jobs, changed) => this.onJobChange(jobs, changed));
+    // Relative times ("3 minutes ago") stay true while the window is open.
+    setInterval(() => this.currentView()?.update(), 60_000);
+  }
+
+  async start(): Promise<void> {
+    this.listenForDrops();
+    this.viewArea.replaceChildren(h("p", { class: "loading-page" }, "Opening…"));
+    try {
+      const overview = await this.ipc.appOverview();
+      this.state.overview = overview;
+      if (!overview.configured) {
+        this.show("welcome");
+        return;
+      }
+      this.show("strategies");
+      await this.refresh();
+    } catch (err) {
+      this.show("strategies");
+      this.showError(err);
+    }
+  }
+
+  // ---- navigation -------------------------------------------------------------------------
+
+  navigate(view: Exclude<ViewName, "welcome">): void {
+    if (this.state.view === view) return;
+    this.show(view);
+    if (view === "strategies" && this.state.strategies === null && !this.state.strategiesError) void this.refresh();
+    if (view === "backups" && this.state.backups === null && !this.state.backupsError) void this.refresh();
+  }
+
+  private show(view: ViewName): void {
+    this.state.view = view;
+    if (this.state.banner && this.state.banner.view !== view) this.state.banner = null;
+    this.renderBanner();
+    this.header.classList.toggle("header-welcome", view === "welcome");
+    this.nav.hidden = view === "welcome";
+    for (const button of this.nav.querySelectorAll<HTMLButtonElement>("button")) {
+      if (button.dataset.view === view) button.setAttribute("aria-current", "page");
+      else button.removeAttribute("aria-current");
+    }
+    const v = this.view(view);
+    this.viewArea.replaceChildren(v.el);
+    v.update();
+    document.title = view === "welcome" ? "Results Backup" : `${titleOf(view)} — Results Backup`;
+  }
+
+  private view(name: ViewName): View {
+    let v = this.views.get(name);
+    if (!v) {
+      switch (name) {
+        case "welcome":
+          v = new WelcomeView(this);
+          break;
+        case "strategies":
+          v = new StrategiesView(this);
+          break;
+        case "backups":
+          v = new BackupsView(this);
+          break;
+        case "settings":
+          v = new SettingsView(this);
+          break;
+      }
+      this.views.set(name, v);
+    }
+    return v;
+  }
+
+  private currentView(): View | undefined {
+    return this.views.get(this.state.view);
+  }
+
+  /** Re-renders the view on screen (after a state change). */
+  render(): void {
+    this.currentView()?.update();
+  }
+
+  /** After the first settings were saved (welcome) or changed. */
+  configured(overview: Overview, then: Exclude<ViewName, "welcome"> = "strategies"): void {
+    const backupsMoved = this.state.overview?.backups_dir !== overview.backups_dir;
+    this.state.overview = overview;
+    if (backupsMoved) this.state.backups = null;
+    this.state.strategies = null;
+    this.show(then);
+    void this.refresh();
+  }
+
+  // ---- data -------------------------------------------------------------------------------
+
+  /** Reloads strategies and backups; concurrent calls share one reload. */
+  refresh(): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      const [strategies, backups] = await Promise.allSettled([this.ipc.scanStrategies(), this.ipc.listBackups()]);
+      if (strategies.status === "fulfilled") {
+        this.state.strategies = strategies.value;
+        this.state.strategiesError = null;
+      } else {
+        this.state.strategiesError = toUserError(strategies.reason);
+      }
+      if (backups.status === "fulfilled") {
+        this.state.backups = backups.value;
+        this.state.backupsError = null;
+      } else {
+        this.state.backupsError = toUserError(backups.reason);
+      }
+      if (this.state.overview && this.state.strategiesError?.code === "results_folder_missing") {
+        this.state.overview = { ...this.state.overview, results_exists: false };
+      } else if (this.state.overview && strategies.status === "fulfilled") {
+        this.state.overview = { ...this.state.overview, results_exists: true };
+      }
+      this.render();
+    })().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private scheduleRefresh(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      void this.refresh();
+    }, 250);
+  }
+
+  // ---- jobs -------------------------------------------------------------------------------
+
+  startJob(request: JobRequest): { id: string; done: Promise<Job> } {
+    return this.jobs.start(request);
+  }
+
+  private onJobChange(jobs: readonly Job[], changed: Job): void {
+    this.jobPanel.update(jobs);
+    const before = this.lastStates.get(changed.id);
+    if (before === changed.state) return;
+    this.lastStates.set(changed.id, changed.state);
+    if (!jobs.includes(changed)) {
+      this.lastStates.delete(changed.id);
+      return;
+    }
+    switch (changed.state) {
+      case "running":
+        this.announce(`${changed.label}: started`);
+        break;
+      case "done":
+        this.announce(`${changed.label}: ${describeJob(changed, jobs)}`);
+        this.scheduleRefresh();
+        break;
+      case "cancelled":
+        this.announce(`${changed.label}: cancelled`);
+        this.scheduleRefresh();
+        break;
+      case "failed":
+        if (changed.error) {
+          this.showError(changed.error, `${changed.label} did not finish`);
+        }
+        this.announce(`${changed.label}: failed`);
+        this.scheduleRefresh();
+        break;
+      default:
+        break;
+    }
+    this.render();
+  }
+  private lastStates = new Map<string, Job["state"]>();
+
+  // ---- messages ---------------------------------------------------------------------------
+
+  /** Shows an error banner at the top of the current view. */
+  showError(err: unknown, title?: string): void {
+    const error = toUserError(err);
+    this.state.banner = { error, view: this.state.view };
+    this.bannerTitle = title;
+    this.renderBanner();
+    if (dialogOpen()) this.toast(`${title ? `${title}: ` : ""}${error.message}`);
+  }
+  private bannerTitle: string | undefined;
+
+  clearError(): void {
+    this.state.banner = null;
+    this.renderBanner();
+  }
+
+  private renderBanner(): void {
+    const banner = this.state.banner;
+    if (!banner) {
+      this.bannerArea.replaceChildren();
+      return;
+    }
+    const options: Parameters<typeof errorBanner>[1] = { onDismiss: () => this.clearError() };
+    if (this.bannerTitle) options.title = this.bannerTitle;
+    this.bannerArea.replaceChildren(errorBanner(banner.error, options));
+  }
+
+  announce(message: string): void {
+    // Replacing the text (not appending) makes screen readers read each message once.
+    this.live.textContent = "";
+    setTimeout(() => {
+      this.live.textContent = message;
+    }, 30);
+  }
+
+  toast(message: string, timeoutMs = 6000): void {
+    const close = () => el.remove();
+    const el = h(
+      "div",
+      { class: "toast", "data-testid": "toast", role: "status" },
+      h("span", {}, message),
+      h("button", { type: "button", class: "icon-button", "aria-label": "Dismiss", onclick: close }, "✕"),
+    );
+    this.toasts.appendChild(el);
+    setTimeout(close, timeoutMs);
+  }
+
+  // ---- details ----------------------------------------------------------------------------
+
+  openDetails(ref: BackupRef): void {
+    openDetails(this, ref);
+  }
+
+  // ---- drag and drop ----------------------------------------------------------------------
+
+  private listenForDrops(): void {
+    this.ipc
+      .onDragState((state) => {
+        const hovering = state === "enter" || state === "over";
+        this.dropOverlay.hidden = !hovering;
+        document.body.classList.toggle("dragging", hovering);
+      })
+      .catch(() => undefined);
+    this.ipc.onFilesDropped((dropped) => this.onFilesDropped(dropped)).catch(() => undefined);
+  }
+
+  onFilesDropped(dropped: FilesDropped): void {
+    this.dropOverlay.hidden = true;
+    document.body.classList.remove("dragging");
+    const [first, ...rest] = dropped.archives;
+    if (dropped.others.length > 0) {
+      const names = dropped.others.map(baseName);
+      const what = names.length === 1 ? `${names[0]} is not a backup.` : `${names.join(", ")} are not backups.`;
+      const error: UserError = {
+        code: "not_an_archive",
+        message: what,
+        hint: "Drop a .tar.gz archive made by Results Backup, or any tar.gz of a strategy folder.",
+      };
+      if (first === undefined) {
+        if (dialogOpen()) this.toast(`${error.message} ${error.hint}`, 9000);
+        else this.showError(error);
+      } else this.toast(`${error.message} ${error.hint}`, 9000);
+    }
+    if (first !== undefined) {
+      closeAllDialogs();
+      if (rest.length > 0) this.toast(`Opened ${baseName(first)}. Drop the other archives one at a time to open them.`, 9000);
+      this.openDetails({ dropped: first });
+    }
+  }
+}
+
+function titleOf(view: ViewName): string {
+  return view.charAt(0).toUpperCase() + view.slice(1);
+}

@@ -1,0 +1,53 @@
+// Every call to the Tauri shell goes through this module, so tests can replace it wholesale.
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import type {
+  BackupDetails,
+  BackupList,
+  BackupRef,
+  Deleted,
+  DragState,
+  FilesDropped,
+  FolderPurpose,
+  JobEvent,
+  JobRequest,
+  JobResult,
+  Overview,
+  RestorePreview,
+  StrategyStatus,
+} from "./types";
+
+export type Unlisten = () => void;
+
+export const ipc = {
+  appOverview: (): Promise<Overview> => invoke("app_overview"),
+  useSampleResults: (): Promise<Overview> => invoke("use_sample_results"),
+  pickFolder: (purpose: FolderPurpose): Promise<string | null> => invoke("pick_folder", { purpose }),
+  saveSettings: (results_dir: string, backups_dir: string, compression_level: number): Promise<Overview> =>
+    invoke("save_settings", { results_dir, backups_dir, compression_level }),
+  scanStrategies: (): Promise<StrategyStatus[]> => invoke("scan_strategies"),
+  listBackups: (): Promise<BackupList> => invoke("list_backups"),
+  backupDetails: (backup: BackupRef): Promise<BackupDetails> => invoke("backup_details", { backup }),
+  restorePreview: (backup: BackupRef, destination: string | null): Promise<RestorePreview> =>
+    invoke("restore_preview", { backup, destination }),
+  runJob: (job_id: string, job: JobRequest, onEvent: (event: JobEvent) => void): Promise<JobResult> => {
+    const on_event = new Channel<JobEvent>();
+    on_event.onmessage = onEvent;
+    return invoke("run_job", { job_id, job, on_event });
+  },
+  cancelJob: (job_id: string): Promise<null> => invoke("cancel_job", { job_id }),
+  deleteBackup: (backup_file: string): Promise<Deleted> => invoke("delete_backup", { backup_file }),
+  showInFolder: (path: string): Promise<null> => invoke("show_in_folder", { path }),
+  openFolder: (path: string): Promise<null> => invoke("open_folder", { path }),
+
+  /** The shell emits `files-dropped` after it has granted the dropped paths. */
+  onFilesDropped: (handler: (dropped: FilesDropped) => void): Promise<Unlisten> =>
+    listen<FilesDropped>("files-dropped", (event) => handler(event.payload)),
+
+  /** Hover state only (for the drop highlight); what was dropped arrives via onFilesDropped. */
+  onDragState: (handler: (state: DragState) => void): Promise<Unlisten> =>
+    getCurrentWebview().onDragDropEvent((event) => handler(event.payload.type)),
+};
+
+export type Ipc = typeof ipc;

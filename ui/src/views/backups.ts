@@ -1,0 +1,206 @@
+// Backups: the catalog as a fast virtual list with a strategy filter and search.
+import type { App } from "../app";
+import { h, keepFocus } from "../dom";
+import { filterBackups, strategiesOf } from "../filter";
+import { backupDate, formatBytes, formatCount, formatDateTime, formatRelative, plural } from "../format";
+import { isActive } from "../jobs";
+import type { CatalogEntry } from "../types";
+import { VirtualList } from "../vlist";
+import { checkBadge, errorBanner, notice, spinner } from "../widgets";
+
+export const ROW_REM = 4.5;
+
+export class BackupsView {
+  readonly el: HTMLElement;
+  private readonly list: VirtualList<CatalogEntry>;
+  private readonly filterSelect: HTMLSelectElement;
+  private readonly search: HTMLInputElement;
+  private readonly count: HTMLElement;
+  private readonly headerInfo: HTMLElement;
+  private readonly messages: HTMLElement;
+  private readonly empty: HTMLElement;
+  private readonly checkAll: HTMLButtonElement;
+  private strategy = "";
+  private query = "";
+  private lastSource: readonly CatalogEntry[] | null = null;
+  private searchTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly app: App) {
+    this.list = new VirtualList<CatalogEntry>({
+      label: "Backups, newest first",
+      rowRem: ROW_REM,
+      key: (b) => b.backup_file,
+      render: (b) => backupRow(b),
+      activate: (b) => app.openDetails({ catalog: b.backup_file }),
+    });
+    this.filterSelect = h("select", {
+      id: "strategy-filter",
+      "data-testid": "strategy-filter",
+      onchange: () => {
+        this.strategy = this.filterSelect.value;
+        this.apply(true);
+      },
+    });
+    this.search = h("input", {
+      id: "backup-search",
+      type: "search",
+      "data-testid": "backup-search",
+      placeholder: "Strategy, file name or date",
+      autocomplete: "off",
+      spellcheck: "false",
+      oninput: () => {
+        if (this.searchTimer) clearTimeout(this.searchTimer);
+        this.searchTimer = setTimeout(() => {
+          this.query = this.search.value;
+          this.apply(true);
+        }, 80);
+      },
+      onkeydown: (e: KeyboardEvent) => {
+        if (e.key === "Escape" && this.search.value) {
+          e.stopPropagation();
+          this.search.value = "";
+          this.query = "";
+          this.apply(true);
+        }
+      },
+    });
+    this.count = h("p", { class: "muted small list-count", "aria-live": "polite" });
+    this.checkAll = h(
+      "button",
+      { type: "button", class: "btn", "data-testid": "check-all", onclick: () => this.runCheckAll() },
+      "Check all",
+    );
+    this.headerInfo = h("p", { class: "muted path-line" });
+    this.messages = h("div", {});
+    this.empty = h("div", {});
+    this.el = h(
+      "section",
+      { class: "page page-backups", "aria-labelledby": "backups-title" },
+      h(
+        "div",
+        { class: "page-header" },
+        h("div", {}, h("h1", { id: "backups-title" }, "Backups"), this.headerInfo),
+        h("div", { class: "toolbar-actions" }, this.checkAll),
+      ),
+      this.messages,
+      h(
+        "div",
+        { class: "toolbar filters", role: "search" },
+        h("div", { class: "field" }, h("label", { for: "strategy-filter" }, "Strategy"), this.filterSelect),
+        h("div", { class: "field field-grow" }, h("label", { for: "backup-search" }, "Search"), this.search),
+      ),
+      this.count,
+      this.empty,
+      this.list.el,
+    );
+  }
+
+  update(): void {
+    const { backups, backupsError } = this.app.state;
+    const dir = backups?.backups_dir ?? this.app.state.overview?.backups_dir ?? "";
+    this.headerInfo.replaceChildren(dir ? h("span", {}, "In ", h("span", { class: "path", title: dir }, dir)) : "");
+    const messages: HTMLElement[] = [];
+    if (backupsError) {
+      messages.push(errorBanner(backupsError, { actions: [h("button", { type: "button", class: "btn", onclick: () => void this.app.refresh() }, "Try again")] }));
+    }
+    for (const warning of backups?.warnings ?? []) messages.push(notice(warning, "warning"));
+    keepFocus(this.messages, () => this.messages.replaceChildren(...messages));
+    const checking = this.app.jobs.list().some((j) => isActive(j) && j.request.kind === "check_all");
+    this.checkAll.disabled = checking || !backups || backups.backups.length === 0;
+    this.checkAll.title = checking ? "Already checking every backup" : "";
+    this.apply(false);
+  }
+
+  private apply(resetScroll: boolean): void {
+    const backups = this.app.state.backups;
+    if (!backups) {
+      this.count.textContent = "";
+      this.empty.replaceChildren(this.app.state.backupsError ? "" : spinner("Reading the catalog…"));
+      this.list.el.hidden = true;
+      this.list.setItems([]);
+      return;
+    }
+    const all = backups.backups;
+    if (all !== this.lastSource) {
+      this.lastSource = all;
+      this.fillStrategies(all);
+    }
+    const shown = filterBackups(all, { strategy: this.strategy || null, query: this.query });
+    this.count.textContent =
+      shown.length === all.length ? `${plural(all.length, "backup")}, newest first` : `Showing ${formatCount(shown.length)} of ${plural(all.length, "backup")}`;
+    if (all.length === 0) {
+      this.empty.replaceChildren(
+        notice("No backups yet. Go to Strategies and choose “Back up all” to make the first ones."),
+      );
+    } else if (shown.length === 0) {
+      this.empty.replaceChildren(
+        notice([
+          h("p", {}, "No backups match your search."),
+          h("button", { type: "button", class: "btn btn-small", onclick: () => this.clearFilters() }, "Show all backups"),
+        ]),
+      );
+    } else {
+      this.empty.replaceChildren();
+    }
+    this.list.el.hidden = shown.length === 0;
+    this.list.setItems(shown);
+    if (resetScroll) this.list.reset();
+  }
+
+  private fillStrategies(all: readonly CatalogEntry[]): void {
+    const names = strategiesOf(all);
+    if (this.strategy && !names.includes(this.strategy)) names.unshift(this.strategy);
+    this.filterSelect.replaceChildren(
+      h("option", { value: "" }, "All strategies"),
+      ...names.map((n) => h("option", { value: n }, n)),
+    );
+    this.filterSelect.value = this.strategy;
+  }
+
+  private clearFilters(): void {
+    this.strategy = "";
+    this.query = "";
+    this.search.value = "";
+    this.filterSelect.value = "";
+    this.apply(true);
+    this.search.focus();
+  }
+
+  private runCheckAll(): void {
+    this.app.startJob({ kind: "check_all" });
+    this.update();
+  }
+}
+
+export function backupRow(b: CatalogEntry): HTMLElement {
+  const date = backupDate(b);
+  return h(
+    "div",
+    {
+      class: "backup-row",
+      "data-testid": "backup-row",
+      "data-backup-file": b.backup_file,
+      "data-check": b.check_result ?? "unchecked",
+      title: `Open ${b.backup_file}`,
+    },
+    h(
+      "div",
+      { class: "backup-main" },
+      h("span", { class: "backup-strategy" }, b.strategy),
+      h("span", { class: "backup-file muted small" }, b.backup_file),
+    ),
+    h(
+      "div",
+      { class: "backup-when" },
+      h("span", {}, date ? formatDateTime(date) : b.timestamp),
+      h("span", { class: "muted small" }, date ? formatRelative(date) : ""),
+    ),
+    h(
+      "div",
+      { class: "backup-size" },
+      h("span", {}, formatBytes(b.size)),
+      h("span", { class: "muted small" }, plural(b.files, "file")),
+    ),
+    h("div", { class: "backup-check" }, checkBadge(b.check_result)),
+  );
+}

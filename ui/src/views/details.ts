@@ -1,0 +1,425 @@
+// A backup's details: summary, proof, check, file tree, metrics; Check, Restore, Delete.
+import type { App } from "../app";
+import { confirm, openDialog, type DialogHandle } from "../dialog";
+import { h, icon, replaceChildren } from "../dom";
+import { toUserError } from "../errors";
+import {
+  backupDate,
+  formatBytes,
+  formatDateTime,
+  formatMetricName,
+  formatMetricValue,
+  formatRelative,
+  percent,
+  plural,
+  shortHash,
+  toDate,
+} from "../format";
+import { describeJob, isActive, refName, type Job } from "../jobs";
+import { buildTree, visibleNodes, type TreeNode } from "../tree";
+import type { BackupDetails, BackupRef, CheckReport, CheckResult, Manifest } from "../types";
+import { checkBadge, errorBanner, progressBar, proofText, setProgress, spinner } from "../widgets";
+import { openRestore } from "./restore";
+
+export function openDetails(app: App, ref: BackupRef): void {
+  const dialog = openDialog({ title: refName(ref), testid: "details", wide: true, content: [spinner("Reading the backup…")] });
+  app.ipc.backupDetails(ref).then(
+    (details) => {
+      if (dialog.isOpen()) new DetailsPanel(app, dialog, details);
+    },
+    (err: unknown) => {
+      if (!dialog.isOpen()) return;
+      dialog.body.replaceChildren(
+        errorBanner(toUserError(err), { title: "This backup could not be opened" }),
+        h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "btn", onclick: () => dialog.close() }, "Close")),
+      );
+      dialog.body.querySelector<HTMLElement>("button")?.focus();
+    },
+  );
+}
+
+class DetailsPanel {
+  private readonly checkArea: HTMLElement;
+  private readonly checkButton: HTMLButtonElement;
+  private readonly errors: HTMLElement;
+  private checkJob: string | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private lastReport: CheckReport | null = null;
+
+  constructor(
+    private readonly app: App,
+    private readonly dialog: DialogHandle,
+    private readonly details: BackupDetails,
+  ) {
+    const d = details;
+    const strategy = d.entry?.strategy ?? d.manifest?.strategy ?? refName(d.backup);
+    const date = d.entry ? backupDate(d.entry) : d.manifest ? backupDate(d.manifest) : null;
+    dialog.setTitle(date ? `${strategy} — ${formatDateTime(date)}` : strategy);
+
+    this.errors = h("div", {});
+    this.checkArea = h("div", { class: "check-area" });
+    this.checkButton = h(
+      "button",
+      { type: "button", class: "btn", "data-testid": "details-check", onclick: () => this.check() },
+      "Check",
+    );
+    const restoreButton = h(
+      "button",
+      { type: "button", class: "btn btn-primary", "data-testid": "details-restore", onclick: () => openRestore(app, d) },
+      "Restore",
+    );
+    const deleteButton = d.in_catalog
+      ? h(
+          "button",
+          { type: "button", class: "btn btn-danger-quiet", "data-testid": "details-delete", onclick: () => void this.delete() },
+          "Delete",
+        )
+      : null;
+
+    const proof = proofText(d.proof);
+    dialog.body.replaceChildren(
+      this.errors,
+      h(
+        "div",
+        { class: "details-actions" },
+        this.checkButton,
+        restoreButton,
+        h("span", { class: "spacer" }),
+        deleteButton,
+      ),
+      this.summary(d, strategy, date),
+      h("section", { class: "details-section", "aria-labelledby": "proof-title" },
+        h("h3", { id: "proof-title" }, "Proof"),
+        h("p", { class: `proof proof-${proof.tone}` }, icon(proof.tone === "ok" ? "✓" : "!"), h("strong", {}, proof.title), ". ", proof.text),
+        this.checkArea,
+      ),
+      metricsSection(d.manifest),
+      treeSection(d.manifest),
+    );
+    this.renderCheck();
+    this.unsubscribe = app.jobs.subscribe((jobs, changed) => {
+      if (!dialog.isOpen()) {
+        this.unsubscribe?.();
+        return;
+      }
+      if (changed.id === this.checkJob) this.onCheckJob(changed, jobs);
+    });
+  }
+
+  private summary(d: BackupDetails, strategy: string, date: Date | null): HTMLElement {
+    const files = d.entry?.files ?? d.manifest?.totals.files;
+    const bytes = d.entry?.bytes ?? d.manifest?.totals.bytes;
+    const rows: [string, Node | string][] = [
+      ["Strategy", strategy],
+      ["Made", date ? `${formatDateTime(date)} (${formatRelative(date)})` : "unknown"],
+      ["Contents", files !== undefined && bytes !== undefined ? `${plural(files, "file")}, ${formatBytes(bytes)}` : "unknown"],
+      ["Archive", `${d.backup_file}, ${formatBytes(d.size)}`],
+      [
+        "Location",
+        h(
+          "span",
+          { class: "location" },
+          h("span", { class: "path", title: d.path }, d.path),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-small",
+              "data-testid": "details-show-in-folder",
+              onclick: () => void this.app.ipc.showInFolder(d.path).catch((err: unknown) => this.showError(err)),
+            },
+            "Show in folder",
+          ),
+        ),
+      ],
+    ];
+    if (!d.in_catalog) rows.push(["Catalog", "Opened from outside the backups folder (not in the catalog)"]);
+    return h(
+      "dl",
+      { class: "summary" },
+      rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
+    );
+  }
+
+  private showError(err: unknown): void {
+    this.errors.replaceChildren(errorBanner(toUserError(err), { onDismiss: () => this.errors.replaceChildren() }));
+  }
+
+  private renderCheck(job?: Job, jobs?: readonly Job[]): void {
+    const report = this.lastReport;
+    const entry = this.details.entry;
+    let result: CheckResult | "unchecked" | "checking" = report?.result ?? entry?.check_result ?? "unchecked";
+    const parts: (HTMLElement | string)[] = [];
+    if (job && isActive(job)) {
+      result = "checking";
+      const p = job.progress;
+      const bar = progressBar(null, "Check progress");
+      setProgress(bar, job.state === "running" && p ? percent(p.bytes_done, p.bytes_total) : null);
+      parts.push(h("span", { class: "badge badge-neutral" }, icon("↻"), "Checking…"), bar, h("span", { class: "small muted" }, describeJob(job, jobs ?? [])));
+    } else if (report) {
+      parts.push(checkBadge(report.result), h("span", { class: "small" }, checkSentence(report)));
+    } else if (entry?.check_result) {
+      const when = toDate(entry.last_checked);
+      parts.push(checkBadge(entry.check_result), h("span", { class: "small muted" }, when ? `Last checked ${formatRelative(when)}` : "Checked before"));
+    } else {
+      parts.push(checkBadge(null), h("span", { class: "small muted" }, "Choose Check to prove every file is intact."));
+    }
+    const problems = report?.problems ?? [];
+    replaceChildren(
+      this.checkArea,
+      h("div", { class: "check-result", "data-testid": "check-result", "data-result": result, role: "status" }, parts),
+      problems.length
+        ? h(
+            "ul",
+            { class: "problems" },
+            problems.slice(0, 200).map((p) => h("li", {}, p.path ? h("span", { class: "path" }, `${p.path}: `) : null, p.issue)),
+            problems.length > 200 ? h("li", {}, `…and ${problems.length - 200} more`) : null,
+          )
+        : null,
+    );
+    this.checkButton.disabled = result === "checking";
+  }
+
+  private check(): void {
+    this.errors.replaceChildren();
+    const { id } = this.app.startJob({ kind: "check", backup: this.details.backup });
+    this.checkJob = id;
+    const job = this.app.jobs.get(id);
+    this.renderCheck(job, this.app.jobs.list());
+  }
+
+  private onCheckJob(job: Job, jobs: readonly Job[]): void {
+    if (job.state === "done" && job.result?.kind === "check") {
+      this.lastReport = job.result.report;
+      this.checkJob = null;
+    } else if (job.state === "failed") {
+      this.checkJob = null;
+      if (job.error) this.showError(job.error);
+    } else if (job.state === "cancelled") {
+      this.checkJob = null;
+    }
+    this.renderCheck(isActive(job) ? job : undefined, jobs);
+  }
+
+  private async delete(): Promise<void> {
+    const d = this.details;
+    const entry = d.entry;
+    const date = entry ? backupDate(entry) : null;
+    const strategy = entry?.strategy ?? d.manifest?.strategy ?? "";
+    const yes = await confirm({
+      title: "Delete this backup?",
+      message: [
+        h("p", {}, "This permanently deletes the backup ", h("strong", { class: "path" }, d.backup_file), ":"),
+        h(
+          "ul",
+          { class: "confirm-facts" },
+          h("li", {}, "Strategy: ", h("strong", {}, strategy)),
+          h("li", {}, "Made: ", h("strong", {}, date ? formatDateTime(date) : "unknown date")),
+          h("li", {}, "Size: ", h("strong", {}, formatBytes(d.size))),
+        ),
+        h("p", {}, "Your strategy folder and other backups are not touched. This cannot be undone."),
+      ],
+      yes: "Delete",
+      no: "Keep it",
+      danger: true,
+    });
+    if (!yes) return;
+    try {
+      await this.app.ipc.deleteBackup(d.backup_file);
+      this.dialog.close();
+      this.app.toast(`Deleted ${d.backup_file}.`);
+      void this.app.refresh();
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+}
+
+function checkSentence(report: CheckReport): string {
+  const when = toDate(report.checked_at);
+  const at = when ? ` (${formatRelative(when)})` : "";
+  switch (report.result) {
+    case "ok":
+      return `${plural(report.files_checked, "file")} verified: nothing has changed${at}.`;
+    case "missing":
+      return `The archive file is missing from the backups folder${at}.`;
+    default:
+      return `This backup is damaged: ${plural(report.problems.length, "problem")} found${at}.`;
+  }
+}
+
+function metricsSection(manifest: Manifest | null): HTMLElement {
+  const metrics = manifest?.metrics ? Object.entries(manifest.metrics) : [];
+  return h(
+    "section",
+    { class: "details-section", "data-testid": "metrics", "aria-labelledby": "metrics-title" },
+    h("h3", { id: "metrics-title" }, "Metrics"),
+    metrics.length
+      ? h(
+          "table",
+          { class: "metrics" },
+          h("caption", { class: "visually-hidden" }, "Metrics summary from the strategy's metrics file"),
+          h(
+            "tbody",
+            {},
+            metrics.map(([k, v]) =>
+              h("tr", {}, h("th", { scope: "row", title: k }, formatMetricName(k)), h("td", {}, formatMetricValue(v))),
+            ),
+          ),
+        )
+      : h("p", { class: "muted small" }, "No metrics summary: the strategy folder had no metrics file when it was backed up."),
+  );
+}
+
+function treeSection(manifest: Manifest | null): HTMLElement {
+  const section = h(
+    "section",
+    { class: "details-section", "aria-labelledby": "files-title" },
+    h("h3", { id: "files-title" }, "Files"),
+  );
+  if (!manifest) {
+    section.appendChild(
+      h("p", { class: "muted small", "data-testid": "file-tree" }, "The list of files is not available for this archive (it has no manifest)."),
+    );
+    return section;
+  }
+  const t = manifest.totals;
+  section.appendChild(
+    h(
+      "p",
+      { class: "muted small" },
+      `${plural(t.files, "file")}, ${plural(t.dirs, "folder")}${t.symlinks ? `, ${plural(t.symlinks, "link")}` : ""}, ${formatBytes(t.bytes)}. Use the arrow keys to move and open folders.`,
+    ),
+  );
+  section.appendChild(new FileTree(buildTree(manifest.entries)).el);
+  return section;
+}
+
+/** A keyboard-navigable tree (role=tree) that renders folders only when they are opened. */
+export class FileTree {
+  readonly el: HTMLElement;
+  private readonly expanded = new Set<string>();
+  private focusPath: string | null = null;
+
+  constructor(private readonly roots: TreeNode[]) {
+    for (const root of roots) if (root.kind === "dir") this.expanded.add(root.path);
+    this.focusPath = roots[0]?.path ?? null;
+    this.el = h("ul", { class: "tree", role: "tree", "aria-label": "Files in this backup", "data-testid": "file-tree" });
+    this.el.addEventListener("keydown", (e) => this.onKey(e));
+    this.el.addEventListener("click", (e) => {
+      const item = (e.target as HTMLElement).closest<HTMLElement>("[role=treeitem]");
+      if (!item) return;
+      const path = item.dataset.path ?? "";
+      this.focusPath = path;
+      if (item.getAttribute("aria-expanded") !== null && (e.target as HTMLElement).closest(".tree-row")) this.toggle(path);
+      else this.render(path);
+    });
+    this.render(null);
+  }
+
+  private render(focus: string | null): void {
+    this.el.replaceChildren(...this.roots.map((n) => this.item(n, 1)));
+    if (focus !== null) this.el.querySelector<HTMLElement>(`[data-path="${CSS.escape(focus)}"]`)?.focus();
+  }
+
+  private item(node: TreeNode, level: number): HTMLElement {
+    const isDir = node.kind === "dir";
+    const open = isDir && this.expanded.has(node.path);
+    const when = node.mtime !== null ? new Date(node.mtime * 1000) : null;
+    const meta: (HTMLElement | string)[] = [];
+    if (isDir) meta.push(h("span", { class: "tree-size" }, `${plural(node.files, "file")} · ${formatBytes(node.size)}`));
+    else if (node.kind === "symlink") meta.push(h("span", { class: "tree-size" }, `link to ${node.target ?? "?"}`));
+    else meta.push(h("span", { class: "tree-size" }, formatBytes(node.size)));
+    if (when) meta.push(h("span", { class: "tree-date", title: `Modified ${formatDateTime(when)}` }, formatDateTime(when)));
+    if (node.sha256) {
+      meta.push(
+        h("code", { class: "tree-hash", title: `SHA-256: ${node.sha256}`, "aria-label": `SHA-256 ${node.sha256}` }, shortHash(node.sha256)),
+      );
+    }
+    const li = h(
+      "li",
+      {
+        role: "treeitem",
+        "data-path": node.path,
+        "aria-level": String(level),
+        "aria-expanded": isDir ? String(open) : null,
+        "aria-label": `${node.name}${isDir ? ", folder" : node.kind === "symlink" ? ", link" : ""}`,
+        tabindex: node.path === this.focusPath ? "0" : "-1",
+      },
+      h(
+        "div",
+        { class: "tree-row" },
+        h("span", { class: "tree-toggle", "aria-hidden": "true" }, isDir ? (open ? "▾" : "▸") : ""),
+        h("span", { class: "tree-icon", "aria-hidden": "true" }, isDir ? "📁" : node.kind === "symlink" ? "↪" : "📄"),
+        h("span", { class: "tree-name" }, node.name),
+        h("span", { class: "tree-meta muted small" }, meta),
+      ),
+    );
+    if (open) {
+      const group = h("ul", { role: "group" });
+      const shown = node.children.slice(0, 2000);
+      for (const child of shown) group.appendChild(this.item(child, level + 1));
+      if (node.children.length > shown.length) {
+        group.appendChild(h("li", { role: "none", class: "muted small" }, `…and ${node.children.length - shown.length} more`));
+      }
+      li.appendChild(group);
+    }
+    return li;
+  }
+
+  private toggle(path: string): void {
+    if (this.expanded.has(path)) this.expanded.delete(path);
+    else this.expanded.add(path);
+    this.focusPath = path;
+    this.render(path);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const item = (e.target as HTMLElement).closest<HTMLElement>("[role=treeitem]");
+    if (!item) return;
+    const path = item.dataset.path ?? "";
+    const order = visibleNodes(this.roots, this.expanded);
+    const index = order.findIndex((n) => n.path === path);
+    const node = order[index];
+    if (!node) return;
+    const go = (target: TreeNode | undefined) => {
+      if (!target) return;
+      this.focusPath = target.path;
+      this.render(target.path);
+    };
+    const isDir = node.kind === "dir";
+    switch (e.key) {
+      case "ArrowDown":
+        go(order[index + 1]);
+        break;
+      case "ArrowUp":
+        go(order[index - 1]);
+        break;
+      case "Home":
+        go(order[0]);
+        break;
+      case "End":
+        go(order[order.length - 1]);
+        break;
+      case "ArrowRight":
+        if (isDir && !this.expanded.has(node.path)) this.toggle(node.path);
+        else if (isDir) go(node.children[0]);
+        break;
+      case "ArrowLeft": {
+        if (isDir && this.expanded.has(node.path)) this.toggle(node.path);
+        else {
+          const parentPath = node.path.includes("/") ? node.path.slice(0, node.path.lastIndexOf("/")) : null;
+          go(order.find((n) => n.path === parentPath));
+        }
+        break;
+      }
+      case "Enter":
+      case " ":
+        if (isDir) this.toggle(node.path);
+        break;
+      default:
+        return;
+    }
+    e.preventDefault();
+  }
+}

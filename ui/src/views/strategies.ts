@@ -1,0 +1,210 @@
+// Strategies: each strategy folder with its state, and backing them up.
+import type { App } from "../app";
+import { h, keepFocus } from "../dom";
+import { formatBytes, formatDateTime, formatRelative, plural, backupDate } from "../format";
+import { isActive } from "../jobs";
+import type { StrategyStatus } from "../types";
+import { errorBanner, notice, spinner, stateBadge } from "../widgets";
+
+export class StrategiesView {
+  readonly el: HTMLElement;
+  private readonly selected = new Set<string>();
+
+  constructor(private readonly app: App) {
+    this.el = h("section", { class: "page", "aria-labelledby": "strategies-title" });
+  }
+
+  update(): void {
+    keepFocus(this.el, () => this.render());
+  }
+
+  private render(): void {
+    const { overview, strategies, strategiesError } = this.app.state;
+    const names = new Set((strategies ?? []).map((s) => s.name));
+    for (const name of [...this.selected]) if (!names.has(name)) this.selected.delete(name);
+
+    const header = h(
+      "div",
+      { class: "page-header" },
+      h(
+        "div",
+        {},
+        h("h1", { id: "strategies-title" }, "Strategies"),
+        overview
+          ? h("p", { class: "muted path-line" }, "In ", h("span", { class: "path", title: overview.results_dir }, overview.results_dir))
+          : null,
+      ),
+    );
+
+    const body: (HTMLElement | null)[] = [];
+    if (strategiesError) {
+      const actions =
+        strategiesError.code === "results_folder_missing" || strategiesError.code === "not_found" || strategiesError.code === "not_a_folder"
+          ? [
+              h(
+                "button",
+                { type: "button", class: "btn btn-primary", "data-key": "pick-results", onclick: () => void this.pickResults() },
+                "Choose another folder…",
+              ),
+            ]
+          : [h("button", { type: "button", class: "btn", "data-key": "retry", onclick: () => void this.app.refresh() }, "Try again")];
+      body.push(errorBanner(strategiesError, { actions }));
+    } else if (strategies === null) {
+      body.push(spinner("Looking for strategies…"));
+    } else if (strategies.length === 0) {
+      body.push(
+        notice(
+          "There are no strategy folders here yet. Each sub-folder of your results folder is a strategy; " +
+            "they appear here as soon as they exist.",
+        ),
+      );
+    } else {
+      body.push(this.toolbar(strategies), this.list(strategies));
+    }
+    this.el.replaceChildren(header, ...body.filter((x): x is HTMLElement => x !== null));
+  }
+
+  private toolbar(strategies: StrategyStatus[]): HTMLElement {
+    const all = strategies.length > 0 && strategies.every((s) => this.selected.has(s.name));
+    const some = this.selected.size > 0 && !all;
+    const selectAll = h("input", {
+      type: "checkbox",
+      id: "select-all",
+      "data-testid": "select-all",
+      "data-key": "select-all",
+      checked: all,
+      indeterminate: some,
+      onchange: (e: Event) => {
+        const on = (e.target as HTMLInputElement).checked;
+        this.selected.clear();
+        if (on) for (const s of strategies) this.selected.add(s.name);
+        this.update();
+      },
+    });
+    const needs = strategies.filter((s) => s.state !== "protected").length;
+    return h(
+      "div",
+      { class: "toolbar" },
+      h("label", { class: "check-label", for: "select-all" }, selectAll, "Select all"),
+      h(
+        "span",
+        { class: "muted toolbar-count", "aria-live": "polite" },
+        this.selected.size ? `${this.selected.size} selected` : needs ? `${plural(needs, "strategy", "strategies")} need a backup` : "Everything is protected",
+      ),
+      h(
+        "div",
+        { class: "toolbar-actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn",
+            "data-testid": "backup-selected",
+            "data-key": "backup-selected",
+            disabled: this.selected.size === 0,
+            onclick: () => this.backUp(strategies.filter((s) => this.selected.has(s.name))),
+          },
+          "Back up selected",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-primary",
+            "data-testid": "backup-all",
+            "data-key": "backup-all",
+            onclick: () => this.backUp(strategies),
+          },
+          "Back up all",
+        ),
+      ),
+    );
+  }
+
+  private list(strategies: StrategyStatus[]): HTMLElement {
+    const busy = new Set(
+      this.app.jobs
+        .list()
+        .filter((j) => isActive(j) && j.request.kind === "backup")
+        .map((j) => (j.request.kind === "backup" ? j.request.strategy : "")),
+    );
+    return h(
+      "ul",
+      { class: "strategy-list", "aria-label": "Strategies" },
+      strategies.map((s) => {
+        const id = `strategy-${cssId(s.name)}`;
+        const latest = s.latest_backup;
+        const when = latest ? backupDate(latest) : null;
+        return h(
+          "li",
+          {
+            class: `strategy-row${this.selected.has(s.name) ? " selected" : ""}`,
+            "data-testid": "strategy-row",
+            "data-strategy": s.name,
+            "data-state": s.state,
+          },
+          h("input", {
+            type: "checkbox",
+            "data-testid": "strategy-select",
+            "data-key": `select:${s.name}`,
+            "aria-labelledby": id,
+            checked: this.selected.has(s.name),
+            onchange: (e: Event) => {
+              if ((e.target as HTMLInputElement).checked) this.selected.add(s.name);
+              else this.selected.delete(s.name);
+              this.update();
+            },
+          }),
+          h(
+            "div",
+            { class: "strategy-main" },
+            h("span", { class: "strategy-name", id }, s.name),
+            h(
+              "span",
+              { class: "muted small" },
+              `${plural(s.files, "file")} · ${formatBytes(s.bytes)}`,
+              s.newest_change ? ` · last changed ${formatRelative(s.newest_change)}` : "",
+            ),
+          ),
+          h("div", { class: "strategy-state" }, stateBadge(s.state), busy.has(s.name) ? h("span", { class: "muted small" }, "Backing up…") : null),
+          h(
+            "div",
+            { class: "strategy-last" },
+            h("span", { class: "muted small" }, "Last backup"),
+            when
+              ? h("span", { title: formatDateTime(when) }, formatRelative(when))
+              : h("span", {}, "never"),
+          ),
+        );
+      }),
+    );
+  }
+
+  private backUp(strategies: StrategyStatus[]): void {
+    if (strategies.length === 0) return;
+    for (const s of strategies) this.app.startJob({ kind: "backup", strategy: s.name });
+    this.selected.clear();
+    this.app.toast(
+      strategies.length === 1
+        ? `Backing up ${strategies[0]?.name}.`
+        : `Backing up ${strategies.length} strategies, one after another.`,
+    );
+    this.update();
+  }
+
+  private async pickResults(): Promise<void> {
+    const o = this.app.state.overview;
+    try {
+      const folder = await this.app.ipc.pickFolder("results");
+      if (folder === null || !o) return;
+      const overview = await this.app.ipc.saveSettings(folder, o.backups_dir, o.compression_level);
+      this.app.configured(overview);
+    } catch (err) {
+      this.app.showError(err);
+    }
+  }
+}
+
+function cssId(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`);
+}
