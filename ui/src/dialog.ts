@@ -19,6 +19,8 @@ export type DialogOptions = {
   alert?: boolean;
   describedBy?: string;
   onClose?: () => void;
+  /** Where focus goes back on close; defaults to what had focus when the dialog opened. */
+  returnFocus?: HTMLElement | null;
   /** Element to focus first; defaults to the first focusable control. */
   initialFocus?: (el: HTMLElement) => HTMLElement | null;
 };
@@ -117,7 +119,7 @@ export function openDialog(options: DialogOptions): DialogHandle {
     if (event.target === backdrop) event.preventDefault();
   });
 
-  stack.push({ handle, backdrop, returnTo: document.activeElement });
+  stack.push({ handle, backdrop, returnTo: options.returnFocus ?? document.activeElement });
   layer().appendChild(backdrop);
   updateInert();
   const first = options.initialFocus?.(el) ?? el.querySelector<HTMLElement>(`.dialog-body ${FOCUSABLE}`) ?? closeButton;
@@ -161,6 +163,7 @@ export function confirm(options: {
   yes: string;
   no: string;
   danger?: boolean;
+  returnFocus?: HTMLElement | null;
 }): Promise<boolean> {
   return new Promise((resolve) => {
     let answered = false;
@@ -183,6 +186,7 @@ export function confirm(options: {
       onClose: () => {
         if (!answered) resolve(false);
       },
+      returnFocus: options.returnFocus ?? null,
       // The safe answer has focus, so Enter never destroys anything by accident.
       initialFocus: () => noButton,
     });

@@ -62,7 +62,7 @@ export function keepFocus(container: Element, render: () => void): void {
   const key = active instanceof HTMLElement && container.contains(active) ? active.dataset.key : undefined;
   render();
   if (key) {
-    const again = container.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`);
+    const again = container.querySelector<HTMLElement>(`[data-key="${attrEscape(key)}"]`);
     again?.focus();
   }
 }
@@ -76,3 +76,8 @@ export function uniqueId(prefix: string): string {
 export const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), ' +
   'textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Escapes a value for use inside a double-quoted attribute selector. */
+export function attrEscape(value: string): string {
+  return value.replace(/["\\]/g, "\\$&");
+}

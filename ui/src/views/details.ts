@@ -1,7 +1,7 @@
 // A backup's details: summary, proof, check, file tree, metrics; Check, Restore, Delete.
 import type { App } from "../app";
 import { confirm, openDialog, type DialogHandle } from "../dialog";
-import { h, icon, replaceChildren } from "../dom";
+import { attrEscape, h, icon, replaceChildren } from "../dom";
 import { toUserError } from "../errors";
 import {
   backupDate,
@@ -65,13 +65,18 @@ class DetailsPanel {
     );
     const restoreButton = h(
       "button",
-      { type: "button", class: "btn btn-primary", "data-testid": "details-restore", onclick: () => openRestore(app, d) },
+      {
+        type: "button",
+        class: "btn btn-primary",
+        "data-testid": "details-restore",
+        onclick: (e: Event) => openRestore(app, d, e.currentTarget as HTMLElement),
+      },
       "Restore",
     );
     const deleteButton = d.in_catalog
       ? h(
           "button",
-          { type: "button", class: "btn btn-danger-quiet", "data-testid": "details-delete", onclick: () => void this.delete() },
+          { type: "button", class: "btn btn-danger-quiet", "data-testid": "details-delete", onclick: (e: Event) => void this.delete(e.currentTarget as HTMLElement) },
           "Delete",
         )
       : null;
@@ -201,7 +206,7 @@ class DetailsPanel {
     this.renderCheck(isActive(job) ? job : undefined, jobs);
   }
 
-  private async delete(): Promise<void> {
+  private async delete(button: HTMLElement): Promise<void> {
     const d = this.details;
     const entry = d.entry;
     const date = entry ? backupDate(entry) : null;
@@ -222,6 +227,7 @@ class DetailsPanel {
       yes: "Delete",
       no: "Keep it",
       danger: true,
+      returnFocus: button,
     });
     if (!yes) return;
     try {
@@ -319,7 +325,7 @@ export class FileTree {
 
   private render(focus: string | null): void {
     this.el.replaceChildren(...this.roots.map((n) => this.item(n, 1)));
-    if (focus !== null) this.el.querySelector<HTMLElement>(`[data-path="${CSS.escape(focus)}"]`)?.focus();
+    if (focus !== null) this.el.querySelector<HTMLElement>(`[data-path="${attrEscape(focus)}"]`)?.focus();
   }
 
   private item(node: TreeNode, level: number): HTMLElement {

@@ -8,8 +8,8 @@ import { describeJob, isActive, refName, type Job } from "../jobs";
 import type { BackupDetails, OnConflict, RestoreOutcome, RestorePreview } from "../types";
 import { errorBanner, progressBar, setProgress, spinner } from "../widgets";
 
-export function openRestore(app: App, details: BackupDetails): void {
-  new RestoreDialog(app, details);
+export function openRestore(app: App, details: BackupDetails, returnFocus: HTMLElement | null = null): void {
+  new RestoreDialog(app, details, returnFocus);
 }
 
 class RestoreDialog {
@@ -25,6 +25,7 @@ class RestoreDialog {
   constructor(
     private readonly app: App,
     private readonly details: BackupDetails,
+    returnFocus: HTMLElement | null,
   ) {
     this.errors = h("div", {});
     this.content = h("div", { class: "restore-content" });
@@ -32,6 +33,7 @@ class RestoreDialog {
       title: `Restore ${details.entry?.strategy ?? details.manifest?.strategy ?? refName(details.backup)}`,
       testid: "restore-dialog",
       content: [this.errors, this.content],
+      returnFocus,
       onClose: () => this.unsubscribe?.(),
     });
     void this.loadPreview();

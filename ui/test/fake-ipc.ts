@@ -1,0 +1,143 @@
+// A fake shell for view tests: every command is a vi.fn with sensible defaults.
+import { vi } from "vitest";
+import type { Ipc } from "../src/ipc";
+import type {
+  BackupDetails,
+  BackupList,
+  CatalogEntry,
+  FilesDropped,
+  JobEvent,
+  JobRequest,
+  JobResult,
+  Overview,
+  StrategyStatus,
+} from "../src/types";
+
+export const overview = (over: Partial<Overview> = {}): Overview => ({
+  configured: true,
+  results_dir: "/home/ana/results",
+  backups_dir: "/home/ana/backups",
+  compression_level: 6,
+  results_exists: true,
+  settings_file: "/home/ana/.config/results-backup/settings.json",
+  environment_overrides: [],
+  sample_results: "/home/ana/.local/share/results-backup/sample-results",
+  version: "0.1.0",
+  ...over,
+});
+
+export const catalogEntry = (strategy: string, timestamp: string, over: Partial<CatalogEntry> = {}): CatalogEntry => ({
+  strategy,
+  timestamp,
+  backup_file: `${strategy}_${timestamp}.tar.gz`,
+  size: 21_700_000,
+  created: "2026-11-26T09:15:02+01:00",
+  sha256: "ab".repeat(32),
+  files: 214,
+  bytes: 84_200_000,
+  last_checked: null,
+  check_result: null,
+  has_manifest: true,
+  ...over,
+});
+
+export const strategy = (name: string, state: StrategyStatus["state"], latest: CatalogEntry | null = null): StrategyStatus => ({
+  name,
+  path: `/home/ana/results/${name}`,
+  files: 10,
+  bytes: 1_000_000,
+  newest_change: "2026-11-25T10:00:00Z",
+  latest_backup: latest,
+  state,
+});
+
+export type RunningJob = {
+  id: string;
+  job: JobRequest;
+  onEvent: (e: JobEvent) => void;
+  resolve: (r: JobResult) => void;
+  reject: (e: unknown) => void;
+};
+
+export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus[]; backups?: CatalogEntry[] } = {}) {
+  const running: RunningJob[] = [];
+  let dropped: ((d: FilesDropped) => void) | null = null;
+  const list = (): BackupList => ({ backups_dir: "/home/ana/backups", backups: opts.backups ?? [], warnings: [] });
+  const details = (file: string): BackupDetails => {
+    const entry = (opts.backups ?? []).find((b) => b.backup_file === file) ?? null;
+    return {
+      backup: { catalog: file },
+      backup_file: file,
+      path: `/home/ana/backups/${file}`,
+      folder: "/home/ana/backups",
+      size: 21_700_000,
+      in_catalog: entry !== null,
+      entry,
+      proof: "manifest",
+      manifest: {
+        format_version: 1,
+        app_version: "0.1.0",
+        strategy: entry?.strategy ?? "btc",
+        timestamp: entry?.timestamp ?? "20261126_091502",
+        created: "2026-11-26T09:15:02+01:00",
+        source: "/home/ana/results/btc",
+        totals: { files: 2, dirs: 1, symlinks: 0, bytes: 120 },
+        metrics: { sharpe: 1.4234, total_return: 0.18 },
+        entries: [
+          { path: "btc", kind: "dir", size: 0, mode: 493, mtime: 1_700_000_000 },
+          { path: "btc/trades.csv", kind: "file", size: 100, mode: 420, mtime: 1_700_000_000, sha256: "c".repeat(64) },
+          { path: "btc/metrics.json", kind: "file", size: 20, mode: 420, mtime: 1_700_000_000, sha256: "d".repeat(64) },
+        ],
+      },
+    };
+  };
+  const ipc = {
+    appOverview: vi.fn(async () => opts.overview ?? overview()),
+    useSampleResults: vi.fn(async () => overview({ results_dir: "/samples" })),
+    pickFolder: vi.fn(async (): Promise<string | null> => null),
+    saveSettings: vi.fn(async (results_dir: string, backups_dir: string, compression_level: number) =>
+      overview({ results_dir, backups_dir, compression_level }),
+    ),
+    scanStrategies: vi.fn(async () => opts.strategies ?? []),
+    listBackups: vi.fn(async () => list()),
+    backupDetails: vi.fn(async (ref: { catalog: string } | { dropped: string }) =>
+      details("catalog" in ref ? ref.catalog : ref.dropped.split("/").pop() ?? ""),
+    ),
+    restorePreview: vi.fn(async () => ({
+      strategy: "btc",
+      destination: "/home/ana/results",
+      target: "/home/ana/results/btc",
+      target_exists: true,
+      copy_target: "/home/ana/results/btc_restored_20261126_091502",
+      destination_is_results: true,
+    })),
+    runJob: vi.fn(
+      (id: string, job: JobRequest, onEvent: (e: JobEvent) => void) =>
+        new Promise<JobResult>((resolve, reject) => {
+          running.push({ id, job, onEvent, resolve, reject });
+        }),
+    ),
+    cancelJob: vi.fn(async () => null),
+    deleteBackup: vi.fn(async (backup_file: string) => ({ backup_file, removed: [backup_file] })),
+    showInFolder: vi.fn(async () => null),
+    openFolder: vi.fn(async () => null),
+    onFilesDropped: vi.fn(async (handler: (d: FilesDropped) => void) => {
+      dropped = handler;
+      return () => undefined;
+    }),
+    onDragState: vi.fn(async () => () => undefined),
+  } satisfies Ipc;
+  return { ipc, running, drop: (d: FilesDropped) => dropped?.(d) };
+}
+
+/** Lets pending promises and timers of the app settle. */
+export async function settle(ms = 0): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, ms));
+}
+
+export const byTestId = <T extends HTMLElement = HTMLElement>(id: string, root: ParentNode = document): T | null =>
+  root.querySelector<T>(`[data-testid="${id}"]`);
+
+export const allByTestId = <T extends HTMLElement = HTMLElement>(id: string, root: ParentNode = document): T[] => [
+  ...root.querySelectorAll<T>(`[data-testid="${id}"]`),
+];
