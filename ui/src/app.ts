@@ -250,19 +250,21 @@ export class App {
 
   private onJobChange(jobs: readonly Job[], changed: Job): void {
     this.jobPanel.update(jobs);
-    const before = this.lastStates.get(changed.id);
-    if (before === changed.state) return;
-    this.lastStates.set(changed.id, changed.state);
     if (!jobs.includes(changed)) {
+      // dismissed
       this.lastStates.delete(changed.id);
       return;
     }
+    const before = this.lastStates.get(changed.id);
+    if (before === changed.state) return;
+    this.lastStates.set(changed.id, changed.state);
     switch (changed.state) {
       case "running":
         this.announce(`${changed.label}: started`);
         break;
       case "done":
         this.announce(`${changed.label}: ${describeJob(changed, jobs)}`);
+        if (changed.result?.kind === "check_all") this.toast(describeJob(changed, jobs), 9000);
         this.scheduleRefresh();
         break;
       case "cancelled":

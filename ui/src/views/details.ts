@@ -349,7 +349,12 @@ export class FileTree {
         "data-path": node.path,
         "aria-level": String(level),
         "aria-expanded": isDir ? String(open) : null,
-        "aria-label": `${node.name}${isDir ? ", folder" : node.kind === "symlink" ? ", link" : ""}`,
+        // The name plus a short summary (the element's own text would include every child).
+        "aria-label": isDir
+          ? `${node.name}, folder, ${plural(node.files, "file")}, ${formatBytes(node.size)}`
+          : node.kind === "symlink"
+            ? `${node.name}, link to ${node.target ?? "unknown"}`
+            : `${node.name}, ${formatBytes(node.size)}`,
         tabindex: node.path === this.focusPath ? "0" : "-1",
       },
       h(

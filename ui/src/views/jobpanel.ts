@@ -48,6 +48,7 @@ export class JobPanel {
 
   update(jobs: readonly Job[]): void {
     this.el.hidden = jobs.length === 0;
+    this.el.parentElement?.classList.toggle("with-jobs", jobs.length > 0);
     const active = jobs.filter(isActive).length;
     const finished = jobs.length - active;
     this.summary.textContent = active ? `${active} to go` : "All finished";
