@@ -8,6 +8,8 @@ const root = fileURLToPath(new URL(".", import.meta.url));
 export default defineConfig({
   root,
   base: "./",
+  // Caches go to the repository's node_modules, not a second one under ui/.
+  cacheDir: fileURLToPath(new URL("../node_modules/.vite", import.meta.url)),
   clearScreen: false,
   build: {
     outDir: "dist",
