@@ -189,13 +189,13 @@ export class JobStore {
   private jobs: Job[] = [];
   private listeners = new Set<(jobs: readonly Job[], changed: Job) => void>();
   private seq = 0;
-  private timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private sweepTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly run: JobRunner,
     private readonly cancelJob: JobCanceller,
     private readonly options: { dismissDoneAfterMs: number; now: () => number } = {
-      dismissDoneAfterMs: 12000,
+      dismissDoneAfterMs: 15000,
       now: () => Date.now(),
     },
   ) {}
@@ -217,6 +217,10 @@ export class JobStore {
   start(request: JobRequest): { id: string; done: Promise<Job> } {
     const id = newJobId();
     this.seq += 1;
+    if (this.sweepTimer) {
+      clearTimeout(this.sweepTimer);
+      this.sweepTimer = null;
+    }
     this.put(newJob(id, request, this.seq, this.options.now()));
     const done = this.run(id, request, (event) => this.update(id, (job) => applyEvent(job, event))).then(
       (result) => this.finish(id, (job) => completeJob(job, result, this.options.now())),
@@ -242,23 +246,23 @@ export class JobStore {
   dismiss(id: string): void {
     const job = this.get(id);
     if (!job || isActive(job)) return;
-    const timer = this.timers.get(id);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(id);
     this.jobs = this.jobs.filter((j) => j.id !== id);
     this.emit(job);
   }
 
   private finish(id: string, change: (job: Job) => Job): Job {
-    const job = this.update(id, change);
-    // Successful and cancelled jobs leave by themselves after a while; failures stay until dismissed.
-    if (job && (job.state === "done" || job.state === "cancelled") && this.options.dismissDoneAfterMs > 0) {
-      this.timers.set(
-        id,
-        setTimeout(() => this.dismiss(id), this.options.dismissDoneAfterMs),
-      );
+    const job = this.update(id, change) as Job;
+    // Once everything has finished, successful and cancelled jobs leave together after a while
+    // (the list never jumps while other jobs still run); failures stay until dismissed.
+    if (!this.jobs.some(isActive) && this.options.dismissDoneAfterMs > 0) {
+      if (this.sweepTimer) clearTimeout(this.sweepTimer);
+      this.sweepTimer = setTimeout(() => {
+        this.sweepTimer = null;
+        if (this.jobs.some(isActive)) return;
+        for (const j of this.jobs) if (j.state === "done" || j.state === "cancelled") this.dismiss(j.id);
+      }, this.options.dismissDoneAfterMs);
     }
-    return job as Job;
+    return job;
   }
 
   private put(job: Job): void {

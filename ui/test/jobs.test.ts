@@ -178,9 +178,21 @@ describe("JobStore", () => {
     const finished = await a.done;
     expect(finished.state).toBe("done");
     expect(describeJob(store.get(b.id)!, store.list())).toBe("Waiting — next");
+    // finished jobs stay while others still run
+    vi.advanceTimersByTime(60_000);
+    expect(store.get(a.id)?.state).toBe("done");
+    pending[1]!.resolve({ kind: "check_all", reports: [] });
+    await b.done;
+    vi.advanceTimersByTime(4999);
+    expect(store.list()).toHaveLength(2);
+    // a new job started meanwhile postpones the sweep
+    const c = store.start(backup("c"));
+    vi.advanceTimersByTime(10_000);
+    expect(store.list()).toHaveLength(3);
+    pending[2]!.resolve({ kind: "check_all", reports: [] });
+    await c.done;
     vi.advanceTimersByTime(5000);
-    expect(store.get(a.id)).toBeUndefined();
-    expect(store.list()).toHaveLength(1);
+    expect(store.list()).toHaveLength(0);
   });
 
   it("keeps failed jobs until dismissed", async () => {
