@@ -90,14 +90,20 @@ fn located_by_path(catalog: &Catalog, backups: &Path, path: &Path) -> Result<Loc
 
 /// The backup's manifest: the sidecar when present, else the copy embedded in the archive.
 pub fn manifest_of(located: &LocatedBackup, cancel: &crate::CancelToken) -> Result<Manifest> {
+    find_manifest(located, cancel)?.ok_or_else(|| Error::InvalidManifest {
+        path: located.path.clone(),
+        detail: "the archive was not made by Results Backup and holds no manifest".into(),
+    })
+}
+
+/// Like [`manifest_of`], but an archive made by another tool is `None`, not an error: it can
+/// still be shown and restored, only nothing proves its contents.
+pub fn find_manifest(
+    located: &LocatedBackup,
+    cancel: &crate::CancelToken,
+) -> Result<Option<Manifest>> {
     if let Some(sidecar) = &located.sidecar {
-        return Ok(sidecar.clone());
+        return Ok(Some(sidecar.clone()));
     }
-    match crate::catalog::read_embedded(&located.path, cancel)? {
-        (Some(manifest), _, _) => Ok(manifest),
-        (None, _, _) => Err(Error::InvalidManifest {
-            path: located.path.clone(),
-            detail: "the archive was not made by Results Backup and holds no manifest".into(),
-        }),
-    }
+    Ok(crate::catalog::read_embedded(&located.path, cancel)?.0)
 }

@@ -4,7 +4,7 @@
 //! duplicates), checked file by file against the manifest, and only then moved into place.
 //! On any failure the staging folder is removed and the destination is exactly as it was.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -29,7 +29,7 @@ const STAGING_PREFIX: &str = ".results-backup-staging-";
 const STAGING_LOCK: &str = ".lock";
 const COPY_BUFFER: usize = 256 * 1024;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnConflict {
     /// Restore beside the existing folder as `<strategy>_restored_<timestamp>`.

@@ -34,3 +34,41 @@ ensure_rust_components() {
   cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
   cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 }
+
+# What the desktop app needs to build (Tauri 2 on WebKitGTK) and to run headless and under test.
+APP_BUILD_PACKAGES=(libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev pkg-config)
+APP_TEST_PACKAGES=(xvfb xauth imagemagick webkit2gtk-driver xdotool python3-gi gir1.2-gtk-3.0)
+
+ensure_node() {
+  if ! command -v npm >/dev/null 2>&1; then
+    ensure_debian_packages nodejs npm
+  fi
+}
+
+# Installs the UI's npm packages when they are missing or the lock file changed since.
+ensure_npm_packages() {
+  ensure_node
+  local stamp=node_modules/.package-lock.json
+  if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+    echo "==> npm ci"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+ensure_tauri_driver() {
+  local cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+  if [ ! -x "$cargo_bin/tauri-driver" ] && ! command -v tauri-driver >/dev/null 2>&1; then
+    echo "==> cargo install tauri-driver"
+    cargo install tauri-driver --version "^2" --locked
+  fi
+}
+
+# The UI is embedded into the app binary at compile time, so it is built first; the app, the
+# CLI and the E2E crate then build in one cargo invocation so shared dependencies build once.
+build_app() {
+  echo "==> npm run build (UI)"
+  npm run --silent build
+  echo "==> cargo build --workspace --all-targets"
+  cargo build --workspace --all-targets --locked
+}

@@ -153,15 +153,18 @@ export function describeResult(result: JobResult): string {
     }
     case "check_all": {
       const reports = result.reports;
-      if (reports.length === 0) return "There are no backups to check yet";
+      const failures = result.failures ?? [];
+      const failed = failures.length > 0 ? `; ${plural(failures.length, "backup")} could not be checked (${failures[0]?.error.message ?? ""})` : "";
+      if (reports.length === 0 && failures.length === 0) return "There are no backups to check yet";
+      if (reports.length === 0) return `No backup could be checked${failed}`;
       const counts = { ok: 0, damaged: 0, missing: 0 };
       for (const r of reports) counts[r.result] += 1;
-      if (counts.ok === reports.length) return `${plural(reports.length, "backup")} checked: all OK`;
+      if (counts.ok === reports.length) return `${plural(reports.length, "backup")} checked: all OK${failed}`;
       const words = { ok: "OK", damaged: "damaged", missing: "missing" };
       const parts = (["ok", "damaged", "missing"] as const)
         .filter((k) => counts[k] > 0)
         .map((k) => `${formatCount(counts[k])} ${words[k]}`);
-      return `${plural(reports.length, "backup")} checked: ${parts.join(", ")}`;
+      return `${plural(reports.length, "backup")} checked: ${parts.join(", ")}${failed}`;
     }
     case "restore": {
       const o = result.outcome;

@@ -153,8 +153,11 @@ export type RestoreOutcome = {
 export type JobResult =
   | { kind: "backup"; outcome: BackupOutcome }
   | { kind: "check"; report: CheckReport }
-  | { kind: "check_all"; reports: CheckReport[] }
+  | { kind: "check_all"; reports: CheckReport[]; failures: CheckFailure[] }
   | { kind: "restore"; outcome: RestoreOutcome };
+
+/** A backup "Check all" could not check at all (its archive unreadable, say). */
+export type CheckFailure = { backup_file: string; error: IpcError };
 
 export type Deleted = { backup_file: string; removed: string[] };
 

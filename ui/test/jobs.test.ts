@@ -59,13 +59,13 @@ describe("job transitions", () => {
     expect(applyEvent(newJob("j", backup("a"), 1, 0), progress()).state).toBe("running");
   });
   it("ignores events and results after the end", () => {
-    const done = completeJob(newJob("j", backup("a"), 1, 0), { kind: "check_all", reports: [] }, 1);
+    const done = completeJob(newJob("j", backup("a"), 1, 0), { kind: "check_all", reports: [], failures: [] }, 1);
     expect(applyEvent(done, progress())).toBe(done);
     expect(failJob(done, { code: "io", message: "x", hint: "" }, 2)).toBe(done);
     const cancelled = failJob(newJob("j", backup("a"), 1, 0), { code: "cancelled", message: "c", hint: "" }, 3);
     expect(cancelled.state).toBe("cancelled");
     expect(cancelled.error).toBeNull();
-    expect(completeJob(cancelled, { kind: "check_all", reports: [] }, 4)).toBe(cancelled);
+    expect(completeJob(cancelled, { kind: "check_all", reports: [], failures: [] }, 4)).toBe(cancelled);
   });
   it("keeps failures in plain words, whatever the rejection", () => {
     const failed = failJob(newJob("j", backup("a"), 1, 0), { code: "permission_denied", message: "Cannot read x", hint: "Check access" }, 1);
@@ -87,7 +87,7 @@ describe("describing jobs", () => {
     const c = applyEvent(newJob("c", backup("c"), 3, 0), { event: "queued", position: 2 });
     expect(jobsAhead([a, b, c], c)).toBe(2);
     expect(describeJob(c, [a, b, c])).toBe("Waiting — 2 ahead");
-    const aDone = completeJob(a, { kind: "check_all", reports: [] }, 1);
+    const aDone = completeJob(a, { kind: "check_all", reports: [], failures: [] }, 1);
     expect(describeJob(c, [aDone, b, c])).toBe("Waiting — 1 ahead");
     const bRunning = applyEvent(b, { event: "started" });
     expect(describeJob(bRunning, [aDone, bRunning, c])).toBe("Starting…");
@@ -116,10 +116,17 @@ describe("describing jobs", () => {
     ).toContain("has not changed");
     expect(describeResult({ kind: "check", report: report("ok") })).toBe("OK — 214 files verified");
     expect(describeResult({ kind: "check", report: report("damaged", 2) })).toBe("Damaged — 2 problems found");
-    expect(describeResult({ kind: "check_all", reports: [] })).toBe("There are no backups to check yet");
-    expect(describeResult({ kind: "check_all", reports: [report("ok"), report("ok")] })).toBe("2 backups checked: all OK");
+    expect(describeResult({ kind: "check_all", reports: [], failures: [] })).toBe("There are no backups to check yet");
+    const unreadable = { backup_file: "a.tar.gz", error: { code: "permission_denied", message: "Could not open a.tar.gz", hint: "h" } };
+    expect(describeResult({ kind: "check_all", reports: [report("ok")], failures: [unreadable] })).toBe(
+      "1 backup checked: all OK; 1 backup could not be checked (Could not open a.tar.gz)",
+    );
+    expect(describeResult({ kind: "check_all", reports: [], failures: [unreadable] })).toBe(
+      "No backup could be checked; 1 backup could not be checked (Could not open a.tar.gz)",
+    );
+    expect(describeResult({ kind: "check_all", reports: [report("ok"), report("ok")], failures: [] })).toBe("2 backups checked: all OK");
     expect(
-      describeResult({ kind: "check_all", reports: [report("ok"), report("damaged"), report("missing"), report("ok")] }),
+      describeResult({ kind: "check_all", reports: [report("ok"), report("damaged"), report("missing"), report("ok")], failures: [] }),
     ).toBe("4 backups checked: 2 OK, 1 damaged, 1 missing");
   });
   it("labels every kind of job", () => {
@@ -174,14 +181,14 @@ describe("JobStore", () => {
     pending[0]!.onEvent({ event: "started" });
     pending[1]!.onEvent({ event: "queued", position: 1 });
     expect(describeJob(store.get(b.id)!, store.list())).toBe("Waiting — 1 ahead");
-    pending[0]!.resolve({ kind: "check_all", reports: [] });
+    pending[0]!.resolve({ kind: "check_all", reports: [], failures: [] });
     const finished = await a.done;
     expect(finished.state).toBe("done");
     expect(describeJob(store.get(b.id)!, store.list())).toBe("Waiting — next");
     // finished jobs stay while others still run
     vi.advanceTimersByTime(60_000);
     expect(store.get(a.id)?.state).toBe("done");
-    pending[1]!.resolve({ kind: "check_all", reports: [] });
+    pending[1]!.resolve({ kind: "check_all", reports: [], failures: [] });
     await b.done;
     vi.advanceTimersByTime(4999);
     expect(store.list()).toHaveLength(2);
@@ -189,7 +196,7 @@ describe("JobStore", () => {
     const c = store.start(backup("c"));
     vi.advanceTimersByTime(10_000);
     expect(store.list()).toHaveLength(3);
-    pending[2]!.resolve({ kind: "check_all", reports: [] });
+    pending[2]!.resolve({ kind: "check_all", reports: [], failures: [] });
     await c.done;
     vi.advanceTimersByTime(5000);
     expect(store.list()).toHaveLength(0);
@@ -229,7 +236,7 @@ describe("JobStore", () => {
     const a = store.start(backup("a"));
     await store.cancel(a.id);
     expect(store.get(a.id)?.warnings).toEqual([]);
-    pending[0]!.resolve({ kind: "check_all", reports: [] });
+    pending[0]!.resolve({ kind: "check_all", reports: [], failures: [] });
     expect((await a.done).state).toBe("done");
   });
 });

@@ -1,0 +1,148 @@
+//! Backing up from the window: one strategy, then all; progress, the queue, cancel.
+
+mod support;
+
+use std::io::Write;
+use support::*;
+
+#[tokio::test(flavor = "current_thread")]
+async fn backing_up_one_strategy_then_all_updates_states_and_the_catalog() {
+    let scratch = tempfile::tempdir().expect("scratch");
+    let (results, backups) = folders(scratch.path(), &["alpha", "beta", "gamma"]);
+    let app = App::launch(Setup::Configured {
+        results: results.clone(),
+        backups: backups.clone(),
+    })
+    .await;
+    app.eventually("three strategies are listed", || async {
+        app.count("[data-testid=\"strategy-row\"]").await == 3
+    })
+    .await;
+
+    let select = app
+        .wait_for(&format!(
+            "{} [data-testid=\"strategy-select\"]",
+            strategy_row("alpha")
+        ))
+        .await;
+    app.click_element(&select, "alpha's checkbox").await;
+    app.click("backup-selected").await;
+    app.wait_for("[data-testid=\"job\"][data-state=\"done\"]")
+        .await;
+    let archives = archives_in(&backups);
+    assert_eq!(archives.len(), 1, "{archives:?}");
+    assert!(archives[0].starts_with("alpha_"));
+    app.eventually("alpha shows as protected", || async {
+        let row = app.wait_for(&strategy_row("alpha")).await;
+        app.attr(&row, "data-state").await.as_deref() == Some("protected")
+    })
+    .await;
+    let beta = app.wait_for(&strategy_row("beta")).await;
+    assert_eq!(
+        app.attr(&beta, "data-state").await.as_deref(),
+        Some("never_backed_up")
+    );
+
+    app.click("backup-all").await;
+    app.eventually("every strategy has a backup", || async {
+        archives_in(&backups).len() == 4
+    })
+    .await;
+    for name in ["alpha", "beta", "gamma"] {
+        app.eventually(&format!("{name} shows as protected"), || async {
+            let row = app.wait_for(&strategy_row(name)).await;
+            app.attr(&row, "data-state").await.as_deref() == Some("protected")
+        })
+        .await;
+    }
+    app.screenshot("strategies-protected").await;
+
+    app.click("nav-backups").await;
+    app.eventually("the catalog lists all four backups", || async {
+        app.count("[data-testid=\"backup-row\"]").await == 4
+    })
+    .await;
+    app.screenshot("backups").await;
+    app.close().await;
+}
+
+/// Incompressible content, so compressing it takes long enough to be cancelled mid-way.
+fn write_noise(path: &std::path::Path, bytes: usize) {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15 ^ bytes as u64;
+    let mut block = vec![0u8; 1 << 20];
+    for _ in 0..bytes / block.len() {
+        for chunk in block.chunks_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            chunk.copy_from_slice(&state.to_le_bytes());
+        }
+        file.write_all(&block).expect("write");
+    }
+    file.flush().expect("flush");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn cancelling_a_large_backup_leaves_no_partial_file_while_queued_jobs_wait_their_turn() {
+    let scratch = tempfile::tempdir().expect("scratch");
+    let (results, backups) = folders(scratch.path(), &["small"]);
+    let big = results.join("big");
+    std::fs::create_dir_all(&big).expect("big strategy");
+    for part in 0..6 {
+        write_noise(&big.join(format!("ticks_{part}.bin")), 160 << 20);
+    }
+    let app = App::launch(Setup::Configured {
+        results: results.clone(),
+        backups: backups.clone(),
+    })
+    .await;
+    app.eventually("both strategies are listed", || async {
+        app.count("[data-testid=\"strategy-row\"]").await == 2
+    })
+    .await;
+
+    app.click("backup-all").await;
+    let running = app
+        .wait_for("[data-testid=\"job\"][data-state=\"running\"]")
+        .await;
+    app.wait_for("[data-testid=\"job\"][data-state=\"queued\"]")
+        .await;
+    app.eventually("the running job shows bytes moving", || async {
+        let text = running.text().await.unwrap_or_default();
+        text.contains("MB") || text.contains("GB")
+    })
+    .await;
+    app.screenshot("progress").await;
+
+    let cancel = running
+        .find(fantoccini::Locator::Css("[data-testid=\"job-cancel\"]"))
+        .await
+        .expect("the running job has a Cancel button");
+    app.click_element(&cancel, "Cancel").await;
+    app.wait_for("[data-testid=\"job\"][data-state=\"cancelled\"]")
+        .await;
+    app.eventually("the queued job ran after the cancelled one", || async {
+        archives_in(&backups)
+            .iter()
+            .any(|a| a.starts_with("small_"))
+    })
+    .await;
+
+    let archives = archives_in(&backups);
+    assert!(
+        archives.iter().all(|a| !a.starts_with("big_")),
+        "no archive of the cancelled backup: {archives:?}"
+    );
+    assert_eq!(
+        partial_files_in(&backups),
+        Vec::<String>::new(),
+        "no partial file left"
+    );
+    let row = app.wait_for(&strategy_row("big")).await;
+    assert_eq!(
+        app.attr(&row, "data-state").await.as_deref(),
+        Some("never_backed_up")
+    );
+    app.close().await;
+}

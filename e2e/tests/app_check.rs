@@ -1,0 +1,120 @@
+//! Checking backups from the window: OK, then damaged on disk, then "Check all"; deleting.
+
+mod support;
+
+use support::*;
+
+async fn open_details(app: &App, file: &str) {
+    app.click("nav-backups").await;
+    let row = app.wait_for(&backup_row(file)).await;
+    app.click_element(&row, file).await;
+    app.by_id("details").await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_healthy_backup_checks_ok_and_after_damage_on_disk_it_says_damaged_plainly() {
+    let scratch = tempfile::tempdir().expect("scratch");
+    let (results, backups) = folders(scratch.path(), &["alpha"]);
+    let file = back_up_with_core(&results, &backups, "alpha");
+    let app = App::launch(Setup::Configured {
+        results: results.clone(),
+        backups: backups.clone(),
+    })
+    .await;
+    open_details(&app, &file).await;
+    app.by_id("file-tree").await;
+    app.by_id("metrics").await;
+    app.screenshot("details").await;
+
+    app.click("details-check").await;
+    app.wait_for("[data-testid=\"check-result\"][data-result=\"ok\"]")
+        .await;
+
+    let archive = backups.join(&file);
+    let mut bytes = std::fs::read(&archive).expect("read archive");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&archive, &bytes).expect("damage archive");
+
+    app.click("details-check").await;
+    let result = app
+        .wait_for("[data-testid=\"check-result\"][data-result=\"damaged\"]")
+        .await;
+    let text = result.text().await.expect("text");
+    assert!(
+        text.to_lowercase().contains("damaged"),
+        "plain words: {text}"
+    );
+    for debug in ["Error {", "Io {", "kind:", "CorruptArchive"] {
+        assert!(!text.contains(debug), "no debug strings: {text}");
+    }
+    app.screenshot("check-damaged").await;
+    app.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn check_all_records_a_result_on_every_backup() {
+    let scratch = tempfile::tempdir().expect("scratch");
+    let (results, backups) = folders(scratch.path(), &["alpha", "beta"]);
+    let files = [
+        back_up_with_core(&results, &backups, "alpha"),
+        back_up_with_core(&results, &backups, "beta"),
+    ];
+    let app = App::launch(Setup::Configured {
+        results: results.clone(),
+        backups: backups.clone(),
+    })
+    .await;
+    app.click("nav-backups").await;
+    for file in &files {
+        let row = app.wait_for(&backup_row(file)).await;
+        assert_ne!(app.attr(&row, "data-check").await.as_deref(), Some("ok"));
+    }
+    app.click("check-all").await;
+    for file in &files {
+        app.eventually(&format!("{file} is marked OK"), || async {
+            let row = app.wait_for(&backup_row(file)).await;
+            app.attr(&row, "data-check").await.as_deref() == Some("ok")
+        })
+        .await;
+    }
+    app.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn delete_asks_first_naming_the_backup_and_then_removes_archive_and_manifest() {
+    let scratch = tempfile::tempdir().expect("scratch");
+    let (results, backups) = folders(scratch.path(), &["alpha"]);
+    let file = back_up_with_core(&results, &backups, "alpha");
+    let sidecar = backups.join(file.replace(".tar.gz", ".manifest.json"));
+    assert!(sidecar.is_file());
+    let app = App::launch(Setup::Configured {
+        results: results.clone(),
+        backups: backups.clone(),
+    })
+    .await;
+    open_details(&app, &file).await;
+
+    app.click("details-delete").await;
+    let question = app.text("confirm-dialog").await;
+    assert!(
+        question.contains(&file),
+        "the question names the backup: {question}"
+    );
+    app.click("confirm-no").await;
+    assert!(backups.join(&file).is_file(), "saying no deletes nothing");
+
+    app.click("details-delete").await;
+    app.click("confirm-yes").await;
+    app.eventually("the backup is gone from the list", || async {
+        app.count(&backup_row(&file)).await == 0
+    })
+    .await;
+    assert!(!backups.join(&file).exists());
+    assert!(!sidecar.exists());
+    assert!(
+        results.join("alpha").join("metrics.json").is_file(),
+        "results untouched"
+    );
+    app.close().await;
+}

@@ -1,0 +1,550 @@
+//! The E2E harness: a virtual X display, one real app per test driven through tauri-driver and
+//! WebKitWebDriver, each with its own home, config and data folders, and the folder-picker seam.
+
+#![allow(dead_code)]
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Long enough for a slow CI machine, short enough that a broken flow fails in reasonable time.
+pub const WAIT: Duration = Duration::from_secs(30);
+/// The screen is wider than the app window plus the drag source beside it.
+const SCREEN: &str = "2400x1000x24";
+
+/// One app at a time: they share the display and, for drag and drop, the mouse.
+static SERIAL: Mutex<()> = Mutex::new(());
+static DISPLAY: OnceLock<String> = OnceLock::new();
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("e2e sits inside the workspace")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+pub fn app_binary() -> PathBuf {
+    let binary = target_dir().join("debug").join("results-backup-app");
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it first with `npm run build && cargo build --workspace --all-targets` (scripts/test does both)",
+        binary.display()
+    );
+    binary
+}
+
+fn tauri_driver() -> PathBuf {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_default();
+    let installed = cargo_home.join("bin").join("tauri-driver");
+    if installed.is_file() {
+        installed
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+/// Starts Xvfb once per test process. A watchdog shell ends it when this process goes away,
+/// so no display outlives the test run.
+pub fn display() -> String {
+    DISPLAY
+        .get_or_init(|| {
+            let script = format!(
+                "Xvfb -displayfd 1 -screen 0 {SCREEN} -nolisten tcp & x=$!; \
+                 while kill -0 {pid} 2>/dev/null; do sleep 1; done; kill $x",
+                pid = std::process::id()
+            );
+            let mut watchdog = Command::new("sh")
+                .args(["-c", &script])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Xvfb could not start (is the xvfb package installed?)");
+            let stdout = watchdog.stdout.take().expect("Xvfb's stdout");
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+                .expect("Xvfb reports its display number");
+            let number = line.trim();
+            assert!(!number.is_empty(), "Xvfb did not report a display number");
+            // The watchdog keeps running in the background for the rest of the process.
+            std::mem::forget(watchdog);
+            format!(":{number}")
+        })
+        .clone()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+/// What the app finds on disk when it starts.
+pub enum Setup {
+    /// Nothing configured: first launch.
+    Fresh,
+    /// A settings file naming these folders (and compression level 1 to keep tests fast).
+    Configured { results: PathBuf, backups: PathBuf },
+}
+
+pub struct App {
+    pub client: Client,
+    driver: Child,
+    pub home: tempfile::TempDir,
+    picks: PathBuf,
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl App {
+    pub fn config_dir(&self) -> PathBuf {
+        self.home.path().join("config")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.home.path().join("data")
+    }
+
+    pub fn settings_file(&self) -> PathBuf {
+        self.config_dir()
+            .join("results-backup")
+            .join("settings.json")
+    }
+
+    /// A folder for the test's own files, inside this app's private home.
+    pub fn dir(&self, name: &str) -> PathBuf {
+        let dir = self.home.path().join("work").join(name);
+        std::fs::create_dir_all(&dir).expect("create test folder");
+        dir
+    }
+
+    pub async fn launch(setup: Setup) -> App {
+        let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let home = tempfile::Builder::new()
+            .prefix("rb-e2e-")
+            .tempdir()
+            .expect("temp home");
+        let config = home.path().join("config");
+        let data = home.path().join("data");
+        let runtime = home.path().join("runtime");
+        for dir in [&config, &data, &runtime] {
+            std::fs::create_dir_all(dir).expect("create home folders");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700));
+        }
+        if let Setup::Configured { results, backups } = &setup {
+            let settings = json!({
+                "format_version": 1,
+                "results_dir": results,
+                "backups_dir": backups,
+                "compression_level": 1,
+            });
+            let file = config.join("results-backup").join("settings.json");
+            std::fs::create_dir_all(file.parent().expect("parent")).expect("settings folder");
+            std::fs::write(&file, serde_json::to_vec_pretty(&settings).expect("json"))
+                .expect("write settings");
+        }
+        let picks = home.path().join("picks");
+        std::fs::write(&picks, "").expect("picks file");
+
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Command::new(tauri_driver())
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .env("DISPLAY", display())
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", &config)
+            .env("XDG_DATA_HOME", &data)
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("RESULTS_BACKUP_E2E_PICKS", &picks)
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("NO_AT_BRIDGE", "1")
+            .env_remove("RESULTS_BACKUP_RESULTS")
+            .env_remove("RESULTS_BACKUP_BACKUPS")
+            .env_remove("RESULTS_BACKUP_SETTINGS")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tauri-driver could not start (cargo install tauri-driver --locked)");
+
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "tauri:options".into(),
+            json!({ "application": app_binary() }),
+        );
+        capabilities.insert("browserName".into(), json!("wry"));
+        let url = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(error) if started.elapsed() > WAIT => {
+                    panic!("could not start a WebDriver session with the app: {error}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
+            }
+        };
+        let app = App {
+            client,
+            driver,
+            home,
+            picks,
+            _serial: serial,
+        };
+        app.wait_for("body[data-ready=\"true\"]").await;
+        app
+    }
+
+    /// The next native folder dialog "picks" this folder (None: the analyst cancels).
+    pub fn pick_next(&self, folder: Option<&Path>) {
+        let text = folder.map(|f| f.display().to_string()).unwrap_or_default();
+        std::fs::write(&self.picks, text).expect("write picks file");
+    }
+
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    pub async fn by_id(&self, testid: &str) -> Element {
+        self.wait_for(&format!("[data-testid=\"{testid}\"]")).await
+    }
+
+    pub async fn all(&self, css: &str) -> Vec<Element> {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_default()
+    }
+
+    pub async fn click(&self, testid: &str) {
+        let element = self.by_id(testid).await;
+        self.click_element(&element, testid).await;
+    }
+
+    pub async fn click_element(&self, element: &Element, what: &str) {
+        let started = Instant::now();
+        loop {
+            match element.click().await {
+                Ok(_) => return,
+                Err(error) if started.elapsed() > WAIT => panic!("could not click {what}: {error}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    pub async fn text(&self, testid: &str) -> String {
+        self.by_id(testid)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("text of {testid}: {e}"))
+    }
+
+    /// Polls `check` until it holds, failing with `what` after [`WAIT`].
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let started = Instant::now();
+        while !check().await {
+            if started.elapsed() > WAIT {
+                let _ = self.screenshot(&format!("failed-{}", slug(what))).await;
+                panic!("timed out waiting until {what}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.all(css).await.len()
+    }
+
+    pub async fn attr(&self, element: &Element, name: &str) -> Option<String> {
+        element.attr(name).await.ok().flatten()
+    }
+
+    /// Calls one of the app's commands straight from the webview, as a compromised page could.
+    pub async fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
+        let script = r#"
+            const [command, args, done] = arguments;
+            window.__TAURI_INTERNALS__.invoke(command, args)
+              .then(value => done({ ok: value === undefined ? null : value }))
+              .catch(error => done({ err: error }));
+        "#;
+        let answer = self
+            .client
+            .execute_async(script, vec![json!(command), args])
+            .await
+            .expect("script runs");
+        match answer.get("ok") {
+            Some(value) => Ok(value.clone()),
+            None => Err(answer.get("err").cloned().unwrap_or(Value::Null)),
+        }
+    }
+
+    /// Saves what the window shows now under target/e2e-screenshots/<name>.png, taken from the
+    /// X screen as a person would see it (WebKitWebDriver's own screenshot can stall under Xvfb).
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        screenshot_screen(name)
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn slug(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(60)
+        .collect()
+}
+
+/// Every file under `root` with its bytes, by relative path, for comparing two trees.
+pub fn tree(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read folder") {
+            let path = entry.expect("entry").path();
+            let relative = path
+                .strip_prefix(root)
+                .expect("inside root")
+                .to_string_lossy()
+                .into_owned();
+            if path.is_dir() {
+                files.insert(format!("{relative}/"), Vec::new());
+                stack.push(path);
+            } else {
+                files.insert(relative, std::fs::read(&path).expect("read file"));
+            }
+        }
+    }
+    files
+}
+
+/// The `.tar.gz` files in a folder, sorted.
+pub fn archives_in(folder: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .map(|listing| {
+            listing
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".tar.gz"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Anything in a folder that looks like an unfinished write.
+pub fn partial_files_in(folder: &Path) -> Vec<String> {
+    std::fs::read_dir(folder)
+        .map(|listing| {
+            listing
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| {
+                    n.contains(".partial")
+                        || n.contains(".tmp")
+                        || n.starts_with(".results-backup-")
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A small strategy folder with the kinds of files a backtest leaves.
+pub fn make_strategy(results: &Path, name: &str) -> PathBuf {
+    let dir = results.join(name);
+    std::fs::create_dir_all(dir.join("plots")).expect("strategy folder");
+    let metrics =
+        json!({"strategy": name, "sharpe_ratio": 1.42, "max_drawdown_pct": -12.5, "trades": 311});
+    std::fs::write(
+        dir.join("metrics.json"),
+        serde_json::to_vec_pretty(&metrics).expect("json"),
+    )
+    .expect("metrics");
+    let trades: String = (0..2000)
+        .map(|i| {
+            format!(
+                "2026-01-{:02},{name},{},{:.2}\n",
+                i % 28 + 1,
+                i % 2,
+                i as f64 * 0.37
+            )
+        })
+        .collect();
+    std::fs::write(dir.join("trades.csv"), trades).expect("trades");
+    std::fs::write(
+        dir.join("plots").join("equity.png"),
+        [0x89, b'P', b'N', b'G', 1, 2, 3],
+    )
+    .expect("plot");
+    dir
+}
+
+/// Backs a strategy up with the core library (as the command line would) and returns the file.
+pub fn back_up_with_core(results: &Path, backups: &Path, strategy: &str) -> String {
+    let locations = results_backup::Locations {
+        results: results.to_path_buf(),
+        backups: backups.to_path_buf(),
+        level: 1,
+    };
+    let options = results_backup::backup::BackupOptions {
+        level: 1,
+        if_changed: false,
+    };
+    let outcome = results_backup::backup::back_up(
+        &locations,
+        strategy,
+        &options,
+        &results_backup::NoProgress,
+        &results_backup::CancelToken::new(),
+    )
+    .expect("backup with the core");
+    outcome.backup.expect("a new backup").backup_file
+}
+
+/// A results folder and a backups folder inside the app's private home, with these strategies.
+pub fn folders(app_home: &Path, strategies: &[&str]) -> (PathBuf, PathBuf) {
+    let results = app_home.join("results");
+    let backups = app_home.join("backups");
+    std::fs::create_dir_all(&results).expect("results folder");
+    for strategy in strategies {
+        make_strategy(&results, strategy);
+    }
+    (results, backups)
+}
+
+/// CSS for a strategy row by name.
+pub fn strategy_row(name: &str) -> String {
+    format!("[data-testid=\"strategy-row\"][data-strategy=\"{name}\"]")
+}
+
+pub fn backup_row(file: &str) -> String {
+    format!("[data-testid=\"backup-row\"][data-backup-file=\"{file}\"]")
+}
+
+/// A real OS drag and drop: a GTK3 drag source window offering `file` sits right of the app
+/// window, and xdotool drags from it into the app with the button held, in many small steps
+/// (the recipe in e2e/drag_source.py). `while_hovering` runs with the file over the window.
+pub async fn drag_file_onto_app<F, Fut>(file: &Path, while_hovering: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use std::io::BufRead;
+    let display = display();
+    let mut source = Command::new("/usr/bin/python3")
+        .arg(workspace_root().join("e2e").join("drag_source.py"))
+        .arg(file)
+        .args(["1400", "200"])
+        .env("DISPLAY", &display)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the drag source starts (python3-gi, gir1.2-gtk-3.0)");
+    let mut lines = std::io::BufReader::new(source.stdout.take().expect("stdout")).lines();
+    let geometry: Vec<i64> = loop {
+        let line = lines
+            .next()
+            .expect("the drag source reports READY")
+            .expect("read drag source output");
+        if let Some(rest) = line.strip_prefix("READY ") {
+            break rest
+                .split_whitespace()
+                .map(|n| n.parse().expect("a number"))
+                .collect();
+        }
+    };
+    let (cx, cy) = (geometry[0] + geometry[2] / 2, geometry[1] + geometry[3] / 2);
+    // A point inside the app window, which sits at (0, 0) without a window manager.
+    let (tx, ty) = (550, 420);
+    let xdotool = |args: &[String]| {
+        let status = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &display)
+            .status()
+            .expect("xdotool runs");
+        assert!(status.success(), "xdotool {args:?}");
+    };
+    let pause = |ms| tokio::time::sleep(Duration::from_millis(ms));
+    xdotool(&["mousemove".into(), cx.to_string(), cy.to_string()]);
+    pause(100).await;
+    xdotool(&["mousedown".into(), "1".into()]);
+    pause(100).await;
+    let steps = 20;
+    for i in 1..=steps {
+        let x = cx + (tx - cx) * i / steps;
+        let y = cy + (ty - cy) * i / steps;
+        xdotool(&["mousemove".into(), x.to_string(), y.to_string()]);
+        pause(50).await;
+    }
+    pause(300).await;
+    while_hovering().await;
+    xdotool(&["mouseup".into(), "1".into()]);
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        if let Ok(Some(_)) = source.try_wait() {
+            return;
+        }
+        pause(100).await;
+    }
+    let _ = source.kill();
+    let _ = source.wait();
+}
+
+/// A screenshot of the whole virtual screen (what a person would see, drag overlay included).
+pub fn screenshot_screen(name: &str) -> PathBuf {
+    let folder = target_dir().join("e2e-screenshots");
+    std::fs::create_dir_all(&folder).expect("screenshot folder");
+    let path = folder.join(format!("{name}.png"));
+    let _ = Command::new("import")
+        .args(["-window", "root", "-crop", "1100x760+0+0"])
+        .arg(&path)
+        .env("DISPLAY", display())
+        .status();
+    path
+}

@@ -1,0 +1,26 @@
+// Our commands are declared to tauri-build so that each needs an explicit permission: the
+// webview may call only what capabilities/main.json grants.
+fn main() {
+    // The sample results are compiled into the binary (see src/samples.rs).
+    println!("cargo:rerun-if-changed=../samples");
+    let commands = &[
+        "app_overview",
+        "use_sample_results",
+        "pick_folder",
+        "save_settings",
+        "scan_strategies",
+        "list_backups",
+        "backup_details",
+        "restore_preview",
+        "run_job",
+        "cancel_job",
+        "delete_backup",
+        "show_in_folder",
+        "open_folder",
+    ];
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(commands)),
+    )
+    .expect("tauri-build failed");
+}

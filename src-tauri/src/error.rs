@@ -1,0 +1,127 @@
+//! The one error shape that crosses IPC: `{code, message, hint}`. Core errors keep their stable
+//! codes and plain sentences; the shell adds a few codes of its own. The UI only renders these.
+
+use serde::Serialize;
+use std::fmt::Display;
+use std::path::Path;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IpcError {
+    pub code: String,
+    pub message: String,
+    pub hint: String,
+}
+
+pub type CommandResult<T> = Result<T, IpcError>;
+
+impl From<results_backup::Error> for IpcError {
+    fn from(error: results_backup::Error) -> Self {
+        IpcError {
+            code: error.code().to_string(),
+            message: error.to_string(),
+            hint: error.hint(),
+        }
+    }
+}
+
+impl IpcError {
+    /// The webview asked for something the analyst never gave it (a path not picked or dropped,
+    /// a strategy the scan did not find, a backup the catalog does not list).
+    pub fn not_allowed(what: impl Display) -> Self {
+        IpcError {
+            code: "not_allowed".into(),
+            message: format!("The app may not use {what}"),
+            hint: "Choose the folder with the \"Choose…\" button or drop the file on the window; the app only works with what you gave it.".into(),
+        }
+    }
+
+    pub fn not_an_archive(path: &Path) -> Self {
+        IpcError {
+            code: "not_an_archive".into(),
+            message: format!("{} is not a backup archive", path.display()),
+            hint:
+                "Drop a .tar.gz file made by Results Backup (or any .tar.gz of a strategy folder)."
+                    .into(),
+        }
+    }
+
+    pub fn no_such_job(job_id: &str) -> Self {
+        IpcError {
+            code: "no_such_job".into(),
+            message: format!("There is no job \"{job_id}\" waiting or running"),
+            hint: "It may have finished already.".into(),
+        }
+    }
+
+    pub fn dialog_failed(detail: impl Display) -> Self {
+        IpcError {
+            code: "dialog_failed".into(),
+            message: format!("The folder dialog could not be shown: {detail}"),
+            hint: "Try again; if it keeps failing, type the folder into the command line's settings file instead.".into(),
+        }
+    }
+
+    pub fn could_not_open(path: &Path, detail: impl Display) -> Self {
+        IpcError {
+            code: "could_not_open".into(),
+            message: format!(
+                "Could not open {} in the file manager: {detail}",
+                path.display()
+            ),
+            hint: "Open the folder yourself; its location is shown above.".into(),
+        }
+    }
+
+    /// A worker thread died or the app is shutting down: nothing the analyst did.
+    pub fn internal(detail: impl Display) -> Self {
+        IpcError {
+            code: "internal".into(),
+            message: format!("Something went wrong inside the app: {detail}"),
+            hint: "Try again. If it happens again, restart the app; nothing was changed on disk by this failure.".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    // The UI matches on this exact shape; a renamed field would break it silently.
+    #[test]
+    fn core_errors_cross_ipc_as_code_message_hint() {
+        let error: IpcError = results_backup::Error::ResultsFolderMissing {
+            path: PathBuf::from("/data/results"),
+        }
+        .into();
+        let wire = serde_json::to_value(&error).expect("serializes");
+        assert_eq!(
+            wire,
+            serde_json::json!({
+                "code": "results_folder_missing",
+                "message": "The results folder /data/results does not exist",
+                "hint": error.hint,
+            })
+        );
+        assert!(error.hint.contains("results folder"));
+    }
+
+    #[test]
+    fn shell_errors_have_their_own_stable_codes_and_a_hint() {
+        let cases = [
+            (IpcError::not_allowed("/etc"), "not_allowed"),
+            (
+                IpcError::not_an_archive(Path::new("/tmp/notes.txt")),
+                "not_an_archive",
+            ),
+            (IpcError::no_such_job("j1"), "no_such_job"),
+            (IpcError::dialog_failed("no display"), "dialog_failed"),
+            (IpcError::internal("worker gone"), "internal"),
+        ];
+        for (error, code) in cases {
+            assert_eq!(error.code, code);
+            assert!(!error.message.is_empty() && !error.hint.is_empty());
+            assert!(!error.message.contains("Error {"), "no debug strings");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Results Backup desktop shell: maps the webview's commands to the core library, runs long
+//! jobs off the UI thread with throttled progress, and remembers what the analyst granted.
+
+mod commands;
+mod error;
+mod grants;
+mod jobs;
+mod picker;
+mod progress_channel;
+mod samples;
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use tauri::{DragDropEvent, Emitter, Manager, Runtime, WindowEvent};
+
+pub use commands::Shell;
+pub use error::IpcError;
+
+/// What the shell tells the UI after a drop, once the archives are granted.
+#[derive(Clone, Debug, Serialize)]
+struct FilesDropped {
+    archives: Vec<PathBuf>,
+    others: Vec<PathBuf>,
+}
+
+const FILES_DROPPED_EVENT: &str = "files-dropped";
+
+fn looks_like_archive(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    path.is_file() && (name.ends_with(".tar.gz") || name.ends_with(".tgz"))
+}
+
+fn on_drop<R: Runtime>(window: &tauri::Window<R>, paths: &[PathBuf]) {
+    let shell = window.state::<Shell>();
+    let (archives, others): (Vec<PathBuf>, Vec<PathBuf>) =
+        paths.iter().cloned().partition(|p| looks_like_archive(p));
+    for archive in &archives {
+        shell.grants.grant_file(archive);
+    }
+    let _ = window.emit(FILES_DROPPED_EVENT, FilesDropped { archives, others });
+}
+
+pub fn app_builder(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::Wry> {
+    builder
+        .plugin(tauri_plugin_opener::init())
+        .manage(Shell::new())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_overview,
+            commands::use_sample_results,
+            commands::pick_folder,
+            commands::save_settings,
+            commands::scan_strategies,
+            commands::list_backups,
+            commands::backup_details,
+            commands::restore_preview,
+            commands::run_job,
+            commands::cancel_job,
+            commands::delete_backup,
+            commands::show_in_folder,
+            commands::open_folder,
+        ])
+        .on_window_event(|window, event| {
+            if let WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event {
+                on_drop(window, paths);
+            }
+        })
+}
+
+pub fn run() {
+    let app = app_builder(tauri::Builder::default()).run(tauri::generate_context!());
+    if let Err(error) = app {
+        eprintln!("Results Backup could not start: {error}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_gzip_tarballs_count_as_dropped_archives() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("alpha_20260101_120000.TAR.GZ");
+        let tgz = dir.path().join("beta.tgz");
+        let notes = dir.path().join("notes.txt");
+        for file in [&archive, &tgz, &notes] {
+            std::fs::write(file, b"x").unwrap();
+        }
+        let folder = dir.path().join("strategy.tar.gz");
+        std::fs::create_dir(&folder).unwrap();
+        assert!(looks_like_archive(&archive));
+        assert!(looks_like_archive(&tgz));
+        assert!(!looks_like_archive(&notes));
+        assert!(!looks_like_archive(&folder), "a folder named like one");
+        assert!(!looks_like_archive(&dir.path().join("missing.tar.gz")));
+    }
+}
