@@ -117,7 +117,7 @@ impl Error {
     pub fn hint(&self) -> String {
         match self {
             Error::ResultsFolderMissing { .. } => {
-                "Check the results folder in the settings, or pass --results with the folder that holds your strategy folders.".into()
+                "Choose the folder that holds your strategy folders in Settings (on the command line: --results DIR).".into()
             }
             Error::NotAFolder { .. } => "Choose the folder that contains it instead.".into(),
             Error::UnknownStrategy { .. } => {
