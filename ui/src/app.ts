@@ -1,4 +1,5 @@
 // The window: navigation, shared state, banners, toasts, the job panel, drag and drop.
+import appIcon from "../../icons/icon.svg";
 import { closeAllDialogs, dialogOpen } from "./dialog";
 import { h, replaceChildren } from "./dom";
 import { toUserError, type UserError } from "./errors";
@@ -88,7 +89,7 @@ export class App {
     this.header = h(
       "header",
       { class: "app-header" },
-      h("div", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "⛁"), "Results Backup"),
+      h("div", { class: "brand" }, h("img", { class: "brand-mark", src: appIcon, alt: "", width: "24", height: "24" }), "Results Backup"),
       this.nav,
     );
     this.bannerArea = h("div", { class: "banner-area" });

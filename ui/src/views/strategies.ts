@@ -122,11 +122,12 @@ export class StrategiesView {
   }
 
   private list(strategies: StrategyStatus[]): HTMLElement {
-    const busy = new Set(
+    // What each strategy's pending backup is doing: running now, or waiting its turn.
+    const busy = new Map(
       this.app.jobs
         .list()
         .filter((j) => isActive(j) && j.request.kind === "backup")
-        .map((j) => (j.request.kind === "backup" ? j.request.strategy : "")),
+        .map((j) => [j.request.kind === "backup" ? j.request.strategy : "", j.state === "running" ? "Backing up…" : "Waiting to back up"]),
     );
     return h(
       "ul",
@@ -166,7 +167,7 @@ export class StrategiesView {
               s.newest_change ? ` · last changed ${formatRelative(s.newest_change)}` : "",
             ),
           ),
-          h("div", { class: "strategy-state" }, stateBadge(s.state), busy.has(s.name) ? h("span", { class: "muted small" }, "Backing up…") : null),
+          h("div", { class: "strategy-state" }, stateBadge(s.state), busy.has(s.name) ? h("span", { class: "muted small" }, busy.get(s.name) ?? "") : null),
           h(
             "div",
             { class: "strategy-last" },
