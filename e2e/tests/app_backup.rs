@@ -9,11 +9,7 @@ use support::*;
 async fn backing_up_one_strategy_then_all_updates_states_and_the_catalog() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha", "beta", "gamma"]);
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: backups.clone(),
-    })
-    .await;
+    let app = App::configured(&results, &backups).await;
     app.eventually("three strategies are listed", || async {
         app.count("[data-testid=\"strategy-row\"]").await == 3
     })
@@ -92,11 +88,7 @@ async fn cancelling_a_large_backup_leaves_no_partial_file_while_queued_jobs_wait
     for part in 0..6 {
         write_noise(&big.join(format!("ticks_{part}.bin")), 160 << 20);
     }
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: backups.clone(),
-    })
-    .await;
+    let app = App::configured(&results, &backups).await;
     app.eventually("both strategies are listed", || async {
         app.count("[data-testid=\"strategy-row\"]").await == 2
     })

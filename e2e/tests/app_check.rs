@@ -4,24 +4,13 @@ mod support;
 
 use support::*;
 
-async fn open_details(app: &App, file: &str) {
-    app.click("nav-backups").await;
-    let row = app.wait_for(&backup_row(file)).await;
-    app.click_element(&row, file).await;
-    app.by_id("details").await;
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn a_healthy_backup_checks_ok_and_after_damage_on_disk_it_says_damaged_plainly() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha"]);
     let file = back_up_with_core(&results, &backups, "alpha");
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: backups.clone(),
-    })
-    .await;
-    open_details(&app, &file).await;
+    let app = App::configured(&results, &backups).await;
+    app.open_details(&file).await;
     app.by_id("file-tree").await;
     app.by_id("metrics").await;
     app.screenshot("details").await;
@@ -60,11 +49,7 @@ async fn check_all_records_a_result_on_every_backup() {
         back_up_with_core(&results, &backups, "alpha"),
         back_up_with_core(&results, &backups, "beta"),
     ];
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: backups.clone(),
-    })
-    .await;
+    let app = App::configured(&results, &backups).await;
     app.click("nav-backups").await;
     for file in &files {
         let row = app.wait_for(&backup_row(file)).await;
@@ -88,12 +73,8 @@ async fn delete_asks_first_naming_the_backup_and_then_removes_archive_and_manife
     let file = back_up_with_core(&results, &backups, "alpha");
     let sidecar = backups.join(file.replace(".tar.gz", ".manifest.json"));
     assert!(sidecar.is_file());
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: backups.clone(),
-    })
-    .await;
-    open_details(&app, &file).await;
+    let app = App::configured(&results, &backups).await;
+    app.open_details(&file).await;
 
     app.click("details-delete").await;
     let question = app.text("confirm-dialog").await;

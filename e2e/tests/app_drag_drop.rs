@@ -18,11 +18,7 @@ async fn dropping_an_archive_opens_it_with_its_proof_and_it_restores() {
     std::fs::copy(elsewhere.join(&file), &dropped).expect("copy archive");
     let original = tree(&results.join("alpha"));
 
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: backups.clone(),
-    })
-    .await;
+    let app = App::configured(&results, &backups).await;
     app.wait_for(&strategy_row("alpha")).await;
 
     drag_file_onto_app(&dropped, || async {
@@ -79,11 +75,7 @@ async fn dropping_something_else_explains_what_the_window_accepts() {
     let (results, backups) = folders(scratch.path(), &["alpha"]);
     let notes = scratch.path().join("notes.txt");
     std::fs::write(&notes, "not a backup").expect("notes");
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: backups.clone(),
-    })
-    .await;
+    let app = App::configured(&results, &backups).await;
     app.wait_for(&strategy_row("alpha")).await;
 
     drag_file_onto_app(&notes, || async {}).await;

@@ -9,11 +9,7 @@ use support::*;
 async fn a_results_folder_removed_while_the_app_is_open_gets_a_plain_error_with_a_hint() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha"]);
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: backups.clone(),
-    })
-    .await;
+    let app = App::configured(&results, &backups).await;
     app.wait_for(&strategy_row("alpha")).await;
 
     std::fs::remove_dir_all(&results).expect("remove results");
@@ -37,11 +33,7 @@ async fn the_webview_gets_not_allowed_for_anything_it_was_not_given() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha"]);
     let file = back_up_with_core(&results, &backups, "alpha");
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: backups.clone(),
-    })
-    .await;
+    let app = App::configured(&results, &backups).await;
     app.wait_for(&strategy_row("alpha")).await;
     let settings_before = std::fs::read(app.settings_file()).expect("settings");
     let outside = scratch.path().join("outside");
@@ -105,11 +97,7 @@ async fn changing_the_backups_folder_in_settings_shows_that_folders_catalog() {
         back_up_with_core(&results, &second, "alpha"),
         back_up_with_core(&results, &second, "beta"),
     ];
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: first.clone(),
-    })
-    .await;
+    let app = App::configured(&results, &first).await;
     app.click("nav-backups").await;
     app.eventually("the first folder's one backup is listed", || async {
         app.count("[data-testid=\"backup-row\"]").await == 1
@@ -126,9 +114,7 @@ async fn changing_the_backups_folder_in_settings_shows_that_folders_catalog() {
         app.wait_for(&backup_row(file)).await;
     }
     assert_eq!(app.count("[data-testid=\"backup-row\"]").await, 2);
-    let settings: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(app.settings_file()).expect("settings"))
-            .expect("json");
+    let settings = app.settings();
     assert_eq!(
         settings["backups_dir"].as_str(),
         second.to_str(),

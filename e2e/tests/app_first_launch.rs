@@ -51,9 +51,7 @@ async fn first_launch_welcomes_and_sample_results_are_one_click_away() {
             "{name} copied"
         );
     }
-    let settings: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(app.settings_file()).expect("settings saved"))
-            .expect("settings are JSON");
+    let settings = app.settings();
     assert_eq!(
         settings["results_dir"].as_str(),
         copied.to_str(),
@@ -84,9 +82,7 @@ async fn first_launch_can_pick_an_existing_results_folder_instead() {
         app.count("[data-testid=\"strategy-row\"]").await == 2
     })
     .await;
-    let settings: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(app.settings_file()).expect("settings saved"))
-            .expect("settings are JSON");
+    let settings = app.settings();
     assert_eq!(settings["results_dir"].as_str(), results.to_str());
     app.close().await;
 }

@@ -5,9 +5,7 @@ mod support;
 use support::*;
 
 async fn open_restore(app: &App, file: &str) {
-    app.click("nav-backups").await;
-    let row = app.wait_for(&backup_row(file)).await;
-    app.click_element(&row, file).await;
+    app.open_details(file).await;
     app.click("details-restore").await;
     app.by_id("restore-dialog").await;
 }
@@ -36,11 +34,7 @@ async fn restoring_into_a_picked_folder_reproduces_every_file() {
     let file = back_up_with_core(&results, &backups, "alpha");
     let destination = scratch.path().join("restored here");
     std::fs::create_dir_all(&destination).expect("destination");
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: backups.clone(),
-    })
-    .await;
+    let app = App::configured(&results, &backups).await;
     open_restore(&app, &file).await;
     app.pick_next(Some(&destination));
     app.click("restore-pick-destination").await;
@@ -74,11 +68,7 @@ async fn restoring_over_an_existing_folder_as_a_copy_keeps_both() {
     )
     .expect("change");
     let current = tree(&results.join("alpha"));
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: backups.clone(),
-    })
-    .await;
+    let app = App::configured(&results, &backups).await;
     open_restore(&app, &file).await;
     app.click("restore-copy").await;
     confirm_restore(&app).await;
@@ -108,11 +98,7 @@ async fn restoring_over_an_existing_folder_with_replace_backs_the_current_one_up
         "work after the backup",
     )
     .expect("change");
-    let app = App::launch(Setup::Configured {
-        results: results.clone(),
-        backups: backups.clone(),
-    })
-    .await;
+    let app = App::configured(&results, &backups).await;
     open_restore(&app, &file).await;
     app.click("restore-replace").await;
     let result = confirm_restore(&app).await;

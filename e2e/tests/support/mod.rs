@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Long enough for a slow CI machine, short enough that a broken flow fails in reasonable time.
@@ -17,8 +17,9 @@ pub const WAIT: Duration = Duration::from_secs(30);
 /// The screen is wider than the app window plus the drag source beside it.
 const SCREEN: &str = "2400x1000x24";
 
-/// One app at a time: they share the display and, for drag and drop, the mouse.
-static SERIAL: Mutex<()> = Mutex::new(());
+/// One app at a time: they share the display and, for drag and drop, the mouse. Held for a whole
+/// test, across awaits, hence tokio's mutex.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 static DISPLAY: OnceLock<String> = OnceLock::new();
 
 pub fn workspace_root() -> PathBuf {
@@ -106,7 +107,7 @@ pub struct App {
     driver: Child,
     pub home: tempfile::TempDir,
     picks: PathBuf,
-    _serial: MutexGuard<'static, ()>,
+    _serial: tokio::sync::MutexGuard<'static, ()>,
 }
 
 impl App {
@@ -132,7 +133,7 @@ impl App {
     }
 
     pub async fn launch(setup: Setup) -> App {
-        let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        let serial = SERIAL.lock().await;
         let home = tempfile::Builder::new()
             .prefix("rb-e2e-")
             .tempdir()
@@ -217,6 +218,29 @@ impl App {
         };
         app.wait_for("body[data-ready=\"true\"]").await;
         app
+    }
+
+    /// An app whose settings file names these folders.
+    pub async fn configured(results: &Path, backups: &Path) -> App {
+        App::launch(Setup::Configured {
+            results: results.to_path_buf(),
+            backups: backups.to_path_buf(),
+        })
+        .await
+    }
+
+    /// The settings file as the command line would read it.
+    pub fn settings(&self) -> Value {
+        let bytes = std::fs::read(self.settings_file()).expect("the settings file exists");
+        serde_json::from_slice(&bytes).expect("the settings file is JSON")
+    }
+
+    /// Opens a backup's details from the Backups view.
+    pub async fn open_details(&self, file: &str) {
+        self.click("nav-backups").await;
+        let row = self.wait_for(&backup_row(file)).await;
+        self.click_element(&row, file).await;
+        self.by_id("details").await;
     }
 
     /// The next native folder dialog "picks" this folder (None: the analyst cancels).
