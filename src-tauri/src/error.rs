@@ -103,7 +103,7 @@ mod tests {
                 "hint": error.hint,
             })
         );
-        assert!(error.hint.contains("results folder"));
+        assert!(error.hint.contains("Settings"), "names where to fix it");
     }
 
     #[test]
