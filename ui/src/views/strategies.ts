@@ -89,7 +89,7 @@ export class StrategiesView {
       h(
         "span",
         { class: "muted toolbar-count", "aria-live": "polite" },
-        this.selected.size ? `${this.selected.size} selected` : needs ? `${plural(needs, "strategy", "strategies")} need a backup` : "Everything is protected",
+        this.selected.size ? `${this.selected.size} selected` : needs ? `${plural(needs, "strategy", "strategies")} ${needs === 1 ? "needs" : "need"} a backup` : "Everything is protected",
       ),
       h(
         "div",
