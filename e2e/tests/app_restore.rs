@@ -27,6 +27,32 @@ async fn confirm_restore(app: &App) -> String {
     app.text("restore-result").await
 }
 
+/// A strategy backed up, then changed: restoring it meets an existing, newer folder.
+struct Changed {
+    results: std::path::PathBuf,
+    backups: std::path::PathBuf,
+    file: String,
+    /// The folder as the backup holds it.
+    backed_up: std::collections::BTreeMap<String, Vec<u8>>,
+}
+
+fn backed_up_then_changed(scratch: &std::path::Path) -> Changed {
+    let (results, backups) = folders(scratch, &["alpha"]);
+    let backed_up = tree(&results.join("alpha"));
+    let file = back_up_with_core(&results, &backups, "alpha");
+    std::fs::write(
+        results.join("alpha").join("later.txt"),
+        "work after the backup",
+    )
+    .expect("change");
+    Changed {
+        results,
+        backups,
+        file,
+        backed_up,
+    }
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn restoring_into_a_picked_folder_reproduces_every_file() {
     let scratch = tempfile::tempdir().expect("scratch");
@@ -59,14 +85,12 @@ async fn restoring_into_a_picked_folder_reproduces_every_file() {
 #[tokio::test(flavor = "current_thread")]
 async fn restoring_over_an_existing_folder_as_a_copy_keeps_both() {
     let scratch = tempfile::tempdir().expect("scratch");
-    let (results, backups) = folders(scratch.path(), &["alpha"]);
-    let backed_up = tree(&results.join("alpha"));
-    let file = back_up_with_core(&results, &backups, "alpha");
-    std::fs::write(
-        results.join("alpha").join("later.txt"),
-        "work after the backup",
-    )
-    .expect("change");
+    let Changed {
+        results,
+        backups,
+        file,
+        backed_up,
+    } = backed_up_then_changed(scratch.path());
     let current = tree(&results.join("alpha"));
     let app = App::configured(&results, &backups).await;
     open_restore(&app, &file).await;
@@ -90,14 +114,12 @@ async fn restoring_over_an_existing_folder_as_a_copy_keeps_both() {
 #[tokio::test(flavor = "current_thread")]
 async fn restoring_over_an_existing_folder_with_replace_backs_the_current_one_up_first() {
     let scratch = tempfile::tempdir().expect("scratch");
-    let (results, backups) = folders(scratch.path(), &["alpha"]);
-    let backed_up = tree(&results.join("alpha"));
-    let file = back_up_with_core(&results, &backups, "alpha");
-    std::fs::write(
-        results.join("alpha").join("later.txt"),
-        "work after the backup",
-    )
-    .expect("change");
+    let Changed {
+        results,
+        backups,
+        file,
+        backed_up,
+    } = backed_up_then_changed(scratch.path());
     let app = App::configured(&results, &backups).await;
     open_restore(&app, &file).await;
     app.click("restore-replace").await;

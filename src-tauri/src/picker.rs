@@ -2,9 +2,13 @@
 //! seam: when `RESULTS_BACKUP_E2E_PICKS` names a file, its content is the folder "picked" (empty
 //! means the analyst cancelled). Release builds do not contain the seam at all.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::error::{CommandResult, IpcError};
+use crate::error::CommandResult;
+#[cfg(debug_assertions)]
+use crate::error::IpcError;
+#[cfg(debug_assertions)]
+use std::path::Path;
 
 #[cfg(debug_assertions)]
 pub const E2E_PICKS_ENV: &str = "RESULTS_BACKUP_E2E_PICKS";
