@@ -107,8 +107,15 @@ async fn changing_the_backups_folder_in_settings_shows_that_folders_catalog() {
     app.click("nav-settings").await;
     app.pick_next(Some(&second));
     app.click("settings-pick-backups").await;
-    app.click("settings-save").await;
+    app.eventually("the picked folder is shown before saving", || async {
+        let field = app.by_id("settings-backups").await;
+        let value = field.prop("value").await.ok().flatten().unwrap_or_default();
+        let text = field.text().await.unwrap_or_default();
+        value.contains("second backups") || text.contains("second backups")
+    })
+    .await;
     app.screenshot("settings").await;
+    app.click("settings-save").await;
     app.click("nav-backups").await;
     for file in &in_second {
         app.wait_for(&backup_row(file)).await;
