@@ -6,7 +6,7 @@ use results_backup::backup::{back_up, BackupOptions, BackupOutcome};
 use results_backup::catalog::{parse_backup_stem, Catalog, CatalogEntry};
 use results_backup::check::{check, check_many, CheckReport, Proof};
 use results_backup::delete::{delete, Deleted};
-use results_backup::locate::{find_manifest, locate, LocatedBackup};
+use results_backup::locate::{find_manifest, locate_in, LocatedBackup};
 use results_backup::manifest::{archive_stem, Manifest};
 use results_backup::restore::{
     preview, restore, OnConflict, RestoreOptions, RestoreOutcome, RestorePreview,
@@ -280,16 +280,11 @@ pub enum BackupRef {
 }
 
 /// Turns a reference into what the core's `locate` takes, refusing anything not handed over.
-fn resolve_ref(
-    grants: &Grants,
-    locations: &Locations,
-    backup: &BackupRef,
-) -> CommandResult<String> {
+fn resolve_ref(grants: &Grants, catalog: &Catalog, backup: &BackupRef) -> CommandResult<String> {
     match backup {
         BackupRef::Catalog(file) => {
             let plain_name =
                 !file.is_empty() && !file.contains(['/', '\\']) && !file.starts_with('.');
-            let catalog = Catalog::load(&locations.backups, &NoProgress)?;
             if plain_name && catalog.find(file).is_some() {
                 Ok(file.clone())
             } else {
@@ -305,6 +300,22 @@ fn resolve_ref(
                 .ok_or_else(|| IpcError::not_an_archive(path))
         }
     }
+}
+
+/// [`resolve_ref`] for callers that need the backup itself: the catalog is read once for both
+/// the permission check and the lookup.
+fn locate_allowed(
+    grants: &Grants,
+    locations: &Locations,
+    backup: &BackupRef,
+) -> CommandResult<LocatedBackup> {
+    let catalog = Catalog::load(&locations.backups, &NoProgress)?;
+    let given = resolve_ref(grants, &catalog, backup)?;
+    Ok(locate_in(&catalog, &locations.backups, &given)?)
+}
+
+fn load_catalog(locations: &Locations) -> CommandResult<Catalog> {
+    Ok(Catalog::load(&locations.backups, &NoProgress)?)
 }
 
 /// A destination folder must be the results folder or one the analyst picked.
@@ -357,8 +368,7 @@ pub async fn backup_details(app: AppHandle, backup: BackupRef) -> CommandResult<
     off_ui_thread(move || {
         let shell = app.state::<Shell>();
         let locations = current_locations()?;
-        let given = resolve_ref(&shell.grants, &locations, &backup)?;
-        let located = locate(&locations.backups, &given, &NoProgress)?;
+        let located = locate_allowed(&shell.grants, &locations, &backup)?;
         let manifest = find_manifest(&located, &CancelToken::new())?;
         let proof = match (&located.sidecar, &manifest) {
             (Some(_), _) => Proof::Manifest,
@@ -399,9 +409,8 @@ pub async fn restore_preview(
     off_ui_thread(move || {
         let shell = app.state::<Shell>();
         let locations = current_locations()?;
-        let given = resolve_ref(&shell.grants, &locations, &backup)?;
         let destination = resolve_destination(&shell.grants, &locations, destination)?;
-        let located = locate(&locations.backups, &given, &NoProgress)?;
+        let located = locate_allowed(&shell.grants, &locations, &backup)?;
         let known = shell
             .identities
             .lock()
@@ -495,7 +504,7 @@ fn prepare(
             })
         }
         JobRequest::Check { backup } => {
-            let given = resolve_ref(&shell.grants, &locations, &backup)?;
+            let given = resolve_ref(&shell.grants, &load_catalog(&locations)?, &backup)?;
             Box::new(move |progress, cancel| {
                 let report = check(&locations, &given, false, progress, cancel)?;
                 Ok(JobResult::Check { report })
@@ -528,7 +537,7 @@ fn prepare(
             destination,
             on_conflict,
         } => {
-            let given = resolve_ref(&shell.grants, &locations, &backup)?;
+            let given = resolve_ref(&shell.grants, &load_catalog(&locations)?, &backup)?;
             let destination = resolve_destination(&shell.grants, &locations, destination)?;
             let app = app.clone();
             Box::new(move |progress, cancel| {
@@ -580,7 +589,11 @@ pub async fn delete_backup(app: AppHandle, backup_file: String) -> CommandResult
     off_ui_thread(move || {
         let shell = app.state::<Shell>();
         let locations = current_locations()?;
-        let given = resolve_ref(&shell.grants, &locations, &BackupRef::Catalog(backup_file))?;
+        let given = resolve_ref(
+            &shell.grants,
+            &load_catalog(&locations)?,
+            &BackupRef::Catalog(backup_file),
+        )?;
         Ok(delete(&locations, &given, &NoProgress)?)
     })
     .await
@@ -598,10 +611,7 @@ fn archive_allowed(grants: &Grants, locations: &Locations, path: &Path) -> Comma
         return Ok(false);
     };
     let in_backups = same_place(results_backup::fsutil::parent_of(path), &locations.backups);
-    Ok(in_backups
-        && Catalog::load(&locations.backups, &NoProgress)?
-            .find(name)
-            .is_some())
+    Ok(in_backups && load_catalog(locations)?.find(name).is_some())
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -674,7 +684,7 @@ mod tests {
     #[test]
     fn a_catalog_reference_must_be_a_plain_name_the_catalog_lists() {
         let dir = tempfile::tempdir().unwrap();
-        let locations = locations(dir.path());
+        let catalog = load_catalog(&locations(dir.path())).unwrap();
         let grants = Grants::default();
         for name in [
             "../../etc/passwd",
@@ -685,7 +695,7 @@ mod tests {
             "alpha_20260101_120000.tar.gz",
         ] {
             let error =
-                resolve_ref(&grants, &locations, &BackupRef::Catalog(name.into())).expect_err(name);
+                resolve_ref(&grants, &catalog, &BackupRef::Catalog(name.into())).expect_err(name);
             assert_eq!(error.code, "not_allowed", "{name}");
         }
     }
@@ -695,18 +705,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let archive = dir.path().join("alpha_20260101_120000.tar.gz");
         std::fs::write(&archive, b"not really").unwrap();
-        let locations = locations(dir.path());
         let grants = Grants::default();
         let reference = BackupRef::Dropped(archive.clone());
         assert_eq!(
-            resolve_ref(&grants, &locations, &reference)
+            resolve_ref(&grants, &Catalog::default(), &reference)
                 .unwrap_err()
                 .code,
             "not_allowed"
         );
         grants.grant_file(&archive);
         assert_eq!(
-            resolve_ref(&grants, &locations, &reference).unwrap(),
+            resolve_ref(&grants, &Catalog::default(), &reference).unwrap(),
             archive.to_str().unwrap()
         );
     }

@@ -164,6 +164,17 @@ mod tests {
         JobQueue::start(Duration::from_millis(10))
     }
 
+    /// A job that holds the worker until the returned sender releases it, then answers `answer`.
+    fn held_until_released(answer: &str) -> (mpsc::Sender<()>, Work<String>) {
+        let (release, gate) = mpsc::channel::<()>();
+        let answer = answer.to_string();
+        let work: Work<String> = Box::new(move |_, _| {
+            let _ = gate.recv();
+            Ok(answer)
+        });
+        (release, work)
+    }
+
     fn events(collected: &Collected) -> Vec<JobEvent> {
         collected.0.lock().unwrap().clone()
     }
@@ -217,17 +228,9 @@ mod tests {
     #[test]
     fn cancelling_a_waiting_job_removes_it_without_running_it() {
         let queue = queue();
-        let (release, gate) = mpsc::channel::<()>();
-        let gate = Mutex::new(gate);
+        let (release, work) = held_until_released("done");
         let blocker = queue
-            .submit(
-                "blocker",
-                Arc::new(Collected::default()),
-                Box::new(move |_, _| {
-                    let _ = gate.lock().unwrap().recv();
-                    Ok("done".into())
-                }),
-            )
+            .submit("blocker", Arc::new(Collected::default()), work)
             .unwrap();
         let ran = Arc::new(Mutex::new(false));
         let waiting = {
@@ -281,17 +284,9 @@ mod tests {
     #[test]
     fn a_job_id_cannot_be_used_twice_at_once() {
         let queue = queue();
-        let (release, gate) = mpsc::channel::<()>();
-        let gate = Mutex::new(gate);
+        let (release, work) = held_until_released("first");
         let first = queue
-            .submit(
-                "same",
-                Arc::new(Collected::default()),
-                Box::new(move |_, _| {
-                    let _ = gate.lock().unwrap().recv();
-                    Ok("first".into())
-                }),
-            )
+            .submit("same", Arc::new(Collected::default()), work)
             .unwrap();
         let again = queue.submit(
             "same",

@@ -9,6 +9,7 @@ mod picker;
 mod progress_channel;
 mod samples;
 
+use results_backup::manifest::ARCHIVE_SUFFIX;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use tauri::{DragDropEvent, Emitter, Manager, Runtime, WindowEvent};
@@ -30,7 +31,7 @@ fn looks_like_archive(path: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    path.is_file() && (name.ends_with(".tar.gz") || name.ends_with(".tgz"))
+    path.is_file() && (name.ends_with(ARCHIVE_SUFFIX) || name.ends_with(".tgz"))
 }
 
 fn on_drop<R: Runtime>(window: &tauri::Window<R>, paths: &[PathBuf]) {
