@@ -286,11 +286,16 @@ impl App {
     }
 
     pub async fn text(&self, testid: &str) -> String {
-        self.by_id(testid)
-            .await
-            .text()
-            .await
-            .unwrap_or_else(|e| panic!("text of {testid}: {e}"))
+        let started = Instant::now();
+        loop {
+            match self.by_id(testid).await.text().await {
+                Ok(text) => return text,
+                Err(error) if started.elapsed() > WAIT => panic!("text of {testid}: {error}"),
+                // The view re-rendered between finding the element and reading it (a stale
+                // element): find it again.
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     /// Polls `check` until it holds, failing with `what` after [`WAIT`].
