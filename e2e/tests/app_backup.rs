@@ -15,13 +15,11 @@ async fn backing_up_one_strategy_then_all_updates_states_and_the_catalog() {
     })
     .await;
 
-    let select = app
-        .wait_for(&format!(
-            "{} [data-testid=\"strategy-select\"]",
-            strategy_row("alpha")
-        ))
-        .await;
-    app.click_element(&select, "alpha's checkbox").await;
+    let alpha_checkbox = format!(
+        "{} [data-testid=\"strategy-select\"]",
+        strategy_row("alpha")
+    );
+    app.click_css(&alpha_checkbox, "alpha's checkbox").await;
     app.click("backup-selected").await;
     app.wait_for("[data-testid=\"job\"][data-state=\"done\"]")
         .await;
@@ -29,13 +27,16 @@ async fn backing_up_one_strategy_then_all_updates_states_and_the_catalog() {
     assert_eq!(archives.len(), 1, "{archives:?}");
     assert!(archives[0].starts_with("alpha_"));
     app.eventually("alpha shows as protected", || async {
-        let row = app.wait_for(&strategy_row("alpha")).await;
-        app.attr(&row, "data-state").await.as_deref() == Some("protected")
+        app.attr_of(&strategy_row("alpha"), "data-state")
+            .await
+            .as_deref()
+            == Some("protected")
     })
     .await;
-    let beta = app.wait_for(&strategy_row("beta")).await;
     assert_eq!(
-        app.attr(&beta, "data-state").await.as_deref(),
+        app.attr_of(&strategy_row("beta"), "data-state")
+            .await
+            .as_deref(),
         Some("never_backed_up")
     );
 
@@ -46,8 +47,10 @@ async fn backing_up_one_strategy_then_all_updates_states_and_the_catalog() {
     .await;
     for name in ["alpha", "beta", "gamma"] {
         app.eventually(&format!("{name} shows as protected"), || async {
-            let row = app.wait_for(&strategy_row(name)).await;
-            app.attr(&row, "data-state").await.as_deref() == Some("protected")
+            app.attr_of(&strategy_row(name), "data-state")
+                .await
+                .as_deref()
+                == Some("protected")
         })
         .await;
     }
@@ -107,11 +110,11 @@ async fn cancelling_a_large_backup_leaves_no_partial_file_while_queued_jobs_wait
     .await;
     app.screenshot("progress").await;
 
-    let cancel = running
-        .find(fantoccini::Locator::Css("[data-testid=\"job-cancel\"]"))
-        .await
-        .expect("the running job has a Cancel button");
-    app.click_element(&cancel, "Cancel").await;
+    app.click_css(
+        "[data-testid=\"job\"][data-state=\"running\"] [data-testid=\"job-cancel\"]",
+        "Cancel",
+    )
+    .await;
     app.wait_for("[data-testid=\"job\"][data-state=\"cancelled\"]")
         .await;
     app.eventually("the queued job ran after the cancelled one", || async {
@@ -131,9 +134,10 @@ async fn cancelling_a_large_backup_leaves_no_partial_file_while_queued_jobs_wait
         Vec::<String>::new(),
         "no partial file left"
     );
-    let row = app.wait_for(&strategy_row("big")).await;
     assert_eq!(
-        app.attr(&row, "data-state").await.as_deref(),
+        app.attr_of(&strategy_row("big"), "data-state")
+            .await
+            .as_deref(),
         Some("never_backed_up")
     );
     app.close().await;

@@ -33,8 +33,7 @@ async fn dropping_an_archive_opens_it_with_its_proof_and_it_restores() {
     })
     .await;
 
-    let details = app.by_id("details").await;
-    let text = details.text().await.expect("details text");
+    let text = app.text("details").await;
     assert!(
         text.contains(&file),
         "details name the dropped archive: {text}"
@@ -79,10 +78,9 @@ async fn dropping_something_else_explains_what_the_window_accepts() {
     app.wait_for(&strategy_row("alpha")).await;
 
     drag_file_onto_app(&notes, || async {}).await;
-    let banner = app
-        .wait_for("[data-testid=\"error-banner\"][data-code=\"not_an_archive\"]")
+    let message = app
+        .text_of("[data-testid=\"error-banner\"][data-code=\"not_an_archive\"]")
         .await;
-    let message = banner.text().await.expect("text");
     assert!(message.contains("notes.txt"), "{message}");
     assert!(
         message.contains(".tar.gz"),

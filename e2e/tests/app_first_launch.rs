@@ -36,9 +36,10 @@ async fn first_launch_welcomes_and_sample_results_are_one_click_away() {
     })
     .await;
     for name in &samples {
-        let row = app.wait_for(&strategy_row(name)).await;
         assert_eq!(
-            app.attr(&row, "data-state").await.as_deref(),
+            app.attr_of(&strategy_row(name), "data-state")
+                .await
+                .as_deref(),
             Some("never_backed_up"),
             "{name}"
         );

@@ -238,8 +238,7 @@ impl App {
     /// Opens a backup's details from the Backups view.
     pub async fn open_details(&self, file: &str) {
         self.click("nav-backups").await;
-        let row = self.wait_for(&backup_row(file)).await;
-        self.click_element(&row, file).await;
+        self.click_css(&backup_row(file), file).await;
         self.by_id("details").await;
     }
 
@@ -270,14 +269,16 @@ impl App {
     }
 
     pub async fn click(&self, testid: &str) {
-        let element = self.by_id(testid).await;
-        self.click_element(&element, testid).await;
+        self.click_css(&format!("[data-testid=\"{testid}\"]"), testid)
+            .await;
     }
 
-    pub async fn click_element(&self, element: &Element, what: &str) {
+    /// Clicks the element `css` finds, finding it again when a click fails (the view re-rendered
+    /// underneath, or the element was not yet interactable).
+    pub async fn click_css(&self, css: &str, what: &str) {
         let started = Instant::now();
         loop {
-            match element.click().await {
+            match self.wait_for(css).await.click().await {
                 Ok(_) => return,
                 Err(error) if started.elapsed() > WAIT => panic!("could not click {what}: {error}"),
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
@@ -286,13 +287,17 @@ impl App {
     }
 
     pub async fn text(&self, testid: &str) -> String {
+        self.text_of(&format!("[data-testid=\"{testid}\"]")).await
+    }
+
+    /// The text of the element `css` finds, finding it again when the view re-rendered between
+    /// finding and reading (a stale element), until [`WAIT`] runs out.
+    pub async fn text_of(&self, css: &str) -> String {
         let started = Instant::now();
         loop {
-            match self.by_id(testid).await.text().await {
+            match self.wait_for(css).await.text().await {
                 Ok(text) => return text,
-                Err(error) if started.elapsed() > WAIT => panic!("text of {testid}: {error}"),
-                // The view re-rendered between finding the element and reading it (a stale
-                // element): find it again.
+                Err(error) if started.elapsed() > WAIT => panic!("text of {css}: {error}"),
                 Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
@@ -318,8 +323,23 @@ impl App {
         self.all(css).await.len()
     }
 
+    /// Reads an attribute of an element already in hand; `None` also when it went stale, so
+    /// use this only inside [`App::eventually`], which asks again.
     pub async fn attr(&self, element: &Element, name: &str) -> Option<String> {
         element.attr(name).await.ok().flatten()
+    }
+
+    /// Reads attribute `name` of the element `css` finds, finding it again when the view
+    /// re-rendered between finding and reading (a stale element), until [`WAIT`] runs out.
+    pub async fn attr_of(&self, css: &str, name: &str) -> Option<String> {
+        let started = Instant::now();
+        loop {
+            match self.wait_for(css).await.attr(name).await {
+                Ok(value) => return value,
+                Err(error) if started.elapsed() > WAIT => panic!("{name} of {css}: {error}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     /// Calls one of the app's commands straight from the webview, as a compromised page could.
