@@ -290,15 +290,18 @@ impl App {
         self.text_of(&format!("[data-testid=\"{testid}\"]")).await
     }
 
-    /// The text of the element `css` finds, finding it again when the view re-rendered between
-    /// finding and reading (a stale element), until [`WAIT`] runs out.
+    /// The text the element `css` finds shows, once it shows any. WebDriver reads only visible
+    /// text, so a dialog still fading in (opacity 0) reads as empty; and the view may re-render
+    /// between finding the element and reading it (a stale element). Both are asked again until
+    /// [`WAIT`] runs out.
     pub async fn text_of(&self, css: &str) -> String {
         let started = Instant::now();
         loop {
             match self.wait_for(css).await.text().await {
-                Ok(text) => return text,
+                Ok(text) if !text.trim().is_empty() => return text,
+                Ok(text) if started.elapsed() > WAIT => return text,
                 Err(error) if started.elapsed() > WAIT => panic!("text of {css}: {error}"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
             }
         }
     }
