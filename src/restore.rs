@@ -1,7 +1,8 @@
 //! Restoring a backup without ever trusting it: members are extracted into a staging folder on the
 //! destination's disk, refused outright if any could escape (absolute, `..`, backslash, drive
 //! prefix, outside the single strategy folder, links leading out, hard links, devices, FIFOs,
-//! duplicates), checked file by file against the manifest, and only then moved into place.
+//! duplicates), checked file by file against the manifest (entries a sidecar does not list, or
+//! lists smaller, before a byte of them is written), and only then moved into place.
 //! On any failure the staging folder is removed and the destination is exactly as it was.
 
 use serde::{Deserialize, Serialize};
@@ -223,6 +224,12 @@ fn extract_verified(
         staging,
         strategy: None,
         expected_strategy: located.sidecar.as_ref().map(|m| m.strategy.clone()),
+        listed: located.sidecar.as_ref().map(|m| {
+            m.entries
+                .iter()
+                .map(|e| (e.path.clone(), (e.kind, e.size)))
+                .collect()
+        }),
         seen: BTreeSet::new(),
         links: BTreeSet::new(),
         found: BTreeMap::new(),
@@ -299,6 +306,9 @@ struct ExtractState<'a> {
     staging: &'a Path,
     strategy: Option<String>,
     expected_strategy: Option<String>,
+    /// Kind and size of every entry the sidecar lists, known before reading: an entry it does
+    /// not list, or one larger than listed, is refused before a byte of it reaches the disk.
+    listed: Option<BTreeMap<String, (EntryKind, u64)>>,
     seen: BTreeSet<String>,
     links: BTreeSet<Vec<String>>,
     found: BTreeMap<String, ManifestEntry>,
@@ -350,6 +360,7 @@ impl ExtractState<'_> {
         if !self.seen.insert(canonical.clone()) {
             return Err(self.refuse(raw, "appears twice in the archive"));
         }
+        self.check_listed(&canonical, header)?;
         for depth in 1..inside.len() {
             if self.links.contains(&inside[..depth]) {
                 return Err(self.refuse(
@@ -414,6 +425,30 @@ impl ExtractState<'_> {
             }
         }
         self.found.insert(recorded.path.clone(), recorded);
+        Ok(())
+    }
+
+    fn check_listed(&self, canonical: &str, header: &MemberHeader) -> Result<()> {
+        let Some(listed) = &self.listed else {
+            return Ok(());
+        };
+        let refused = |detail: String| Error::VerificationFailed {
+            path: self.archive.to_path_buf(),
+            detail: format!("\"{canonical}\" {detail}; it was refused before anything was written"),
+        };
+        let Some(&(kind, size)) = listed.get(canonical) else {
+            return Err(refused("is in the archive but not in the manifest".into()));
+        };
+        let is_file = matches!(
+            header.entry_type,
+            tar::EntryType::Regular | tar::EntryType::Continuous
+        );
+        if is_file && kind == EntryKind::File && header.size != size {
+            return Err(refused(format!(
+                "is {} bytes in the archive but the manifest says {size}",
+                header.size
+            )));
+        }
         Ok(())
     }
 

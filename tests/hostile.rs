@@ -680,3 +680,79 @@ fn restore_refuses_a_lone_altered_archive_against_its_embedded_manifest() {
         fs::read(w.sandbox.results().join("strat/trades.csv")).unwrap()
     );
 }
+
+/// A real backup whose archive is then replaced by `hostile`, with the sidecar's checksum forged to
+/// match, so only the manifest's list of entries stands between the archive and the disk.
+fn backup_replaced_by(hostile: &RawTar) -> (World, String) {
+    let world = World::new();
+    world.sandbox.run(&["backup", "strat"]).assert_success();
+    let backups = world.sandbox.backups();
+    let archives: Vec<String> = names_in(&backups)
+        .into_iter()
+        .filter(|n| n.ends_with(".tar.gz") && !n.starts_with('.'))
+        .collect();
+    assert_eq!(archives.len(), 1, "one backup made: {archives:?}");
+    let backup_file = archives[0].clone();
+    let archive = hostile.gzip();
+    fs::write(backups.join(&backup_file), &archive).unwrap();
+    let sidecar = backups.join(backup_file.replace(".tar.gz", ".manifest.json"));
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(&sidecar).unwrap()).unwrap();
+    manifest["archive"]["sha256"] = hostile_archives::harness::sha256(&archive).into();
+    manifest["archive"]["size"] = (archive.len() as u64).into();
+    fs::write(&sidecar, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    (world, backup_file)
+}
+
+/// Both ways to the library and the CLI: refused as unverifiable before the entry is written.
+fn assert_refused_before_writing(w: &World, given: &str, mentions: &[&str]) {
+    let before = before(w);
+    let mut expected = vec![given, "before anything was written"];
+    expected.extend_from_slice(mentions);
+    cli_restore(w, given).assert_plain_error(1, &expected);
+    assert_untouched(w, &before, "restoring a swollen archive");
+    match lib_restore(w, given) {
+        Err(Error::VerificationFailed { detail, .. }) => {
+            for mention in mentions {
+                assert!(detail.contains(mention), "{detail} names {mention}");
+            }
+        }
+        other => panic!("the library should refuse with VerificationFailed, got {other:?}"),
+    }
+    assert_untouched(w, &before, "restoring a swollen archive with the library");
+}
+
+#[test]
+fn restore_refuses_a_file_larger_than_its_manifest_says_before_writing_it() {
+    // 8 GB claimed, a few bytes present: extracting it first would fail only at the end of the
+    // stream, after filling the disk with whatever the archive holds.
+    let claimed: u64 = 8_000_000_000;
+    let hostile =
+        RawTar::new()
+            .dir("strat/")
+            .truncated_file("strat/data.csv", claimed, b"x\n and much more");
+    let (w, backup_file) = backup_replaced_by(&hostile);
+    assert_refused_before_writing(
+        &w,
+        &backup_file,
+        &[
+            "strat/data.csv",
+            &format!("{claimed} bytes"),
+            "manifest says 2",
+        ],
+    );
+}
+
+#[test]
+fn restore_refuses_a_file_its_manifest_does_not_list_before_writing_it() {
+    let hostile = RawTar::new()
+        .dir("strat/")
+        .file("strat/data.csv", b"x\n")
+        .file("strat/smuggled.bin", &vec![0u8; 4 << 20]);
+    let (w, backup_file) = backup_replaced_by(&hostile);
+    assert_refused_before_writing(
+        &w,
+        &backup_file,
+        &["strat/smuggled.bin", "not in the manifest"],
+    );
+}

@@ -151,6 +151,19 @@ impl RawTar {
         self.member(&header, content)
     }
 
+    /// A file whose header claims `declared` bytes while only `content` follows before the stream
+    /// ends: what a swollen (or cut-off) archive looks like to a reader.
+    pub fn truncated_file(mut self, name: &str, declared: u64, content: &[u8]) -> Self {
+        assert!(
+            declared > content.len() as u64,
+            "the header must claim more"
+        );
+        let header = RawHeader::new(name.as_bytes(), flag::FILE, declared);
+        self.bytes.extend_from_slice(&header.encode());
+        self.bytes.extend_from_slice(content);
+        self
+    }
+
     /// A member whose path is split between the ustar `prefix` and `name` fields.
     pub fn file_with_prefix(self, prefix: &str, name: &str, content: &[u8]) -> Self {
         let mut header = RawHeader::new(name.as_bytes(), flag::FILE, content.len() as u64);
