@@ -126,6 +126,9 @@ enum ConflictChoice {
 /// Exit statuses scripts rely on.
 const EXIT_FAILED: u8 = 1;
 const EXIT_USAGE: u8 = 2;
+/// 128 + SIGINT, what shells report for a command stopped by Ctrl-C, so a script can tell "the
+/// person stopped it" from "it failed".
+const EXIT_CANCELLED: u8 = 130;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -148,16 +151,17 @@ fn main() -> ExitCode {
     // and removes its temporary files.
     let _ = ctrlc::set_handler(move || handler_token.cancel());
     let progress = TerminalProgress::new();
-    match Locations::resolve(&overrides)
-        .and_then(|l| run(cli.command, &l, &out, &progress, &cancel))
-    {
+    let outcome =
+        Locations::resolve(&overrides).and_then(|l| run(cli.command, &l, &out, &progress, &cancel));
+    if let Err(error) = &outcome {
+        progress.clear();
+        out.error(error);
+    }
+    match outcome {
+        // Ctrl-C may arrive between two backups of `--all`, which then reports and stops.
+        _ if cancel.is_cancelled() => ExitCode::from(EXIT_CANCELLED),
         Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(EXIT_FAILED),
-        Err(error) => {
-            progress.clear();
-            out.error(&error);
-            ExitCode::from(EXIT_FAILED)
-        }
+        Ok(false) | Err(_) => ExitCode::from(EXIT_FAILED),
     }
 }
 

@@ -66,7 +66,7 @@ fn ctrl_c_during_backup_leaves_no_partial_archive_and_no_catalog_entry() {
         interrupted,
         "the backup finished before Ctrl-C could be sent"
     );
-    let run = util::CliRun::from(child.wait_with_output().expect("wait")).code(1);
+    let run = util::CliRun::from(child.wait_with_output().expect("wait")).code(130);
     assert!(run.stderr.contains("cancelled"), "{}", run.stderr);
     assert!(util::archives_in(&ws.backups).is_empty());
     assert!(
@@ -105,7 +105,7 @@ fn ctrl_c_during_restore_leaves_the_destination_as_it_was() {
         interrupted,
         "the restore finished before Ctrl-C could be sent"
     );
-    let run = util::CliRun::from(child.wait_with_output().expect("wait")).code(1);
+    let run = util::CliRun::from(child.wait_with_output().expect("wait")).code(130);
     assert!(run.stderr.contains("cancelled"), "{}", run.stderr);
     assert!(
         !destination.join("big").exists(),
