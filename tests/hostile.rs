@@ -549,6 +549,31 @@ fn crafted_archives_are_well_formed() {
     }
 }
 
+/// Backs up `strat` with the CLI and returns the name of its one archive.
+fn back_up_strat(world: &World) -> String {
+    world.sandbox.run(&["backup", "strat"]).assert_success();
+    let archives: Vec<String> = names_in(&world.sandbox.backups())
+        .into_iter()
+        .filter(|n| n.ends_with(".tar.gz") && !n.starts_with('.'))
+        .collect();
+    assert_eq!(archives.len(), 1, "one backup made: {archives:?}");
+    archives[0].clone()
+}
+
+/// Rewrites the sidecar's record of the archive's own size and SHA-256 to match `archive`, as an
+/// attacker who can write the backups folder would.
+fn forge_sidecar_checksum(world: &World, backup_file: &str, archive: &[u8]) {
+    let sidecar = world
+        .sandbox
+        .backups()
+        .join(backup_file.replace(".tar.gz", ".manifest.json"));
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(&sidecar).unwrap()).unwrap();
+    manifest["archive"]["sha256"] = hostile_archives::harness::sha256(archive).into();
+    manifest["archive"]["size"] = (archive.len() as u64).into();
+    fs::write(&sidecar, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+}
+
 /// A real backup whose `trades.csv` holds a marker the tampering rewrites.
 struct Tampered {
     world: World,
@@ -570,14 +595,8 @@ fn tampered_backup() -> Tampered {
         &results.join("strat/runs/r1/metrics.json"),
         b"{\"sharpe\": 1.5}\n",
     );
-    world.sandbox.run(&["backup", "strat"]).assert_success();
+    let backup_file = back_up_strat(&world);
     let backups = world.sandbox.backups();
-    let archives: Vec<String> = names_in(&backups)
-        .into_iter()
-        .filter(|n| n.ends_with(".tar.gz") && !n.starts_with('.'))
-        .collect();
-    assert_eq!(archives.len(), 1, "one backup made: {archives:?}");
-    let backup_file = archives[0].clone();
     let path = backups.join(&backup_file);
     let original = fs::read(&path).unwrap();
     fs::write(&path, tamper_content(&original, MARKER, REWRITTEN)).unwrap();
@@ -636,12 +655,7 @@ fn restore_refuses_an_altered_archive_even_when_its_sidecar_checksum_was_forged(
     let archive = backups.join(&t.backup_file);
     let tampered = fs::read(&archive).unwrap();
     assert_ne!(tampered, t.original);
-    let sidecar = backups.join(t.backup_file.replace(".tar.gz", ".manifest.json"));
-    let mut manifest: serde_json::Value =
-        serde_json::from_slice(&fs::read(&sidecar).unwrap()).unwrap();
-    manifest["archive"]["sha256"] = hostile_archives::harness::sha256(&tampered).into();
-    manifest["archive"]["size"] = (tampered.len() as u64).into();
-    fs::write(&sidecar, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    forge_sidecar_checksum(w, &t.backup_file, &tampered);
 
     assert_tamper_refused(w, &t.backup_file, &["strat/trades.csv", "SHA-256"]);
     let run = w.sandbox.run(&["check", &t.backup_file]);
@@ -685,22 +699,11 @@ fn restore_refuses_a_lone_altered_archive_against_its_embedded_manifest() {
 /// match, so only the manifest's list of entries stands between the archive and the disk.
 fn backup_replaced_by(hostile: &RawTar) -> (World, String) {
     let world = World::new();
-    world.sandbox.run(&["backup", "strat"]).assert_success();
+    let backup_file = back_up_strat(&world);
     let backups = world.sandbox.backups();
-    let archives: Vec<String> = names_in(&backups)
-        .into_iter()
-        .filter(|n| n.ends_with(".tar.gz") && !n.starts_with('.'))
-        .collect();
-    assert_eq!(archives.len(), 1, "one backup made: {archives:?}");
-    let backup_file = archives[0].clone();
     let archive = hostile.gzip();
     fs::write(backups.join(&backup_file), &archive).unwrap();
-    let sidecar = backups.join(backup_file.replace(".tar.gz", ".manifest.json"));
-    let mut manifest: serde_json::Value =
-        serde_json::from_slice(&fs::read(&sidecar).unwrap()).unwrap();
-    manifest["archive"]["sha256"] = hostile_archives::harness::sha256(&archive).into();
-    manifest["archive"]["size"] = (archive.len() as u64).into();
-    fs::write(&sidecar, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    forge_sidecar_checksum(&world, &backup_file, &archive);
     (world, backup_file)
 }
 
