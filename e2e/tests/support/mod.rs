@@ -248,13 +248,18 @@ impl App {
         std::fs::write(&self.picks, text).expect("write picks file");
     }
 
+    /// The first element `css` finds, once there is one. A lookup that lands while the view
+    /// re-renders fails as "stale" (fantoccini's own wait gives up on that), so every failed
+    /// lookup is tried again until [`WAIT`] runs out.
     pub async fn wait_for(&self, css: &str) -> Element {
-        self.client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+        let started = Instant::now();
+        loop {
+            match self.client.find(Locator::Css(css)).await {
+                Ok(element) => return element,
+                Err(error) if started.elapsed() > WAIT => panic!("{css} did not appear: {error}"),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     pub async fn by_id(&self, testid: &str) -> Element {
