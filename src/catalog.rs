@@ -346,9 +346,11 @@ fn describe_archive(backups: &Path, file: &str, progress: &dyn Progress) -> Cata
     }
 }
 
+/// What reading an archive's members shows without a manifest.
 #[derive(Default)]
 pub(crate) struct MemberCounts {
-    strategy: Option<String>,
+    /// The first strategy folder met: the one a restore would create.
+    pub(crate) strategy: Option<String>,
     files: u64,
     bytes: u64,
 }

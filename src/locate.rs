@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::catalog::{sidecar_path, Catalog, CatalogEntry};
+use crate::catalog::{parse_backup_stem, sidecar_path, Catalog, CatalogEntry};
 use crate::error::{Error, Result};
-use crate::manifest::{Manifest, ARCHIVE_SUFFIX};
+use crate::manifest::{archive_stem, Manifest, ARCHIVE_SUFFIX};
 use crate::progress::Progress;
 
 #[derive(Clone, Debug)]
@@ -88,22 +88,81 @@ fn located_by_path(catalog: &Catalog, backups: &Path, path: &Path) -> Result<Loc
     })
 }
 
+/// Which strategy a backup holds and when it was made: what a restore of it is named after.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupIdentity {
+    pub strategy: String,
+    /// `YYYYmmdd_HHMMSS`, or [`UNKNOWN_TIMESTAMP`] for an archive that carries none.
+    pub timestamp: String,
+}
+
+/// Stands in for the timestamp of an archive made by another tool under a free-form name.
+pub const UNKNOWN_TIMESTAMP: &str = "backup";
+
+/// What one read of a backup tells: its manifest, if it has one, and its identity.
+#[derive(Clone, Debug)]
+pub struct Inspection {
+    pub manifest: Option<Manifest>,
+    pub identity: BackupIdentity,
+}
+
 /// The backup's manifest: the sidecar when present, else the copy embedded in the archive.
 pub fn manifest_of(located: &LocatedBackup, cancel: &crate::CancelToken) -> Result<Manifest> {
-    find_manifest(located, cancel)?.ok_or_else(|| Error::InvalidManifest {
-        path: located.path.clone(),
-        detail: "the archive was not made by Results Backup and holds no manifest".into(),
+    inspect(located, cancel)?
+        .manifest
+        .ok_or_else(|| Error::InvalidManifest {
+            path: located.path.clone(),
+            detail: "the archive was not made by Results Backup and holds no manifest".into(),
+        })
+}
+
+/// The identity when the sidecar or the catalog knows it, without opening the archive.
+pub fn known_identity(located: &LocatedBackup) -> Option<BackupIdentity> {
+    if let Some(manifest) = &located.sidecar {
+        return Some(identity_from_manifest(manifest));
+    }
+    located.catalog_entry.as_ref().map(|entry| BackupIdentity {
+        strategy: entry.strategy.clone(),
+        timestamp: entry.timestamp.clone(),
     })
 }
 
-/// Like [`manifest_of`], but an archive made by another tool is `None`, not an error: it can
-/// still be shown and restored, only nothing proves its contents.
-pub fn find_manifest(
-    located: &LocatedBackup,
-    cancel: &crate::CancelToken,
-) -> Result<Option<Manifest>> {
+/// The manifest and identity of a backup, reading the archive only when no sidecar sits beside
+/// it. An archive made by another tool has no manifest, which is not an error: it can still be
+/// shown and restored, only nothing proves its contents. Its strategy is then the folder it
+/// holds (what a restore creates), and its timestamp the one in its name, if any.
+pub fn inspect(located: &LocatedBackup, cancel: &crate::CancelToken) -> Result<Inspection> {
     if let Some(sidecar) = &located.sidecar {
-        return Ok(Some(sidecar.clone()));
+        return Ok(Inspection {
+            manifest: Some(sidecar.clone()),
+            identity: identity_from_manifest(sidecar),
+        });
     }
-    Ok(crate::catalog::read_embedded(&located.path, cancel)?.0)
+    let (manifest, _, members) = crate::catalog::read_embedded(&located.path, cancel)?;
+    let identity = match &manifest {
+        Some(manifest) => identity_from_manifest(manifest),
+        None => {
+            let from_name = parse_backup_stem(archive_stem(&located.file_name));
+            let timestamp = from_name
+                .as_ref()
+                .map(|(_, timestamp)| timestamp.clone())
+                .unwrap_or_else(|| UNKNOWN_TIMESTAMP.into());
+            let strategy = members
+                .strategy
+                .or(from_name.map(|(strategy, _)| strategy))
+                .unwrap_or_else(|| archive_stem(&located.file_name).to_string());
+            BackupIdentity {
+                strategy,
+                timestamp,
+            }
+        }
+    };
+    Ok(Inspection { manifest, identity })
+}
+
+fn identity_from_manifest(manifest: &Manifest) -> BackupIdentity {
+    BackupIdentity {
+        strategy: manifest.strategy.clone(),
+        timestamp: manifest.timestamp.clone(),
+    }
 }

@@ -19,7 +19,7 @@ use crate::check::{manifest_differences, Proof};
 use crate::entry_path::{check_link_target, classify, MemberPath};
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil;
-use crate::locate::{locate, LocatedBackup};
+use crate::locate::{locate, LocatedBackup, UNKNOWN_TIMESTAMP};
 use crate::manifest::{archive_stem, EntryKind, Manifest, ManifestEntry};
 use crate::progress::{CancelToken, Operation, Progress};
 use crate::settings::Locations;
@@ -170,7 +170,7 @@ fn restore_into(
                 .timestamp
                 .clone()
                 .or_else(|| parse_backup_stem(archive_stem(&located.file_name)).map(|(_, ts)| ts))
-                .unwrap_or_else(|| "backup".into());
+                .unwrap_or_else(|| UNKNOWN_TIMESTAMP.into());
             let copy = copy_target(&destination, &strategy, &timestamp);
             move_into_place(&staged, &copy)?;
             outcome.restored_to = copy;

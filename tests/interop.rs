@@ -291,6 +291,56 @@ fn we_restore_an_archive_made_by_gnu_tar_with_a_warning_that_nothing_proves_it()
 }
 
 #[test]
+fn a_gnu_tar_archive_under_any_name_is_known_by_the_folder_it_holds_before_restoring() {
+    let ws = Workspace::new();
+    corpus(&ws, "foreign", 4);
+    let inbox = ws.dir("inbox");
+    let archive = inbox.join("export from the old server.tar.gz");
+    fs::rename(gnu_tar_archive(&ws, "foreign", "pax", &inbox), &archive).unwrap();
+    let dest = ws.dir("restored");
+    fs::create_dir(dest.join("foreign")).unwrap();
+
+    let catalog =
+        results_backup::catalog::Catalog::load(&ws.backups, &results_backup::NoProgress).unwrap();
+    let located =
+        results_backup::locate::locate_in(&catalog, &ws.backups, archive.to_str().unwrap())
+            .unwrap();
+    assert_eq!(results_backup::locate::known_identity(&located), None);
+    let inspection =
+        results_backup::locate::inspect(&located, &results_backup::CancelToken::new()).unwrap();
+    assert!(inspection.manifest.is_none(), "GNU tar writes no manifest");
+    let identity = inspection.identity;
+    assert_eq!(
+        identity.strategy, "foreign",
+        "the folder inside, not the file name"
+    );
+    assert_eq!(
+        identity.timestamp,
+        results_backup::locate::UNKNOWN_TIMESTAMP
+    );
+
+    let preview = results_backup::restore::preview(&identity.strategy, &identity.timestamp, &dest);
+    assert!(preview.target_exists);
+    let json = ws
+        .cli([
+            "restore",
+            archive.to_str().unwrap(),
+            "--to",
+            dest.to_str().unwrap(),
+            "--on-conflict",
+            "copy",
+            "--json",
+        ])
+        .success()
+        .json();
+    assert_eq!(
+        json["restored_to"].as_str().unwrap(),
+        preview.copy_target.to_str().unwrap(),
+        "the restore lands where the preview said"
+    );
+}
+
+#[test]
 fn we_check_an_archive_made_by_gnu_tar_structure_ok_proof_none() {
     let ws = Workspace::new();
     corpus(&ws, "foreign", 6);

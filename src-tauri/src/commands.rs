@@ -3,11 +3,11 @@
 //! core off the UI thread, and turns core errors into `{code, message, hint}`.
 
 use results_backup::backup::{back_up, BackupOptions, BackupOutcome};
-use results_backup::catalog::{parse_backup_stem, Catalog, CatalogEntry};
+use results_backup::catalog::{Catalog, CatalogEntry};
 use results_backup::check::{check, check_many, CheckReport, Proof};
 use results_backup::delete::{delete, Deleted};
-use results_backup::locate::{find_manifest, locate_in, LocatedBackup};
-use results_backup::manifest::{archive_stem, Manifest};
+use results_backup::locate::{inspect, known_identity, locate_in, BackupIdentity, LocatedBackup};
+use results_backup::manifest::Manifest;
 use results_backup::restore::{
     preview, restore, OnConflict, RestoreOptions, RestoreOutcome, RestorePreview,
 };
@@ -37,13 +37,7 @@ pub struct Shell {
     pub jobs: JobQueue<JobResult>,
     /// Strategy and timestamp of archives already opened, so a restore preview of a dropped
     /// archive does not read it again.
-    identities: Mutex<HashMap<PathBuf, Identity>>,
-}
-
-#[derive(Clone, Debug)]
-struct Identity {
-    strategy: String,
-    timestamp: String,
+    identities: Mutex<HashMap<PathBuf, BackupIdentity>>,
 }
 
 impl Shell {
@@ -344,44 +338,23 @@ pub struct BackupDetails {
     pub proof: Proof,
 }
 
-fn identity_of(located: &LocatedBackup, manifest: Option<&Manifest>) -> Option<Identity> {
-    if let Some(m) = manifest {
-        return Some(Identity {
-            strategy: m.strategy.clone(),
-            timestamp: m.timestamp.clone(),
-        });
-    }
-    if let Some(e) = &located.catalog_entry {
-        return Some(Identity {
-            strategy: e.strategy.clone(),
-            timestamp: e.timestamp.clone(),
-        });
-    }
-    parse_backup_stem(archive_stem(&located.file_name)).map(|(strategy, timestamp)| Identity {
-        strategy,
-        timestamp,
-    })
-}
-
 #[tauri::command(rename_all = "snake_case")]
 pub async fn backup_details(app: AppHandle, backup: BackupRef) -> CommandResult<BackupDetails> {
     off_ui_thread(move || {
         let shell = app.state::<Shell>();
         let locations = current_locations()?;
         let located = locate_allowed(&shell.grants, &locations, &backup)?;
-        let manifest = find_manifest(&located, &CancelToken::new())?;
-        let proof = match (&located.sidecar, &manifest) {
+        let inspection = inspect(&located, &CancelToken::new())?;
+        let proof = match (&located.sidecar, &inspection.manifest) {
             (Some(_), _) => Proof::Manifest,
             (None, Some(_)) => Proof::EmbeddedManifest,
             (None, None) => Proof::None,
         };
-        if let Some(identity) = identity_of(&located, manifest.as_ref()) {
-            shell
-                .identities
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(located.path.clone(), identity);
-        }
+        shell
+            .identities
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(located.path.clone(), inspection.identity);
         let size = std::fs::metadata(&located.path)
             .map_err(|e| results_backup::Error::io("read", &located.path, e))?
             .len();
@@ -393,7 +366,7 @@ pub async fn backup_details(app: AppHandle, backup: BackupRef) -> CommandResult<
             size,
             in_catalog: located.catalog_entry.is_some(),
             entry: located.catalog_entry.clone(),
-            manifest,
+            manifest: inspection.manifest,
             proof,
         })
     })
@@ -417,15 +390,9 @@ pub async fn restore_preview(
             .unwrap_or_else(|p| p.into_inner())
             .get(&located.path)
             .cloned();
-        let identity = match known.or_else(|| identity_of(&located, located.sidecar.as_ref())) {
+        let identity = match known.or_else(|| known_identity(&located)) {
             Some(identity) => identity,
-            None => {
-                let manifest = find_manifest(&located, &CancelToken::new())?;
-                identity_of(&located, manifest.as_ref()).unwrap_or_else(|| Identity {
-                    strategy: archive_stem(&located.file_name).to_string(),
-                    timestamp: "backup".into(),
-                })
-            }
+            None => inspect(&located, &CancelToken::new())?.identity,
         };
         Ok(preview(
             &identity.strategy,
