@@ -90,13 +90,26 @@ async fn a_backup_opens_with_enter_and_its_dialog_closes_with_escape() {
     let file = back_up_with_core(&results, &backups, "alpha");
     let app = App::configured(&results, &backups).await;
     app.click("nav-backups").await;
-    let row = app.wait_for(&backup_row(&file)).await;
-    // Focus the row the way Tab would land on it, then use only keys.
+    // Focus the row the way Tab would land on it, then use only keys. The script finds the row
+    // itself, so a re-render of the list in between cannot hand it a stale element.
+    app.eventually("the backup's row has the focus", || async {
+        let script = "const row = document.querySelector(arguments[0]);
+                      if (row) row.focus();
+                      return row !== null && document.activeElement === row;";
+        app.client
+            .execute(script, vec![json!(backup_row(&file))])
+            .await
+            .map(|focused| focused == json!(true))
+            .unwrap_or(false)
+    })
+    .await;
     app.client
-        .execute("arguments[0].focus()", vec![json!(row)])
+        .active_element()
         .await
-        .expect("focus row");
-    row.send_keys(&Key::Enter.to_string()).await.expect("Enter");
+        .expect("the focused row")
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("Enter");
     let details = app.by_id("details").await;
     details
         .send_keys(&Key::Escape.to_string())
