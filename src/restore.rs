@@ -434,7 +434,7 @@ impl ExtractState<'_> {
         };
         let refused = |detail: String| Error::VerificationFailed {
             path: self.archive.to_path_buf(),
-            detail: format!("\"{canonical}\" {detail}; it was refused before anything was written"),
+            detail: format!("\"{canonical}\" {detail} (stopped before writing it)"),
         };
         let Some(&(kind, size)) = listed.get(canonical) else {
             return Err(refused("is in the archive but not in the manifest".into()));

@@ -710,7 +710,7 @@ fn backup_replaced_by(hostile: &RawTar) -> (World, String) {
 /// Both ways to the library and the CLI: refused as unverifiable before the entry is written.
 fn assert_refused_before_writing(w: &World, given: &str, mentions: &[&str]) {
     let before = before(w);
-    let mut expected = vec![given, "before anything was written"];
+    let mut expected = vec![given, "stopped before writing it"];
     expected.extend_from_slice(mentions);
     cli_restore(w, given).assert_plain_error(1, &expected);
     assert_untouched(w, &before, "restoring a swollen archive");
