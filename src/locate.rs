@@ -142,22 +142,25 @@ pub fn inspect(located: &LocatedBackup, cancel: &crate::CancelToken) -> Result<I
     let identity = match &manifest {
         Some(manifest) => identity_from_manifest(manifest),
         None => {
-            let from_name = parse_backup_stem(archive_stem(&located.file_name));
-            let timestamp = from_name
-                .as_ref()
-                .map(|(_, timestamp)| timestamp.clone())
-                .unwrap_or_else(|| UNKNOWN_TIMESTAMP.into());
+            let stem = archive_stem(&located.file_name);
             let strategy = members
                 .strategy
-                .or(from_name.map(|(strategy, _)| strategy))
-                .unwrap_or_else(|| archive_stem(&located.file_name).to_string());
+                .or_else(|| parse_backup_stem(stem).map(|(strategy, _)| strategy))
+                .unwrap_or_else(|| stem.to_string());
             BackupIdentity {
                 strategy,
-                timestamp,
+                timestamp: timestamp_in_name(&located.file_name),
             }
         }
     };
     Ok(Inspection { manifest, identity })
+}
+
+/// The timestamp a backup's file name carries, or [`UNKNOWN_TIMESTAMP`] for a free-form name.
+pub(crate) fn timestamp_in_name(file_name: &str) -> String {
+    parse_backup_stem(archive_stem(file_name))
+        .map(|(_, timestamp)| timestamp)
+        .unwrap_or_else(|| UNKNOWN_TIMESTAMP.into())
 }
 
 fn identity_from_manifest(manifest: &Manifest) -> BackupIdentity {

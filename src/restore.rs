@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 use crate::archive::{archive_tracker, read_members, read_piece, MemberHeader};
 use crate::background::{ContentHasher, FileSyncer};
 use crate::backup::{back_up, BackupOptions};
-use crate::catalog::{parse_backup_stem, CatalogEntry};
+use crate::catalog::CatalogEntry;
 use crate::check::{manifest_differences, Proof};
 use crate::entry_path::{check_link_target, classify, MemberPath};
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil;
-use crate::locate::{locate, LocatedBackup, UNKNOWN_TIMESTAMP};
-use crate::manifest::{archive_stem, EntryKind, Manifest, ManifestEntry};
+use crate::locate::{locate, timestamp_in_name, LocatedBackup};
+use crate::manifest::{EntryKind, Manifest, ManifestEntry};
 use crate::progress::{CancelToken, Operation, Progress};
 use crate::settings::Locations;
 
@@ -169,8 +169,7 @@ fn restore_into(
             let timestamp = extracted
                 .timestamp
                 .clone()
-                .or_else(|| parse_backup_stem(archive_stem(&located.file_name)).map(|(_, ts)| ts))
-                .unwrap_or_else(|| UNKNOWN_TIMESTAMP.into());
+                .unwrap_or_else(|| timestamp_in_name(&located.file_name));
             let copy = copy_target(&destination, &strategy, &timestamp);
             move_into_place(&staged, &copy)?;
             outcome.restored_to = copy;
