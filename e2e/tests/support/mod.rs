@@ -194,21 +194,17 @@ impl App {
         );
         capabilities.insert("browserName".into(), json!("wry"));
         let url = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        let client = loop {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(client) => break client,
-                Err(error) if started.elapsed() > WAIT => {
-                    panic!("could not start a WebDriver session with the app: {error}")
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(250)).await,
-            }
-        };
+        let client = until_ok(
+            "could not start a WebDriver session with the app",
+            || async {
+                let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+                ClientBuilder::new(connector)
+                    .capabilities(capabilities.clone())
+                    .connect(&url)
+                    .await
+            },
+        )
+        .await;
         let app = App {
             client,
             driver,
@@ -252,14 +248,10 @@ impl App {
     /// re-renders fails as "stale" (fantoccini's own wait gives up on that), so every failed
     /// lookup is tried again until [`WAIT`] runs out.
     pub async fn wait_for(&self, css: &str) -> Element {
-        let started = Instant::now();
-        loop {
-            match self.client.find(Locator::Css(css)).await {
-                Ok(element) => return element,
-                Err(error) if started.elapsed() > WAIT => panic!("{css} did not appear: {error}"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
+        until_ok(&format!("{css} did not appear"), || {
+            self.client.find(Locator::Css(css))
+        })
+        .await
     }
 
     pub async fn by_id(&self, testid: &str) -> Element {
@@ -281,14 +273,10 @@ impl App {
     /// Clicks the element `css` finds, finding it again when a click fails (the view re-rendered
     /// underneath, or the element was not yet interactable).
     pub async fn click_css(&self, css: &str, what: &str) {
-        let started = Instant::now();
-        loop {
-            match self.wait_for(css).await.click().await {
-                Ok(_) => return,
-                Err(error) if started.elapsed() > WAIT => panic!("could not click {what}: {error}"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
+        until_ok(&format!("could not click {what}"), || async {
+            self.wait_for(css).await.click().await
+        })
+        .await;
     }
 
     pub async fn text(&self, testid: &str) -> String {
@@ -300,15 +288,14 @@ impl App {
     /// between finding the element and reading it (a stale element). Both are asked again until
     /// [`WAIT`] runs out.
     pub async fn text_of(&self, css: &str) -> String {
-        let started = Instant::now();
-        loop {
+        until_ok(&format!("text of {css}"), || async {
             match self.wait_for(css).await.text().await {
-                Ok(text) if !text.trim().is_empty() => return text,
-                Ok(text) if started.elapsed() > WAIT => return text,
-                Err(error) if started.elapsed() > WAIT => panic!("text of {css}: {error}"),
-                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+                Ok(text) if text.trim().is_empty() => Err("it shows no text".to_string()),
+                Ok(text) => Ok(text),
+                Err(error) => Err(error.to_string()),
             }
-        }
+        })
+        .await
     }
 
     /// Polls `check` until it holds, failing with `what` after [`WAIT`].
@@ -340,14 +327,10 @@ impl App {
     /// Reads attribute `name` of the element `css` finds, finding it again when the view
     /// re-rendered between finding and reading (a stale element), until [`WAIT`] runs out.
     pub async fn attr_of(&self, css: &str, name: &str) -> Option<String> {
-        let started = Instant::now();
-        loop {
-            match self.wait_for(css).await.attr(name).await {
-                Ok(value) => return value,
-                Err(error) if started.elapsed() > WAIT => panic!("{name} of {css}: {error}"),
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-            }
-        }
+        until_ok(&format!("{name} of {css}"), || async {
+            self.wait_for(css).await.attr(name).await
+        })
+        .await
     }
 
     /// Calls one of the app's commands straight from the webview, as a compromised page could.
@@ -516,6 +499,24 @@ pub fn folders(app_home: &Path, strategies: &[&str]) -> (PathBuf, PathBuf) {
 }
 
 /// CSS for a strategy row by name.
+/// Runs `attempt` until it succeeds, every 100 ms for at most [`WAIT`], then fails with `what`
+/// and the last error. WebDriver calls fail transiently while the view re-renders.
+async fn until_ok<T, E, F, Fut>(what: &str, mut attempt: F) -> T
+where
+    E: std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let started = Instant::now();
+    loop {
+        match attempt().await {
+            Ok(value) => return value,
+            Err(error) if started.elapsed() > WAIT => panic!("{what}: {error}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
 pub fn strategy_row(name: &str) -> String {
     format!("[data-testid=\"strategy-row\"][data-strategy=\"{name}\"]")
 }
