@@ -115,6 +115,13 @@ fn load_settings() -> CommandResult<(Option<PathBuf>, Settings)> {
     Ok((path, settings))
 }
 
+/// The settings and the file they are saved to, for a command about to change them.
+fn settings_to_change() -> CommandResult<(PathBuf, Settings)> {
+    let (path, settings) = load_settings()?;
+    let path = path.ok_or_else(|| IpcError::internal("this system has no config folder"))?;
+    Ok((path, settings))
+}
+
 fn overview() -> CommandResult<Overview> {
     let (settings_file, settings) = load_settings()?;
     let locations =
@@ -148,8 +155,7 @@ pub async fn use_sample_results() -> CommandResult<Overview> {
         let data = data_folder()?;
         let results = data.join("sample-results");
         install_samples(&results)?;
-        let (path, mut settings) = load_settings()?;
-        let path = path.ok_or_else(|| IpcError::internal("this system has no config folder"))?;
+        let (path, mut settings) = settings_to_change()?;
         settings.results_dir = Some(results);
         settings.backups_dir = Some(data.join("sample-backups"));
         settings.save(&path)?;
@@ -178,7 +184,7 @@ pub async fn pick_folder(
         PickPurpose::Backups => ("Choose where backups are kept", locations.backups),
         PickPurpose::Destination => ("Choose where to restore", locations.results),
     };
-    let picked = picker::pick_folder(window, title, Some(absolute(&start))).await?;
+    let picked = picker::pick_folder(window, title, &absolute(&start)).await?;
     if let Some(folder) = &picked {
         app.state::<Shell>().grants.grant_folder(folder);
     }
@@ -206,8 +212,7 @@ pub async fn save_settings(
             return Err(IpcError::not_allowed(backups_dir.display()));
         }
         check_results_folder(&results_dir)?;
-        let (path, mut settings) = load_settings()?;
-        let path = path.ok_or_else(|| IpcError::internal("this system has no config folder"))?;
+        let (path, mut settings) = settings_to_change()?;
         // An unconfigured backups folder follows the results folder (it sits beside it), so
         // choosing a new results folder does not pin the old default.
         let backups_follow_results =
@@ -303,7 +308,7 @@ fn locate_allowed(
     locations: &Locations,
     backup: &BackupRef,
 ) -> CommandResult<LocatedBackup> {
-    let catalog = Catalog::load(&locations.backups, &NoProgress)?;
+    let catalog = load_catalog(locations)?;
     let given = resolve_ref(grants, &catalog, backup)?;
     Ok(locate_in(&catalog, &locations.backups, &given)?)
 }

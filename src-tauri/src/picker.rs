@@ -14,7 +14,7 @@ pub const E2E_PICKS_ENV: &str = "RESULTS_BACKUP_E2E_PICKS";
 pub async fn pick_folder(
     window: tauri::WebviewWindow,
     title: &str,
-    start: Option<PathBuf>,
+    start: &Path,
 ) -> CommandResult<Option<PathBuf>> {
     #[cfg(debug_assertions)]
     if let Some(answers) = std::env::var_os(E2E_PICKS_ENV) {
@@ -23,7 +23,7 @@ pub async fn pick_folder(
     let mut dialog = rfd::AsyncFileDialog::new()
         .set_title(title)
         .set_parent(&window);
-    if let Some(start) = start.as_deref().and_then(nearest_existing_folder) {
+    if let Some(start) = nearest_existing_folder(start) {
         dialog = dialog.set_directory(start);
     }
     let picked = dialog.pick_folder().await;
