@@ -286,14 +286,14 @@ impl Output {
             );
         }
         outln!(
-            "Restored {} to {} ({} files, {}, every file verified{})",
+            "Restored {} to {} ({} files, {}; {})",
             outcome.backup_file,
             outcome.restored_to.display(),
             outcome.files,
             human_bytes(outcome.bytes),
             match outcome.proof {
-                results_backup::check::Proof::None => " against nothing: no manifest",
-                _ => " against its manifest",
+                results_backup::check::Proof::None => "no manifest, so nothing could be verified",
+                _ => "every file verified against its manifest",
             }
         );
     }
