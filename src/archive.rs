@@ -12,9 +12,12 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crate::error::{Error, IoContext, Result};
+use crate::fsutil::{self, FileIdentity};
 use crate::hashing::HashingReader;
+use crate::limits::MAX_EXPANSION_RATIO;
 use crate::members;
 use crate::progress::{CancelToken, Operation, Progress, Tracker};
+use crate::tar_reader::{MemberHeader, MemberKind, TarError, TarReader};
 
 /// Decompressed bytes handed from the decompression thread to the tar parser at a time; with
 /// `PIPE_DEPTH` chunks in flight this bounds read-side memory to a few MiB.
@@ -23,22 +26,125 @@ const PIPE_CHUNK: usize = 1024 * 1024;
 const RAW_CHUNK: usize = 256 * 1024;
 const PIPE_DEPTH: usize = 4;
 
-/// One archive member's header, after PAX and GNU long-name records were applied.
-#[derive(Clone, Debug)]
-pub struct MemberHeader {
-    pub raw_path: Vec<u8>,
-    pub entry_type: tar::EntryType,
-    pub size: u64,
-    pub mode: u32,
-    pub mtime: i64,
-    pub link_target: Option<Vec<u8>>,
-}
-
 /// The archive file's own size and SHA-256, measured while it was read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArchiveStats {
     pub sha256: String,
     pub size: u64,
+}
+
+/// An archive file opened for reading: a regular file, reached the way its caller allows.
+pub struct ArchiveFile {
+    pub path: PathBuf,
+    file: File,
+    pub size: u64,
+}
+
+impl ArchiveFile {
+    /// Opens `path`, which must be a regular file (never a pipe, device or folder). A name read
+    /// from the catalog is opened with `follow_links` false; `expected` is the identity a file
+    /// handed over earlier must still have.
+    pub fn open(
+        path: &Path,
+        follow_links: bool,
+        expected: Option<FileIdentity>,
+    ) -> Result<ArchiveFile> {
+        let file = fsutil::open_regular(path, follow_links)?;
+        if let Some(expected) = expected {
+            let now = FileIdentity::of_file(&file).at("read", path)?;
+            if now != expected {
+                return Err(Error::ChangedSinceChosen {
+                    path: path.to_path_buf(),
+                });
+            }
+        }
+        let size = file.metadata().at("read", path)?.len();
+        Ok(ArchiveFile {
+            path: path.to_path_buf(),
+            file,
+            size,
+        })
+    }
+
+    /// The open file itself, for callers that only hash it.
+    pub fn into_file(self) -> File {
+        self.file
+    }
+}
+
+/// Stops the inflated stream once it passes what the archive may inflate to.
+struct ExpansionLimit<R> {
+    inner: R,
+    left: u64,
+}
+
+/// The marker inside the `io::Error` an [`ExpansionLimit`] returns.
+#[derive(Debug)]
+struct ExpansionExceeded(u64);
+
+impl std::fmt::Display for ExpansionExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "inflates past {} bytes", self.0)
+    }
+}
+
+impl std::error::Error for ExpansionExceeded {}
+
+impl<R: Read> Read for ExpansionLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        match self.left.checked_sub(n as u64) {
+            Some(left) => {
+                self.left = left;
+                Ok(n)
+            }
+            None => Err(io::Error::other(ExpansionExceeded(self.left))),
+        }
+    }
+}
+
+/// How a failure to read a member's content reads to a person: a decompression bomb is refused
+/// as such, a short or undecodable stream is damage.
+pub fn content_error(path: &Path, err: io::Error) -> Error {
+    if let Some(ExpansionExceeded(_)) = err.get_ref().and_then(|e| e.downcast_ref()) {
+        return Error::UnsafeArchive {
+            path: path.to_path_buf(),
+            detail: format!(
+                "it inflates to far more than its own size (over {MAX_EXPANSION_RATIO} times) and more than any manifest lists: it looks like a decompression bomb"
+            ),
+        };
+    }
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        return Error::CorruptArchive {
+            path: path.to_path_buf(),
+            detail: "it ends too early (the file is truncated)".into(),
+        };
+    }
+    Error::CorruptArchive {
+        path: path.to_path_buf(),
+        detail: format!(
+            "a member's content is damaged ({})",
+            one_line(&err.to_string())
+        ),
+    }
+}
+
+fn tar_error(path: &Path, error: TarError, first: bool) -> Error {
+    match error {
+        TarError::Truncated => Error::CorruptArchive {
+            path: path.to_path_buf(),
+            detail: "it ends too early (the file is truncated)".into(),
+        },
+        TarError::Malformed(detail) if first => Error::CorruptArchive {
+            path: path.to_path_buf(),
+            detail: format!("it does not contain a tar archive ({detail})"),
+        },
+        TarError::Malformed(detail) => Error::CorruptArchive {
+            path: path.to_path_buf(),
+            detail,
+        },
+        TarError::Io(err) => content_error(path, err),
+    }
 }
 
 /// Counter of compressed bytes read so far, shared with the decompression thread for progress.
@@ -51,64 +157,82 @@ impl ReadCounter {
     }
 }
 
-/// A progress tracker for reading `path`: its total is the archive's size in bytes.
+/// A progress tracker for reading an archive of `size` bytes.
 pub fn archive_tracker<'a>(
-    path: &Path,
+    size: u64,
     progress: &'a dyn Progress,
     operation: Operation,
     item: &str,
 ) -> Tracker<'a> {
-    let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    Tracker::new(progress, operation, item, total, 0)
+    Tracker::new(progress, operation, item, size, 0)
 }
 
-/// Streams every member of `path` to `visit` (header and a reader of its content), then drains the
-/// gzip stream to its end so the trailer CRC and anything after the tar end marker are checked.
-/// `tracker`, when given, advances with the compressed bytes read and the files visited.
+/// Skipped or drained content is read this much at a time, with a cancellation check between.
+const SKIP_CHUNK: u64 = 1024 * 1024;
+
+/// Streams every member of `archive` to `visit` (header and a reader of its content), then
+/// drains the gzip stream to its end so the trailer CRC and anything after the tar end marker are
+/// checked. The inflated stream may not pass `expansion_limit` bytes (see
+/// [`crate::limits::allowed_expansion`]). Cancellation is checked between members and every
+/// megabyte of skipped data; `visit` checks it while it reads. `tracker`, when given, advances
+/// with the compressed bytes read and the files visited.
 pub fn read_members(
-    path: &Path,
+    archive: ArchiveFile,
+    expansion_limit: u64,
     cancel: &CancelToken,
     mut tracker: Option<&mut Tracker>,
     mut visit: impl FnMut(&MemberHeader, &mut dyn Read) -> Result<()>,
 ) -> Result<ArchiveStats> {
-    let file = File::open(path).at("open", path)?;
+    let ArchiveFile { path, file, .. } = archive;
+    let path = path.as_path();
     check_gzip_magic(&file, path)?;
     let counter = ReadCounter::default();
     let mut reported = 0u64;
     let mut pipe = spawn_decompressor(file, counter.clone());
     let result = (|| {
-        let mut archive = tar::Archive::new(&mut pipe);
-        let entries = archive
-            .entries()
-            .map_err(|e| damaged(path, &e, "it does not contain a tar archive"))?;
-        for (index, entry) in entries.enumerate() {
+        let mut tar = TarReader::new(ExpansionLimit {
+            inner: &mut pipe,
+            left: expansion_limit,
+        });
+        let mut first = true;
+        loop {
             cancel.check()?;
-            let what = match index {
-                0 => "it does not contain a tar archive",
-                _ => "a tar header is damaged",
+            let header = match tar.next_header() {
+                Ok(Some(header)) => header,
+                Ok(None) => break,
+                Err(e) => return Err(tar_error(path, e, first)),
             };
-            let mut entry = entry.map_err(|e| damaged(path, &e, what))?;
-            let header = member_header(&mut entry, path)?;
-            visit(&header, &mut entry)?;
+            first = false;
+            visit(&header, &mut tar.content())?;
             if let Some(tracker) = tracker.as_deref_mut() {
                 let now = counter.get();
                 tracker.add_bytes(now.saturating_sub(reported));
                 reported = now;
-                if header.entry_type.is_file() {
+                if header.kind == MemberKind::File {
                     tracker.add_file();
                 }
             }
             // Skip whatever the visitor did not read so the next header lines up.
-            io::copy(&mut entry, &mut io::sink())
-                .map_err(|e| damaged(path, &e, "a member's content is damaged"))?;
+            while tar.remaining() > 0 {
+                cancel.check()?;
+                tar.skip_content(SKIP_CHUNK)
+                    .map_err(|e| tar_error(path, e, false))?;
+            }
         }
-        cancel.check()?;
-        io::copy(&mut pipe, &mut io::sink())
-            .map_err(|e| damaged(path, &e, "the data after the last member is damaged"))?;
+        let mut scratch = vec![0u8; SKIP_CHUNK as usize];
+        loop {
+            cancel.check()?;
+            match tar.inner_mut().read(&mut scratch) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => return Err(content_error(path, e)),
+            }
+        }
         Ok(())
     })();
     let stats = pipe.finish(path);
     match (result, stats) {
+        (Err(Error::Cancelled), _) => Err(Error::Cancelled),
         // A decompression failure explains a tar failure better than the tar error does.
         (Err(_), Err(decompress_error @ Error::CorruptArchive { .. })) => Err(decompress_error),
         (Err(e), _) => Err(e),
@@ -123,51 +247,6 @@ pub fn read_members(
             detail: "it could not be read to its end".into(),
         }),
         (Ok(()), Err(e)) => Err(e),
-    }
-}
-
-fn member_header(entry: &mut tar::Entry<'_, impl Read>, path: &Path) -> Result<MemberHeader> {
-    let bad = |e: io::Error| damaged(path, &e, "a tar header is damaged");
-    let raw_path = entry.path_bytes().into_owned();
-    let header = entry.header();
-    let entry_type = header.entry_type();
-    let size = entry.size();
-    let mode = header.mode().map_err(bad)?;
-    let mtime = pax_mtime(entry).unwrap_or(entry.header().mtime().map_err(bad)? as i64);
-    let link_target = entry.link_name_bytes().map(|b| b.into_owned());
-    Ok(MemberHeader {
-        raw_path,
-        entry_type,
-        size,
-        mode,
-        mtime,
-        link_target,
-    })
-}
-
-/// Reads a PAX `mtime` record (used for times before 1970, which the ustar field cannot hold).
-fn pax_mtime(entry: &mut tar::Entry<'_, impl Read>) -> Option<i64> {
-    let extensions = entry.pax_extensions().ok()??;
-    for ext in extensions.flatten() {
-        if ext.key().ok()? == "mtime" {
-            let value = ext.value().ok()?;
-            let whole = value.split('.').next()?;
-            return whole.parse().ok();
-        }
-    }
-    None
-}
-
-fn damaged(path: &Path, err: &io::Error, what: &str) -> Error {
-    if err.kind() == io::ErrorKind::UnexpectedEof {
-        return Error::CorruptArchive {
-            path: path.to_path_buf(),
-            detail: "it ends too early (the file is truncated)".into(),
-        };
-    }
-    Error::CorruptArchive {
-        path: path.to_path_buf(),
-        detail: format!("{what} ({})", one_line(&err.to_string())),
     }
 }
 

@@ -12,10 +12,12 @@ use crate::compress::{default_threads, ParallelGzEncoder};
 use crate::error::{Error, Result};
 use crate::fsutil::{self, PartialFile};
 use crate::hashing::BackgroundHashingWriter;
+use crate::limits::MAX_MANIFEST_BYTES;
 use crate::manifest::{
     self, ArchiveInfo, EntryKind, Manifest, ManifestEntry, Totals, EMBEDDED_MANIFEST_PATH,
     MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION,
 };
+use crate::names::{ArchiveFileName, BackupName, StrategyName, Timestamp, MAX_SEQUENCE};
 use crate::progress::{CancelToken, Operation, Progress, Tracker};
 use crate::scan;
 use crate::settings::{validate_level, Locations};
@@ -43,7 +45,7 @@ pub enum BackupStatus {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct BackupOutcome {
-    pub strategy: String,
+    pub strategy: StrategyName,
     pub status: BackupStatus,
     /// The new backup's catalog entry, or for `Unchanged` the latest existing one.
     pub backup: Option<CatalogEntry>,
@@ -59,16 +61,16 @@ pub fn back_up(
     cancel: &CancelToken,
 ) -> Result<BackupOutcome> {
     let level = validate_level(options.level)?;
-    let strategy_dir = scan::strategy_folder(&locations.results, strategy)?;
-    let entries = walk_strategy(&strategy_dir, strategy, progress)?;
+    let (strategy, strategy_dir) = scan::strategy_folder(&locations.results, strategy)?;
+    let entries = walk_strategy(&strategy_dir, &strategy, progress)?;
     let backups = &locations.backups;
 
     if options.if_changed {
         let catalog = Catalog::load(backups, progress)?;
-        if let Some(latest) = catalog.latest(strategy) {
+        if let Some(latest) = catalog.latest(&strategy) {
             if !scan::changed_since(&entries, backups, latest) {
                 return Ok(BackupOutcome {
-                    strategy: strategy.to_string(),
+                    strategy,
                     status: BackupStatus::Unchanged,
                     backup: Some(latest.clone()),
                     path: Some(backups.join(&latest.backup_file)),
@@ -80,12 +82,12 @@ pub fn back_up(
     fsutil::ensure_dir(backups)?;
     fsutil::clean_stale_partials(backups);
     let created = Local::now();
-    let timestamp = created.format("%Y%m%d_%H%M%S").to_string();
+    let timestamp = Timestamp::of(&created);
     let mut manifest = Manifest {
         format: MANIFEST_FORMAT.into(),
         format_version: MANIFEST_FORMAT_VERSION,
         app_version: crate::APP_VERSION.into(),
-        strategy: strategy.to_string(),
+        strategy: strategy.clone(),
         timestamp: timestamp.clone(),
         created: created.fixed_offset(),
         // Absolute: a relative path means nothing once the manifest travels.
@@ -99,14 +101,14 @@ pub fn back_up(
         archive: None,
     };
 
-    let first_name = format!("{strategy}_{timestamp}{}", manifest::ARCHIVE_SUFFIX);
+    let first_name = BackupName::new(strategy.clone(), timestamp.clone(), 1).file_name();
     let mut partial = PartialFile::create(&backups.join(&first_name))?;
     let bytes_total = entries.iter().map(|e| e.size).sum();
     let files_total = entries.iter().filter(|e| e.kind == EntryKind::File).count() as u64;
     let mut tracker = Tracker::new(
         progress,
         Operation::Backup,
-        strategy,
+        &strategy,
         bytes_total,
         files_total,
     );
@@ -127,14 +129,14 @@ pub fn back_up(
     // Archive, sidecar and catalog entry appear under one lock: other processes never see the
     // archive alone and "recreate" a sidecar that is about to be written.
     let lock = Catalog::lock(backups)?;
-    let backup_file = publish_unique(&mut partial, backups, strategy, &timestamp)?;
+    let backup_file = publish_unique(&mut partial, backups, &strategy, &timestamp)?;
     let archive = ArchiveInfo {
         file: backup_file.clone(),
         size,
         sha256,
     };
     manifest.archive = Some(archive.clone());
-    let sidecar = backups.join(Manifest::sidecar_name(&backup_file));
+    let sidecar = backups.join(backup_file.sidecar_name());
     fsutil::write_atomically(&sidecar, &manifest.to_json())?;
     let entry = CatalogEntry::from_manifest(&manifest, &archive);
     Catalog::update_locked(backups, &lock, progress, |entries| {
@@ -143,7 +145,7 @@ pub fn back_up(
         Ok(())
     })?;
     Ok(BackupOutcome {
-        strategy: strategy.to_string(),
+        strategy,
         status: BackupStatus::Created,
         path: Some(backups.join(&backup_file)),
         backup: Some(entry),
@@ -155,15 +157,11 @@ pub fn back_up(
 fn publish_unique(
     partial: &mut PartialFile,
     backups: &Path,
-    strategy: &str,
-    timestamp: &str,
-) -> Result<String> {
-    for n in 1..10_000u32 {
-        let name = if n == 1 {
-            format!("{strategy}_{timestamp}{}", manifest::ARCHIVE_SUFFIX)
-        } else {
-            format!("{strategy}_{timestamp}_{n}{}", manifest::ARCHIVE_SUFFIX)
-        };
+    strategy: &StrategyName,
+    timestamp: &Timestamp,
+) -> Result<ArchiveFileName> {
+    for n in 1..=MAX_SEQUENCE {
+        let name = BackupName::new(strategy.clone(), timestamp.clone(), n).file_name();
         match partial.publish_new(&backups.join(&name)) {
             Ok(()) => return Ok(name),
             Err(Error::AlreadyExists { .. }) => continue,
@@ -207,6 +205,12 @@ fn write_archive(
     }
 
     let json = manifest.to_json();
+    if json.len() as u64 > MAX_MANIFEST_BYTES {
+        return Err(Error::TooLarge {
+            path: PathBuf::from(&manifest.source),
+            detail: format!("its manifest would be larger than {MAX_MANIFEST_BYTES} bytes"),
+        });
+    }
     let mut header = tar::Header::new_ustar();
     header.set_entry_type(tar::EntryType::Regular);
     header.set_mode(0o644);

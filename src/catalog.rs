@@ -1,17 +1,23 @@
 //! `catalog.json`: one summary line per backup. It is only a cache: it can always be rebuilt from
 //! the sidecar manifests, and from the archives' embedded manifests when sidecars are lost. A
 //! missing or corrupt catalog is rebuilt with a warning, never a crash, and never loses a backup.
+//! It lives on a disk others may write to, so every line is checked where it is read: each names
+//! one regular `.tar.gz` file inside the backups folder, by a valid strategy and timestamp, or it
+//! is ignored with a warning.
 
-use chrono::{DateTime, FixedOffset, Local, TimeZone};
+use chrono::{DateTime, FixedOffset, Local};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::HashSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::archive::read_members;
-use crate::entry_path::{classify, MemberPath};
+use crate::archive::{read_members, ArchiveFile};
 use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
-use crate::manifest::{self, ArchiveInfo, Manifest, ARCHIVE_SUFFIX};
+use crate::layout::{Admitted, Layout};
+use crate::limits::{allowed_expansion, quoted, MAX_CATALOG_BYTES};
+use crate::manifest::{ArchiveInfo, EntryKind, Manifest};
+use crate::names::{ArchiveFileName, StrategyName, Timestamp};
 use crate::progress::{CancelToken, Progress};
 
 pub const CATALOG_FILE: &str = "catalog.json";
@@ -29,11 +35,11 @@ pub enum CheckResult {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CatalogEntry {
-    pub strategy: String,
+    pub strategy: StrategyName,
     /// `YYYYmmdd_HHMMSS`, local time, as in the file name.
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     /// File name inside the backups folder.
-    pub backup_file: String,
+    pub backup_file: ArchiveFileName,
     /// Archive size in bytes.
     pub size: u64,
     pub created: DateTime<FixedOffset>,
@@ -73,11 +79,19 @@ impl CatalogEntry {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct CatalogDocument {
+/// The document as read, before each line is checked on its own.
+#[derive(Deserialize)]
+struct CatalogDocument<'a> {
     format: String,
     format_version: u32,
-    backups: Vec<CatalogEntry>,
+    #[serde(borrow)]
+    backups: Vec<&'a serde_json::value::RawValue>,
+}
+
+/// The checked lines of a catalog, and why the others were ignored.
+struct Document {
+    entries: Vec<CatalogEntry>,
+    ignored: Vec<String>,
 }
 
 /// The catalog's inter-process lock, held until dropped. A backup holds it from publishing its
@@ -101,18 +115,22 @@ impl Catalog {
         if !backups.is_dir() {
             return Ok(Catalog::default());
         }
+        let folder = BackupsFolder::list(backups);
         match read_document(backups) {
-            Ok(Some(entries)) if knows_every_archive(backups, &entries) => Ok(Catalog { entries }),
-            Ok(None) if archive_files(backups).is_empty() => Ok(Catalog::default()),
-            _ => {
-                Catalog::update(backups, progress, |_| Ok(())).map(|_| Catalog::load_quiet(backups))
-            }
-        }
-    }
-
-    fn load_quiet(backups: &Path) -> Catalog {
-        Catalog {
-            entries: read_document(backups).ok().flatten().unwrap_or_default(),
+            Ok(Some(document)) if folder.knows_every_archive(&document.entries) => Ok(Catalog {
+                entries: folder.usable(document, backups, progress),
+            }),
+            Ok(None) if folder.archives.is_empty() => Ok(Catalog::default()),
+            _ => Catalog::update(backups, progress, |_| Ok(())).map(|_| {
+                let entries = read_document(backups)
+                    .ok()
+                    .flatten()
+                    .map(|document| {
+                        BackupsFolder::list(backups).usable(document, backups, progress)
+                    })
+                    .unwrap_or_default();
+                Catalog { entries }
+            }),
         }
     }
 
@@ -142,8 +160,9 @@ impl Catalog {
         progress: &dyn Progress,
         change: impl FnOnce(&mut Vec<CatalogEntry>) -> Result<T>,
     ) -> Result<T> {
+        let folder = BackupsFolder::list(backups);
         let mut entries = match read_document(backups) {
-            Ok(Some(entries)) => entries,
+            Ok(Some(document)) => folder.usable(document, backups, progress),
             Ok(None) => Vec::new(),
             Err(reason) => {
                 progress.warn(&format!(
@@ -153,7 +172,18 @@ impl Catalog {
                 Vec::new()
             }
         };
-        add_unknown_archives(backups, &mut entries, progress);
+        let known: HashSet<ArchiveFileName> =
+            entries.iter().map(|e| e.backup_file.clone()).collect();
+        for file in &folder.archives {
+            if !known.contains(file) {
+                entries.push(describe_archive(
+                    backups,
+                    file,
+                    progress,
+                    &CancelToken::new(),
+                ));
+            }
+        }
         let outcome = change(&mut entries)?;
         save(backups, &entries)?;
         Ok(outcome)
@@ -167,14 +197,19 @@ impl Catalog {
     ) -> Result<Vec<CatalogEntry>> {
         fsutil::ensure_dir(backups)?;
         let _lock = DirLock::acquire(backups, LOCK_FILE)?;
-        let previous = read_document(backups).ok().flatten().unwrap_or_default();
+        let folder = BackupsFolder::list(backups);
+        let previous = match read_document(backups) {
+            Ok(Some(document)) => folder.usable(document, backups, &crate::NoProgress),
+            _ => Vec::new(),
+        };
         let mut entries = Vec::new();
-        for file in archive_files(backups) {
+        for file in &folder.archives {
             cancel.check()?;
-            let mut entry = describe_archive(backups, &file, progress);
+            let mut entry = describe_archive(backups, file, progress, cancel);
+            cancel.check()?;
             if let Some(old) = previous
                 .iter()
-                .find(|e| e.backup_file == file && e.sha256 == entry.sha256)
+                .find(|e| e.backup_file == *file && e.sha256 == entry.sha256)
             {
                 entry.last_checked = old.last_checked;
                 entry.check_result = old.check_result;
@@ -213,6 +248,79 @@ impl Catalog {
     }
 }
 
+/// What the backups folder holds, read once: the archives that can be catalogued, and the
+/// names that are there but not as regular files (a link or a pipe planted under a catalogued
+/// name must not be opened later).
+struct BackupsFolder {
+    archives: Vec<ArchiveFileName>,
+    not_regular: HashSet<String>,
+}
+
+impl BackupsFolder {
+    fn list(backups: &Path) -> BackupsFolder {
+        let mut archives = Vec::new();
+        let mut not_regular = HashSet::new();
+        for item in std::fs::read_dir(backups).into_iter().flatten().flatten() {
+            let Ok(name) = item.file_name().into_string() else {
+                continue;
+            };
+            let regular = item.file_type().map(|t| t.is_file()).unwrap_or(false);
+            if !regular {
+                not_regular.insert(name);
+                continue;
+            }
+            if let Ok(archive) = ArchiveFileName::new(name) {
+                archives.push(archive);
+            }
+        }
+        archives.sort();
+        BackupsFolder {
+            archives,
+            not_regular,
+        }
+    }
+
+    fn knows_every_archive(&self, entries: &[CatalogEntry]) -> bool {
+        let known: HashSet<&str> = entries.iter().map(|e| e.backup_file.as_str()).collect();
+        self.archives.iter().all(|f| known.contains(f.as_str()))
+    }
+
+    /// The document's entries that may be used, with a warning for each one ignored.
+    fn usable(
+        &self,
+        document: Document,
+        backups: &Path,
+        progress: &dyn Progress,
+    ) -> Vec<CatalogEntry> {
+        let catalog = backups.join(CATALOG_FILE);
+        for reason in &document.ignored {
+            progress.warn(&format!(
+                "A line of the catalog {} was ignored: {reason}.",
+                catalog.display()
+            ));
+        }
+        let mut seen = HashSet::new();
+        let mut usable = Vec::with_capacity(document.entries.len());
+        for entry in document.entries {
+            if self.not_regular.contains(entry.backup_file.as_str()) {
+                progress.warn(&format!(
+                    "The catalog names {}, which is not a regular file; it is ignored.",
+                    backups.join(&entry.backup_file).display()
+                ));
+            } else if !seen.insert(entry.backup_file.clone()) {
+                progress.warn(&format!(
+                    "The catalog {} lists {} twice; the second line is ignored.",
+                    catalog.display(),
+                    entry.backup_file
+                ));
+            } else {
+                usable.push(entry);
+            }
+        }
+        usable
+    }
+}
+
 fn sorted_newest_first(mut entries: Vec<CatalogEntry>) -> Vec<CatalogEntry> {
     entries.sort_by(|a, b| {
         b.created
@@ -222,17 +330,28 @@ fn sorted_newest_first(mut entries: Vec<CatalogEntry>) -> Vec<CatalogEntry> {
     entries
 }
 
-/// `Ok(None)` when there is no catalog file; `Err` with a reason when it cannot be trusted.
-fn read_document(backups: &Path) -> std::result::Result<Option<Vec<CatalogEntry>>, String> {
+/// `Ok(None)` when there is no catalog file; `Err` with a reason when it cannot be trusted as a
+/// whole. Lines that fail their own checks are left out and named in `ignored`.
+fn read_document(backups: &Path) -> std::result::Result<Option<Document>, String> {
     let path = backups.join(CATALOG_FILE);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+    let file = match fsutil::open_regular(&path, false) {
+        Ok(file) => file,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(None)
+        }
         Err(e) => return Err(e.to_string()),
     };
-    let doc: CatalogDocument = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CATALOG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_CATALOG_BYTES {
+        return Err(format!("it is larger than {MAX_CATALOG_BYTES} bytes"));
+    }
+    let doc: CatalogDocument =
+        serde_json::from_slice(&bytes).map_err(|e| quoted(&e.to_string()))?;
     if doc.format != CATALOG_FORMAT {
-        return Err(format!("it is a \"{}\" document", doc.format));
+        return Err(format!("it is a \"{}\" document", quoted(&doc.format)));
     }
     if doc.format_version > CATALOG_FORMAT_VERSION {
         return Err(format!(
@@ -240,7 +359,34 @@ fn read_document(backups: &Path) -> std::result::Result<Option<Vec<CatalogEntry>
             doc.format_version
         ));
     }
-    Ok(Some(doc.backups))
+    let mut document = Document {
+        entries: Vec::with_capacity(doc.backups.len()),
+        ignored: Vec::new(),
+    };
+    for line in doc.backups {
+        match serde_json::from_str::<CatalogEntry>(line.get())
+            .map_err(|e| quoted(&e.to_string()))
+            .and_then(|entry| entry.validate().map(|()| entry))
+        {
+            Ok(entry) => document.entries.push(entry),
+            Err(reason) => document.ignored.push(reason),
+        }
+    }
+    Ok(Some(document))
+}
+
+impl CatalogEntry {
+    /// What serde cannot check alone (names and timestamps are checked by their types).
+    fn validate(&self) -> std::result::Result<(), String> {
+        let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        if !(self.sha256.is_empty() || hex(&self.sha256)) {
+            return Err(format!(
+                "the checksum of {} is not a SHA-256",
+                self.backup_file
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// One JSON object per line inside the array, so the file diffs and greps like a table.
@@ -265,50 +411,37 @@ fn save(backups: &Path, entries: &[CatalogEntry]) -> Result<()> {
     fsutil::write_atomically(&backups.join(CATALOG_FILE), text.as_bytes())
 }
 
-/// Archive file names in the backups folder (not hidden, not partial).
-pub fn archive_files(backups: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(backups)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| n.ends_with(ARCHIVE_SUFFIX) && !n.starts_with('.'))
-        .collect();
-    names.sort();
-    names
-}
-
-fn knows_every_archive(backups: &Path, entries: &[CatalogEntry]) -> bool {
-    let known: BTreeSet<&str> = entries.iter().map(|e| e.backup_file.as_str()).collect();
-    archive_files(backups)
-        .iter()
-        .all(|f| known.contains(f.as_str()))
-}
-
-fn add_unknown_archives(backups: &Path, entries: &mut Vec<CatalogEntry>, progress: &dyn Progress) {
-    let known: BTreeSet<String> = entries.iter().map(|e| e.backup_file.clone()).collect();
-    for file in archive_files(backups) {
-        if !known.contains(&file) {
-            entries.push(describe_archive(backups, &file, progress));
-        }
-    }
+/// Archive file names in the backups folder: regular files with a valid, visible name.
+pub fn archive_files(backups: &Path) -> Vec<ArchiveFileName> {
+    BackupsFolder::list(backups).archives
 }
 
 /// Builds a catalog entry for one archive from the best source available: its sidecar manifest,
 /// else its embedded manifest (the sidecar is then written again), else the archive itself.
-fn describe_archive(backups: &Path, file: &str, progress: &dyn Progress) -> CatalogEntry {
-    let sidecar = backups.join(Manifest::sidecar_name(file));
-    if let Ok(manifest) = Manifest::load(&sidecar) {
-        if let Some(archive) = manifest.archive.as_ref().filter(|a| a.file == file) {
-            return CatalogEntry::from_manifest(&manifest, archive);
+fn describe_archive(
+    backups: &Path,
+    file: &ArchiveFileName,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> CatalogEntry {
+    let sidecar = backups.join(file.sidecar_name());
+    let known = Manifest::load(&sidecar).ok();
+    if let Some(manifest) = &known {
+        if let Some(archive) = manifest.archive.as_ref().filter(|a| a.file == *file) {
+            return CatalogEntry::from_manifest(manifest, archive);
         }
     }
     let path = backups.join(file);
-    match read_embedded(&path, &CancelToken::new()) {
-        Ok((Some(mut manifest), stats, _)) => {
+    let scanned = ArchiveFile::open(&path, false, None)
+        .and_then(|archive| read_embedded(archive, None, cancel));
+    match scanned {
+        Ok(MemberScan {
+            manifest: Some(mut manifest),
+            stats,
+            ..
+        }) => {
             let archive = ArchiveInfo {
-                file: file.to_string(),
+                file: file.clone(),
                 size: stats.size,
                 sha256: stats.sha256,
             };
@@ -321,23 +454,28 @@ fn describe_archive(backups: &Path, file: &str, progress: &dyn Progress) -> Cata
             }
             CatalogEntry::from_manifest(&manifest, &archive)
         }
-        Ok((None, stats, counts)) => {
+        Ok(scan) => {
             progress.warn(&format!(
                 "{} was made by another tool and has no manifest: nothing can prove its contents.",
                 path.display()
             ));
-            let mut entry = entry_from_file_name(&path, file, stats.size, stats.sha256);
-            if let Some(strategy) = counts.strategy {
+            let mut entry = entry_from_file_name(&path, file, scan.stats.size, scan.stats.sha256);
+            if let Some(strategy) = scan.strategy {
                 entry.strategy = strategy;
             }
-            entry.files = counts.files;
-            entry.bytes = counts.bytes;
+            entry.files = scan.files;
+            entry.bytes = scan.bytes;
             entry.has_manifest = false;
             entry
         }
         Err(err) => {
             progress.warn(&format!("{err}. It is listed as damaged."));
-            let (sha256, size) = crate::hashing::hash_file(&path, |_| {}).unwrap_or_default();
+            let (sha256, size) = ArchiveFile::open(&path, false, None)
+                .and_then(|archive| {
+                    let path = archive.path.clone();
+                    crate::hashing::hash_reader(archive.into_file(), &path, cancel, |_| {})
+                })
+                .unwrap_or_default();
             let mut entry = entry_from_file_name(&path, file, size, sha256);
             entry.check_result = Some(CheckResult::Damaged);
             entry.last_checked = Some(Local::now().fixed_offset());
@@ -346,68 +484,97 @@ fn describe_archive(backups: &Path, file: &str, progress: &dyn Progress) -> Cata
     }
 }
 
-/// What reading an archive's members shows without a manifest.
-#[derive(Default)]
-pub(crate) struct MemberCounts {
-    /// The first strategy folder met: the one a restore would create.
-    pub(crate) strategy: Option<String>,
+/// What one read of an archive shows without extracting it.
+pub(crate) struct MemberScan {
+    /// The embedded manifest, when the archive carries one.
+    pub(crate) manifest: Option<Manifest>,
+    pub(crate) stats: crate::archive::ArchiveStats,
+    /// The strategy folder it holds: the one a restore would create.
+    pub(crate) strategy: Option<StrategyName>,
     files: u64,
     bytes: u64,
 }
 
+/// Reads an archive through the layout rules (a member they refuse makes it an error) and
+/// returns its embedded manifest and what it holds. `sidecar`, when known, bounds what it may
+/// inflate to and names the strategy folder it must hold.
 pub(crate) fn read_embedded(
-    path: &Path,
+    archive: ArchiveFile,
+    sidecar: Option<&Manifest>,
     cancel: &CancelToken,
-) -> Result<(Option<Manifest>, crate::archive::ArchiveStats, MemberCounts)> {
+) -> Result<MemberScan> {
+    let path = archive.path.clone();
+    let limit = allowed_expansion(
+        archive.size,
+        sidecar.map(|m| (m.totals.bytes, m.entries.len() as u64)),
+    );
+    let mut layout = Layout::new(sidecar.map(|m| m.strategy.clone()));
     let mut embedded = None;
-    let mut counts = MemberCounts::default();
-    let stats = read_members(path, cancel, None, |header, content| {
-        match classify(&header.raw_path) {
-            Ok(MemberPath::EmbeddedManifest) => {
-                let mut bytes = Vec::new();
-                std::io::Read::read_to_end(content, &mut bytes)
-                    .map_err(|e| Error::io("read", path, e))?;
-                embedded = Some(Manifest::from_json(&bytes, path)?);
+    let mut files = 0;
+    let mut bytes = 0u64;
+    let stats = read_members(archive, limit, cancel, None, |header, content| {
+        let refused = |reason: String| Error::UnsafeEntry {
+            path: path.clone(),
+            entry: crate::limits::quoted_bytes(&header.raw_path),
+            reason,
+        };
+        match layout.admit(header).map_err(refused)? {
+            Admitted::EmbeddedManifest => {
+                let mut json = Vec::new();
+                content
+                    .take(header.size)
+                    .read_to_end(&mut json)
+                    .map_err(|e| crate::archive::content_error(&path, e))?;
+                embedded = Some(Manifest::from_json(&json, &path)?);
             }
-            Ok(MemberPath::Strategy { strategy, .. }) => {
-                counts.strategy.get_or_insert(strategy);
-                if header.entry_type.is_file() {
-                    counts.files += 1;
-                    counts.bytes += header.size;
-                }
+            Admitted::Entry(entry) if entry.kind == EntryKind::File => {
+                files += 1;
+                bytes = bytes.saturating_add(header.size);
             }
             _ => {}
         }
         Ok(())
     })?;
-    Ok((embedded, stats, counts))
+    Ok(MemberScan {
+        manifest: embedded,
+        stats,
+        strategy: layout.strategy().cloned(),
+        files,
+        bytes,
+    })
 }
 
 /// Recovers strategy and timestamp from `<strategy>_<YYYYmmdd>_<HHMMSS>[_N].tar.gz`; the file's
 /// modification time stands in for the creation time when the name does not carry one.
-fn entry_from_file_name(path: &Path, file: &str, size: u64, sha256: String) -> CatalogEntry {
-    let stem = manifest::archive_stem(file);
-    let parsed = parse_backup_stem(stem);
+fn entry_from_file_name(
+    path: &Path,
+    file: &ArchiveFileName,
+    size: u64,
+    sha256: String,
+) -> CatalogEntry {
+    let parsed = file.backup_name();
     let created = parsed
         .as_ref()
-        .and_then(|(_, ts)| chrono::NaiveDateTime::parse_from_str(ts, "%Y%m%d_%H%M%S").ok())
-        .and_then(|naive| Local.from_local_datetime(&naive).earliest())
+        .and_then(|name| name.timestamp.local_time())
         .map(|t| t.fixed_offset())
         .or_else(|| {
-            let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
+            let modified = std::fs::symlink_metadata(path)
+                .and_then(|m| m.modified())
+                .ok()?;
             Some(DateTime::<Local>::from(modified).fixed_offset())
         })
         .unwrap_or_else(|| Local::now().fixed_offset());
-    let (strategy, timestamp) = parsed.unwrap_or_else(|| {
-        (
-            stem.to_string(),
-            created.format("%Y%m%d_%H%M%S").to_string(),
-        )
-    });
+    let (strategy, timestamp) = match parsed {
+        Some(name) => (name.strategy, name.timestamp),
+        None => (
+            file.stem_as_strategy(),
+            Timestamp::of(&created.with_timezone(&Local)),
+        ),
+    };
     CatalogEntry {
         strategy,
         timestamp,
-        backup_file: file.to_string(),
+        backup_file: file.clone(),
         size,
         created,
         sha256,
@@ -419,52 +586,11 @@ fn entry_from_file_name(path: &Path, file: &str, size: u64, sha256: String) -> C
     }
 }
 
-/// Splits `btc_sma_20240220_143000` or `btc_sma_20240220_143000_2` into strategy and timestamp.
-pub fn parse_backup_stem(stem: &str) -> Option<(String, String)> {
-    let parts: Vec<&str> = stem.split('_').collect();
-    let is_digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    for tail in [0usize, 1] {
-        if parts.len() < 3 + tail {
-            continue;
-        }
-        let end = parts.len() - tail;
-        if tail == 1 && !parts[end].bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        let (date, time) = (parts[end - 2], parts[end - 1]);
-        if is_digits(date, 8) && is_digits(time, 6) {
-            let strategy = parts[..end - 2].join("_");
-            if !strategy.is_empty() {
-                return Some((strategy, format!("{date}_{time}")));
-            }
-        }
-    }
-    None
-}
-
 /// Path of the sidecar manifest for an archive path.
 pub fn sidecar_path(archive: &Path) -> PathBuf {
     let name = archive
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    archive.with_file_name(Manifest::sidecar_name(&name))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_backup_file_names() {
-        assert_eq!(
-            parse_backup_stem("btc_sma_cross_20240220_143000"),
-            Some(("btc_sma_cross".into(), "20240220_143000".into()))
-        );
-        assert_eq!(
-            parse_backup_stem("btc_20240220_143000_2"),
-            Some(("btc".into(), "20240220_143000".into()))
-        );
-        assert_eq!(parse_backup_stem("notes"), None);
-    }
+    archive.with_file_name(crate::names::sidecar_name(&name))
 }

@@ -4,20 +4,22 @@
 
 use chrono::{DateTime, FixedOffset, Local};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 
-use crate::archive::{archive_tracker, read_members, read_piece, MemberHeader};
+use crate::archive::{archive_tracker, content_error, read_members, read_piece};
 use crate::background::ContentHasher;
 use crate::catalog::{Catalog, CheckResult};
-use crate::entry_path::{check_link_target, classify, MemberPath};
 use crate::error::{Error, Result};
-use crate::hashing::hash_file;
-use crate::locate::{locate, locate_in, LocatedBackup};
+use crate::hashing::hash_reader;
+use crate::layout::{Admitted, Layout};
+use crate::limits::quoted_bytes;
+use crate::locate::{locate, locate_in, LocatedBackup, Locator};
 use crate::manifest::{EntryKind, Manifest, ManifestEntry};
 use crate::progress::{CancelToken, Operation, Progress};
 use crate::settings::Locations;
+use crate::tar_reader::MemberHeader;
 
 /// Content handed to the background hasher at a time.
 const HASH_PIECE: usize = 256 * 1024;
@@ -60,12 +62,12 @@ pub struct CheckReport {
 /// Checks one backup and records the result in the catalog when the backup is in it.
 pub fn check(
     locations: &Locations,
-    given: &str,
+    wanted: &Locator,
     quick: bool,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<CheckReport> {
-    let located = locate(&locations.backups, given, progress)?;
+    let located = locate(&locations.backups, wanted, progress)?;
     let report = check_located(&located, quick, progress, cancel)?;
     record_results(locations, std::slice::from_ref(&report), progress)?;
     Ok(report)
@@ -75,18 +77,52 @@ pub fn check(
 /// of thousands of backups is rewritten once, not once per backup). Stops early on cancel.
 pub fn check_many(
     locations: &Locations,
-    names: &[String],
+    wanted: &[Locator],
     quick: bool,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Vec<(String, Result<CheckReport>)>> {
     let catalog = Catalog::load(&locations.backups, progress)?;
+    check_many_in(&catalog, locations, wanted, quick, progress, cancel)
+}
+
+/// Checks every backup the catalog lists ("check all"): names come from the catalog only, each
+/// already checked to be a single archive file name in the backups folder.
+pub fn check_all(
+    locations: &Locations,
+    quick: bool,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Vec<(String, Result<CheckReport>)>> {
+    let catalog = Catalog::load(&locations.backups, progress)?;
+    let wanted: Vec<Locator> = catalog
+        .list(None)
+        .into_iter()
+        .map(|e| Locator::Name(e.backup_file.to_string()))
+        .collect();
+    check_many_in(&catalog, locations, &wanted, quick, progress, cancel)
+}
+
+fn check_many_in(
+    catalog: &Catalog,
+    locations: &Locations,
+    wanted: &[Locator],
+    quick: bool,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Vec<(String, Result<CheckReport>)>> {
     let mut results = Vec::new();
-    for name in names {
-        let result = locate_in(&catalog, &locations.backups, name)
+    for locator in wanted {
+        cancel.check()?;
+        let result = locate_in(catalog, &locations.backups, locator)
             .and_then(|located| check_located(&located, quick, progress, cancel));
         let stop = matches!(result, Err(Error::Cancelled));
-        results.push((name.clone(), result));
+        let name = match (&result, locator) {
+            (Ok(report), _) => report.backup_file.clone(),
+            (Err(_), Locator::Name(name)) => name.clone(),
+            (Err(_), other) => other.shown(),
+        };
+        results.push((name, result));
         if stop {
             break;
         }
@@ -144,7 +180,7 @@ pub fn check_located(
         problems: Vec::new(),
         in_catalog: located.catalog_entry.is_some(),
     };
-    if !located.path.exists() {
+    if std::fs::symlink_metadata(&located.path).is_err() {
         report.add(None, "the archive file is missing".into());
         report.result = CheckResult::Missing;
         return Ok(report);
@@ -186,20 +222,12 @@ fn quick_check(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<()> {
-    let mut tracker = archive_tracker(
-        &located.path,
-        progress,
-        Operation::Check,
-        &located.file_name,
-    );
-    let mut cancelled = false;
-    let (sha256, size) = hash_file(&located.path, |n| {
+    let archive = located.open()?;
+    let mut tracker = archive_tracker(archive.size, progress, Operation::Check, &located.file_name);
+    let path = archive.path.clone();
+    let (sha256, size) = hash_reader(archive.into_file(), &path, cancel, |n| {
         tracker.add_bytes(n);
-        cancelled |= cancel.is_cancelled();
     })?;
-    if cancelled {
-        return Err(Error::Cancelled);
-    }
     compare_archive_identity(recorded, &sha256, size, report);
     Ok(())
 }
@@ -234,18 +262,17 @@ fn full_check(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<()> {
-    let mut tracker = archive_tracker(
-        &located.path,
-        progress,
-        Operation::Check,
-        &located.file_name,
-    );
-    let mut findings = Findings::new(&located.path);
+    let archive = located.open()?;
+    let limit = located.expansion_limit(archive.size);
+    let mut tracker = archive_tracker(archive.size, progress, Operation::Check, &located.file_name);
+    let expected_strategy = located.sidecar.as_ref().map(|m| m.strategy.clone());
+    let mut findings = Findings::new(&located.path, Layout::new(expected_strategy));
     let outcome = read_members(
-        &located.path,
+        archive,
+        limit,
         cancel,
         Some(&mut tracker),
-        |header, content| findings.inspect(header, content),
+        |header, content| findings.inspect(header, content, cancel),
     );
     let Findings {
         mut found,
@@ -266,11 +293,21 @@ fn full_check(
             }
         }
         Err(Error::Cancelled) => return Err(Error::Cancelled),
-        Err(Error::CorruptArchive { detail, .. }) => {
+        Err(Error::CorruptArchive { detail, .. }) | Err(Error::UnsafeArchive { detail, .. }) => {
             report.add(None, detail);
-            if let Ok((sha256, size)) = hash_file(&located.path, |_| {}) {
-                compare_archive_identity(recorded, &sha256, size, report);
+            let hashed = located.open().and_then(|archive| {
+                let path = archive.path.clone();
+                hash_reader(archive.into_file(), &path, cancel, |_| {})
+            });
+            match hashed {
+                Ok((sha256, size)) => compare_archive_identity(recorded, &sha256, size, report),
+                Err(Error::Cancelled) => return Err(Error::Cancelled),
+                Err(_) => {}
             }
+            return Ok(());
+        }
+        Err(Error::UnsafeEntry { entry, reason, .. }) => {
+            report.add(Some(entry), format!("unsafe entry: it {reason}"));
             return Ok(());
         }
         Err(other) => return Err(other),
@@ -279,7 +316,7 @@ fn full_check(
     report.files_checked = found.values().filter(|f| f.kind == EntryKind::File).count() as u64;
     let expected = match (&located.sidecar, &embedded) {
         (Some(sidecar), Some(inside)) => {
-            if sidecar.entries != inside.entries || sidecar.strategy != inside.strategy {
+            if !sidecar.agrees_with(inside) {
                 report.add(
                     None,
                     "the manifest inside the archive differs from the one beside it".into(),
@@ -308,49 +345,6 @@ fn full_check(
     Ok(())
 }
 
-/// What earlier members said about the archive's shape: the one strategy folder, and the links
-/// that later members must not lie inside. Restore refuses what breaks these rules, so check
-/// reports the same members as unsafe.
-#[derive(Default)]
-struct Layout {
-    strategy: Option<String>,
-    links: BTreeSet<Vec<String>>,
-}
-
-impl Layout {
-    /// Why the member would be refused by restore, in restore's words, or `None`.
-    fn unsafe_reason(
-        &mut self,
-        header: &MemberHeader,
-        strategy: &str,
-        inside: &[String],
-    ) -> Option<String> {
-        if strategy.starts_with('.') {
-            return Some("is in a hidden folder, not a strategy folder".into());
-        }
-        match &self.strategy {
-            None => self.strategy = Some(strategy.to_string()),
-            Some(first) if first == strategy => {}
-            Some(first) => {
-                return Some(format!(
-                    "leaves the strategy folder \"{first}\" (an archive holds one strategy)"
-                ))
-            }
-        }
-        if (1..inside.len()).any(|depth| self.links.contains(&inside[..depth])) {
-            return Some("lies inside a link, which could lead out of the folder".into());
-        }
-        if header.entry_type == tar::EntryType::Symlink {
-            let target = header.link_target.clone().unwrap_or_default();
-            if let Err(reason) = check_link_target(inside, &target) {
-                return Some(reason);
-            }
-            self.links.insert(inside.to_vec());
-        }
-        None
-    }
-}
-
 /// What a full check has found so far while walking the archive.
 struct Findings<'a> {
     archive: &'a std::path::Path,
@@ -362,13 +356,13 @@ struct Findings<'a> {
 }
 
 impl<'a> Findings<'a> {
-    fn new(archive: &'a std::path::Path) -> Self {
+    fn new(archive: &'a std::path::Path, layout: Layout) -> Self {
         Findings {
             archive,
             found: BTreeMap::new(),
             embedded: None,
             problems: Vec::new(),
-            layout: Layout::default(),
+            layout,
             hasher: ContentHasher::start(),
         }
     }
@@ -380,61 +374,50 @@ impl<'a> Findings<'a> {
         });
     }
 
-    /// Records one member: refuses unsafe names, notes duplicates, hashes file content.
-    fn inspect(&mut self, header: &MemberHeader, content: &mut dyn Read) -> Result<()> {
+    /// Records one member: reports what the layout rules refuse (restore would refuse the same),
+    /// reads the embedded manifest, hashes file content.
+    fn inspect(
+        &mut self,
+        header: &MemberHeader,
+        content: &mut dyn Read,
+        cancel: &CancelToken,
+    ) -> Result<()> {
         let archive = self.archive;
-        let shown = String::from_utf8_lossy(&header.raw_path).into_owned();
-        let member = match classify(&header.raw_path) {
-            Ok(member) => member,
+        let admitted = match self.layout.admit(header) {
+            Ok(admitted) => admitted,
             Err(reason) => {
+                let shown = quoted_bytes(&header.raw_path);
                 self.problem(shown, format!("unsafe entry: it {reason}"));
                 return Ok(());
             }
         };
-        match member {
-            MemberPath::ManifestFolder => Ok(()),
-            MemberPath::EmbeddedManifest => {
+        match admitted {
+            Admitted::ManifestFolder => Ok(()),
+            Admitted::EmbeddedManifest => {
                 let mut bytes = Vec::new();
                 content
+                    .take(header.size)
                     .read_to_end(&mut bytes)
-                    .map_err(|e| Error::io("read", archive, e))?;
+                    .map_err(|e| content_error(archive, e))?;
                 match Manifest::from_json(&bytes, archive) {
                     Ok(m) => self.embedded = Some(m),
-                    Err(e) => {
-                        self.problem(shown, format!("the embedded manifest is unreadable ({e})"))
-                    }
+                    Err(e) => self.problem(
+                        crate::manifest::EMBEDDED_MANIFEST_PATH.into(),
+                        format!("the embedded manifest is unreadable ({e})"),
+                    ),
                 }
                 Ok(())
             }
-            MemberPath::Strategy {
-                ref strategy,
-                ref inside,
-            } => {
-                if let Some(reason) = self.layout.unsafe_reason(header, strategy, inside) {
-                    self.problem(shown, format!("unsafe entry: it {reason}"));
-                    return Ok(());
-                }
-                let path = member.canonical();
-                let kind = match header.entry_type {
-                    tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
-                    tar::EntryType::Directory => EntryKind::Dir,
-                    tar::EntryType::Symlink => EntryKind::Symlink,
-                    other => {
-                        self.problem(
-                            path,
-                            format!("unexpected entry kind ({other:?}); backups hold only files, folders and links"),
-                        );
-                        return Ok(());
-                    }
-                };
+            Admitted::Entry(entry) => {
+                let path = entry.canonical;
                 // The digest arrives from the background hasher once the archive is read.
-                if kind == EntryKind::File {
-                    stream_content(content, archive, &path, &self.hasher)?;
+                if entry.kind == EntryKind::File {
+                    stream_content(content, archive, &path, &self.hasher, cancel)?;
                 }
-                let entry = ManifestEntry {
+                let recorded = ManifestEntry {
                     path: path.clone(),
-                    kind,
-                    size: if kind == EntryKind::File {
+                    kind: entry.kind,
+                    size: if entry.kind == EntryKind::File {
                         header.size
                     } else {
                         0
@@ -447,9 +430,7 @@ impl<'a> Findings<'a> {
                         .as_ref()
                         .map(|t| String::from_utf8_lossy(t).into_owned()),
                 };
-                if self.found.insert(path.clone(), entry).is_some() {
-                    self.problem(path, "appears twice in the archive".into());
-                }
+                self.found.insert(path, recorded);
                 Ok(())
             }
         }
@@ -462,13 +443,12 @@ fn stream_content(
     archive: &std::path::Path,
     path: &str,
     hasher: &ContentHasher,
+    cancel: &CancelToken,
 ) -> Result<()> {
     hasher.begin(path);
     loop {
-        let piece = read_piece(content, HASH_PIECE).map_err(|e| Error::CorruptArchive {
-            path: archive.to_path_buf(),
-            detail: format!("a member's content is damaged ({e})"),
-        })?;
+        cancel.check()?;
+        let piece = read_piece(content, HASH_PIECE).map_err(|e| content_error(archive, e))?;
         if piece.is_empty() {
             break;
         }

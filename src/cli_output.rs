@@ -12,16 +12,42 @@ use results_backup::delete::Deleted;
 use results_backup::manifest::{EntryKind, Manifest};
 use results_backup::restore::RestoreOutcome;
 use results_backup::scan::{StrategyState, StrategyStatus};
-use results_backup::Error;
+use results_backup::{human_bytes, Error};
 
-/// Prints a line on stdout; a closed pipe (`| head`) is not an error worth a panic.
+/// Prints a line on stdout with control characters escaped (names read from a catalog or an
+/// archive could otherwise move the cursor or rewrite the screen); a closed pipe (`| head`) is
+/// not an error worth a panic.
 macro_rules! outln {
     () => {{
         let _ = writeln!(std::io::stdout());
     }};
     ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        let _ = writeln!(std::io::stdout(), "{}", terminal_safe(&format!($($arg)*)));
     }};
+}
+
+/// [`outln!`] for stderr.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), "{}", terminal_safe(&format!($($arg)*)));
+    }};
+}
+
+/// `text` with every control character (escape, newline, carriage return, ...) written as an
+/// escape sequence, so it prints as one inert line.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            safe.extend(c.escape_default());
+        } else {
+            safe.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(safe)
 }
 
 pub struct Output {
@@ -39,8 +65,11 @@ impl Output {
 
     fn print_json(&self, value: &impl Serialize) {
         match serde_json::to_string_pretty(value) {
-            Ok(text) => outln!("{text}"),
-            Err(e) => eprintln!("error: could not format the output as JSON ({e})"),
+            // JSON escapes control characters itself; its own newlines are layout.
+            Ok(text) => {
+                let _ = writeln!(std::io::stdout(), "{text}");
+            }
+            Err(e) => errln!("error: could not format the output as JSON ({e})"),
         }
     }
 
@@ -48,8 +77,8 @@ impl Output {
         if self.json {
             self.print_json(&json!({ "error": error_json(error) }));
         } else {
-            eprintln!("error: {error}.");
-            eprintln!("hint: {}", error.hint());
+            errln!("error: {error}.");
+            errln!("hint: {}", error.hint());
         }
     }
 
@@ -65,7 +94,7 @@ impl Output {
             .iter()
             .map(|s| {
                 vec![
-                    s.name.clone(),
+                    s.name.to_string(),
                     match s.state {
                         StrategyState::NeverBackedUp => "never backed up",
                         StrategyState::Changed => "changed since last backup",
@@ -107,8 +136,8 @@ impl Output {
                 _ => outln!("{name}: done"),
             },
             Err(e) => {
-                eprintln!("error: {name}: {e}.");
-                eprintln!("hint: {}", e.hint());
+                errln!("error: {name}: {e}.");
+                errln!("hint: {}", e.hint());
             }
         }
     }
@@ -140,8 +169,8 @@ impl Output {
             .iter()
             .map(|e| {
                 vec![
-                    e.backup_file.clone(),
-                    e.strategy.clone(),
+                    e.backup_file.to_string(),
+                    e.strategy.to_string(),
                     e.created.format("%Y-%m-%d %H:%M:%S").to_string(),
                     human_bytes(e.size),
                     e.files.to_string(),
@@ -267,8 +296,8 @@ impl Output {
                     }
                 }
                 Err(e) => {
-                    eprintln!("error: {name}: {e}.");
-                    eprintln!("hint: {}", e.hint());
+                    errln!("error: {name}: {e}.");
+                    errln!("hint: {}", e.hint());
                 }
             }
         }
@@ -323,8 +352,16 @@ fn check_word(result: Option<CheckResult>) -> &'static str {
 }
 
 fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| terminal_safe(cell).into_owned())
+                .collect()
+        })
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -341,22 +378,7 @@ fn print_table(headers: &[&str], rows: &[Vec<String>]) {
         outln!("{}", text.trim_end());
     };
     line(headers.to_vec());
-    for row in rows {
+    for row in &rows {
         line(row.iter().map(String::as_str).collect());
-    }
-}
-
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }

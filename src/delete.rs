@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::catalog::{sidecar_path, Catalog};
 use crate::error::{Error, Result};
-use crate::locate::locate;
+use crate::locate::{locate, Locator};
 use crate::progress::Progress;
 use crate::settings::Locations;
 
@@ -16,11 +16,11 @@ pub struct Deleted {
     pub removed: Vec<PathBuf>,
 }
 
-pub fn delete(locations: &Locations, given: &str, progress: &dyn Progress) -> Result<Deleted> {
-    let located = locate(&locations.backups, given, progress)?;
+pub fn delete(locations: &Locations, wanted: &Locator, progress: &dyn Progress) -> Result<Deleted> {
+    let located = locate(&locations.backups, wanted, progress)?;
     if located.catalog_entry.is_none() {
         return Err(Error::UnknownBackup {
-            name: given.to_string(),
+            name: wanted.shown(),
             backups: locations.backups.clone(),
         });
     }

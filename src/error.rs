@@ -69,6 +69,28 @@ pub enum Error {
     #[error("Compression level {level} is not between 1 and 9")]
     InvalidLevel { level: u32 },
 
+    #[error("{} is not a regular file", .path.display())]
+    NotARegularFile { path: PathBuf },
+
+    #[error("{} is no longer the one that was chosen: it was moved or replaced since", .path.display())]
+    ChangedSinceChosen { path: PathBuf },
+
+    #[error("{} is refused: {detail}", .path.display())]
+    UnsafeArchive { path: PathBuf, detail: String },
+
+    #[error(
+        "There is not enough free space for this restore in {}: it needs {} and {} is free",
+        .path.display(), human_bytes(*.needed), human_bytes(*.available)
+    )]
+    NotEnoughSpace {
+        path: PathBuf,
+        needed: u64,
+        available: u64,
+    },
+
+    #[error("{} is too large for one backup: {detail}", .path.display())]
+    TooLarge { path: PathBuf, detail: String },
+
     #[error("The operation was cancelled")]
     Cancelled,
 }
@@ -109,6 +131,11 @@ impl Error {
             Error::AlreadyExists { .. } => "already_exists",
             Error::InvalidSettings { .. } => "invalid_settings",
             Error::InvalidLevel { .. } => "invalid_level",
+            Error::NotARegularFile { .. } => "not_a_regular_file",
+            Error::ChangedSinceChosen { .. } => "changed_since_chosen",
+            Error::UnsafeArchive { .. } => "unsafe_archive",
+            Error::NotEnoughSpace { .. } => "not_enough_space",
+            Error::TooLarge { .. } => "too_large",
             Error::Cancelled => "cancelled",
         }
     }
@@ -168,8 +195,39 @@ impl Error {
                 "Fix or delete the settings file; the defaults will be used until then.".into()
             }
             Error::InvalidLevel { .. } => "Use a level from 1 (fastest) to 9 (smallest).".into(),
+            Error::NotARegularFile { .. } => {
+                "Results Backup reads and writes only regular files, never through links, pipes or devices; remove it or choose another file.".into()
+            }
+            Error::ChangedSinceChosen { .. } => {
+                "Nothing was written. Choose the folder or file again.".into()
+            }
+            Error::UnsafeArchive { .. } => {
+                "Nothing was written. Do not restore this archive unless you trust where it came from; with its .manifest.json beside it, the sizes it lists are allowed.".into()
+            }
+            Error::NotEnoughSpace { .. } => {
+                "Free some space on that disk, or restore into a folder on another disk. Nothing was written.".into()
+            }
+            Error::TooLarge { .. } => {
+                "Split it into several strategy folders, move old runs out of it, or shorten very long names, then back up again.".into()
+            }
             Error::Cancelled => "Nothing was changed; start it again when you are ready.".into(),
         }
+    }
+}
+
+/// `1.5 GB` and the like, for messages.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
     }
 }
 

@@ -7,6 +7,13 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, IoContext, Result};
 
+#[cfg(unix)]
+#[path = "fsutil_unix.rs"]
+mod platform;
+#[cfg(not(unix))]
+#[path = "fsutil_other.rs"]
+mod platform;
+
 /// Prefix and suffix of every temporary file we create; a name of this shape never looks finished,
 /// and `clean_stale_partials` removes the ones whose writer died.
 pub const PARTIAL_PREFIX: &str = ".";
@@ -137,13 +144,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Makes a rename durable: the folder entry itself must reach the disk.
 pub fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir).and_then(|d| d.sync_all()).at("save", dir)?;
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
+    platform::sync_dir(dir).at("save", dir)
 }
 
 pub fn parent_of(path: &Path) -> &Path {
@@ -166,7 +167,9 @@ pub fn clean_stale_partials(dir: &Path) {
             continue;
         }
         let path = entry.path();
-        if let Ok(file) = OpenOptions::new().write(true).open(&path) {
+        let mut options = OpenOptions::new();
+        options.write(true);
+        if let Ok(file) = open_no_follow(&mut options, &path) {
             if file.try_lock().is_ok() {
                 let _ = fs::remove_file(&path);
             }
@@ -175,7 +178,9 @@ pub fn clean_stale_partials(dir: &Path) {
 }
 
 /// An exclusive lock on `<dir>/<name>` held until dropped; serializes catalog updates between
-/// processes (two analysts' scripts backing up at once both land).
+/// processes (two analysts' scripts backing up at once both land). The lock file is opened
+/// without following links and must be a regular file: a link planted in its place on a shared
+/// disk cannot make us create or lock a file elsewhere.
 pub struct DirLock {
     _file: File,
 }
@@ -183,15 +188,75 @@ pub struct DirLock {
 impl DirLock {
     pub fn acquire(dir: &Path, name: &str) -> Result<Self> {
         let path = dir.join(name);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .at("open", &path)?;
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        let file = open_no_follow(&mut options, &path)?;
         file.lock().at("lock", &path)?;
         Ok(DirLock { _file: file })
+    }
+}
+
+/// Opens `path` with `options`, never through a link and never blocking on a pipe, and insists
+/// on a regular file.
+pub fn open_no_follow(options: &mut OpenOptions, path: &Path) -> Result<File> {
+    let file = platform::open_no_follow(options, path).map_err(|e| refused_or_io(path, e))?;
+    must_be_regular(file, path)
+}
+
+/// Opens an existing file for reading, never blocking on a pipe, and insists on a regular file.
+/// `follow_links` is false for names read from a shared folder (the catalog's), true for a path
+/// a person gave.
+pub fn open_regular(path: &Path, follow_links: bool) -> Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    let opened = if follow_links {
+        platform::open_no_block(&mut options, path)
+    } else {
+        platform::open_no_follow(&mut options, path)
+    };
+    must_be_regular(opened.map_err(|e| refused_or_io(path, e))?, path)
+}
+
+fn must_be_regular(file: File, path: &Path) -> Result<File> {
+    let meta = file.metadata().at("read", path)?;
+    if meta.is_file() {
+        Ok(file)
+    } else {
+        Err(Error::NotARegularFile {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+/// A link met where none may be reads as "not a regular file", not as a system error code.
+fn refused_or_io(path: &Path, error: io::Error) -> Error {
+    if platform::is_link_refusal(&error) {
+        Error::NotARegularFile {
+            path: path.to_path_buf(),
+        }
+    } else {
+        Error::io("open", path, error)
+    }
+}
+
+/// Which file or folder a path led to when it was checked, to tell later whether it still leads
+/// there (a path swapped for a link in between leads elsewhere).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FileIdentity(platform::Identity);
+
+impl FileIdentity {
+    /// The identity of what an open file or folder is.
+    pub fn of_file(file: &File) -> io::Result<FileIdentity> {
+        platform::identity(&file.metadata()?).map(FileIdentity)
+    }
+
+    /// The identity of what `path` leads to now (following links).
+    pub fn of_path(path: &Path) -> io::Result<FileIdentity> {
+        platform::identity(&fs::metadata(path)?).map(FileIdentity)
+    }
+
+    pub fn of_metadata(meta: &fs::Metadata) -> io::Result<FileIdentity> {
+        platform::identity(meta).map(FileIdentity)
     }
 }
 

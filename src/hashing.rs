@@ -12,6 +12,7 @@ use std::sync::mpsc::{sync_channel, SyncSender};
 use std::thread::JoinHandle;
 
 use crate::error::{IoContext, Result};
+use crate::progress::CancelToken;
 
 /// An incremental SHA-256.
 #[derive(Clone)]
@@ -112,12 +113,18 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-/// SHA-256 and size of a whole file, streamed.
-pub fn hash_file(path: &Path, mut on_bytes: impl FnMut(u64)) -> Result<(String, u64)> {
-    let file = std::fs::File::open(path).at("open", path)?;
-    let mut reader = HashingReader::new(file);
+/// SHA-256 and size of everything `source` (read from `path`) holds, streamed, stopping at the
+/// next piece once `cancel` is set.
+pub fn hash_reader(
+    source: impl Read,
+    path: &Path,
+    cancel: &CancelToken,
+    mut on_bytes: impl FnMut(u64),
+) -> Result<(String, u64)> {
+    let mut reader = HashingReader::new(source);
     let mut buf = vec![0u8; 256 * 1024];
     loop {
+        cancel.check()?;
         let n = reader.read(&mut buf).at("read", path)?;
         if n == 0 {
             break;

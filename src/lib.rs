@@ -12,20 +12,23 @@ pub mod catalog;
 pub mod check;
 pub mod compress;
 pub mod delete;
-pub mod entry_path;
 pub mod error;
 pub mod fsutil;
 pub mod hashing;
+pub mod layout;
+pub mod limits;
 pub mod locate;
 pub mod manifest;
 pub mod members;
+pub mod names;
 pub mod progress;
 pub mod restore;
 pub mod scan;
 pub mod settings;
+pub mod tar_reader;
 pub mod walk;
 
-pub use error::{Error, Result};
+pub use error::{human_bytes, Error, Result};
 pub use progress::{CancelToken, NoProgress, Progress, ProgressUpdate};
 pub use settings::Locations;
 

@@ -1,12 +1,54 @@
-//! Turning what a person typed (a catalog file name, with or without `.tar.gz`, or a path) into a
-//! backup on disk. Names never carry folders: a name is only looked up in the backups folder.
+//! Turning what a person or the app named into a backup on disk. A name is looked up only in the
+//! backups folder (never in the working folder) and opened there without following links; a path
+//! is a path someone typed; a file handed over earlier (dropped on the window) must still be the
+//! very file that was handed over when it is read.
 
 use std::path::{Path, PathBuf};
 
-use crate::catalog::{parse_backup_stem, sidecar_path, Catalog, CatalogEntry};
+use crate::archive::ArchiveFile;
+use crate::catalog::{read_embedded, sidecar_path, Catalog, CatalogEntry};
 use crate::error::{Error, Result};
-use crate::manifest::{archive_stem, Manifest, ARCHIVE_SUFFIX};
-use crate::progress::Progress;
+use crate::fsutil::FileIdentity;
+use crate::limits::{allowed_expansion, quoted};
+use crate::manifest::Manifest;
+use crate::names::{ArchiveFileName, StrategyName, Timestamp, ARCHIVE_SUFFIX};
+use crate::progress::{CancelToken, Progress};
+
+/// How a backup is named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Locator {
+    /// A file name in the backups folder, with or without `.tar.gz`.
+    Name(String),
+    /// A path to any `.tar.gz` someone typed.
+    Path(PathBuf),
+    /// A file handed over earlier (dropped on the window): it must still be that same file.
+    Granted {
+        path: PathBuf,
+        identity: FileIdentity,
+    },
+}
+
+impl Locator {
+    /// What a command-line argument means: a path when it has a folder separator in it (use
+    /// `./name.tar.gz` for a file in the working folder), else a name in the backups folder.
+    pub fn from_argument(text: &str) -> Locator {
+        if text.contains('/') || (cfg!(windows) && text.contains('\\')) {
+            Locator::Path(PathBuf::from(text))
+        } else {
+            Locator::Name(text.to_string())
+        }
+    }
+
+    /// How the backup is shown in messages.
+    pub fn shown(&self) -> String {
+        match self {
+            Locator::Name(name) => quoted(name),
+            Locator::Path(path) | Locator::Granted { path, .. } => {
+                quoted(&path.display().to_string())
+            }
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct LocatedBackup {
@@ -16,54 +58,84 @@ pub struct LocatedBackup {
     pub catalog_entry: Option<CatalogEntry>,
     /// The sidecar manifest, when one sits beside the archive and can be read.
     pub sidecar: Option<Manifest>,
+    /// False for names from the catalog: a link planted there is never followed.
+    follow_links: bool,
+    identity: Option<FileIdentity>,
 }
 
-pub fn locate(backups: &Path, given: &str, progress: &dyn Progress) -> Result<LocatedBackup> {
+impl LocatedBackup {
+    /// Opens the archive the way it may be opened (see [`ArchiveFile::open`]).
+    pub fn open(&self) -> Result<ArchiveFile> {
+        ArchiveFile::open(&self.path, self.follow_links, self.identity)
+    }
+
+    /// What the archive may inflate to: by the ratio, or what its sidecar lists.
+    pub fn expansion_limit(&self, archive_size: u64) -> u64 {
+        allowed_expansion(
+            archive_size,
+            self.sidecar
+                .as_ref()
+                .map(|m| (m.totals.bytes, m.entries.len() as u64)),
+        )
+    }
+}
+
+pub fn locate(backups: &Path, wanted: &Locator, progress: &dyn Progress) -> Result<LocatedBackup> {
     let catalog = Catalog::load(backups, progress)?;
-    locate_in(&catalog, backups, given)
+    locate_in(&catalog, backups, wanted)
 }
 
 /// [`locate`] against a catalog the caller already loaded (checking thousands of backups
 /// should not read the catalog thousands of times).
-pub fn locate_in(catalog: &Catalog, backups: &Path, given: &str) -> Result<LocatedBackup> {
-    let looks_like_path = given.contains('/') || given.contains('\\');
-    if !looks_like_path && !given.is_empty() && given != "." && given != ".." {
-        let file_name = if given.ends_with(ARCHIVE_SUFFIX) {
-            given.to_string()
-        } else {
-            format!("{given}{ARCHIVE_SUFFIX}")
-        };
-        if let Some(entry) = catalog.find(&file_name) {
-            return Ok(in_backups_folder(backups, entry.clone()));
-        }
-        if !Path::new(given).is_file() {
-            return Err(Error::UnknownBackup {
-                name: given.to_string(),
+pub fn locate_in(catalog: &Catalog, backups: &Path, wanted: &Locator) -> Result<LocatedBackup> {
+    match wanted {
+        Locator::Name(name) => {
+            let unknown = || Error::UnknownBackup {
+                name: quoted(name),
                 backups: backups.to_path_buf(),
-            });
+            };
+            let with_suffix = if name.ends_with(ARCHIVE_SUFFIX) {
+                name.clone()
+            } else {
+                format!("{name}{ARCHIVE_SUFFIX}")
+            };
+            let file = ArchiveFileName::new(with_suffix).map_err(|_| unknown())?;
+            let entry = catalog.find(&file).ok_or_else(unknown)?;
+            Ok(in_backups_folder(backups, entry.clone()))
+        }
+        Locator::Path(path) => located_by_path(catalog, backups, path, None),
+        Locator::Granted { path, identity } => {
+            located_by_path(catalog, backups, path, Some(*identity))
         }
     }
-    located_by_path(catalog, backups, Path::new(given))
 }
 
 fn in_backups_folder(backups: &Path, entry: CatalogEntry) -> LocatedBackup {
     let path = backups.join(&entry.backup_file);
     LocatedBackup {
-        sidecar: Manifest::load(&sidecar_path(&path)).ok(),
-        file_name: entry.backup_file.clone(),
+        sidecar: Manifest::load(&backups.join(entry.backup_file.sidecar_name())).ok(),
+        file_name: entry.backup_file.to_string(),
         catalog_entry: Some(entry),
         path,
+        follow_links: false,
+        identity: None,
     }
 }
 
-fn located_by_path(catalog: &Catalog, backups: &Path, path: &Path) -> Result<LocatedBackup> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io("open", path, e))?;
-    if meta.is_dir() {
-        return Err(Error::CorruptArchive {
+fn located_by_path(
+    catalog: &Catalog,
+    backups: &Path,
+    path: &Path,
+    identity: Option<FileIdentity>,
+) -> Result<LocatedBackup> {
+    // Opened once here so a folder, a pipe or a missing file gets its plain error now.
+    ArchiveFile::open(path, true, identity).map_err(|e| match e {
+        Error::NotARegularFile { .. } if path.is_dir() => Error::CorruptArchive {
             path: path.to_path_buf(),
             detail: "it is a folder, not a .tar.gz backup".into(),
-        });
-    }
+        },
+        other => other,
+    })?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -75,7 +147,7 @@ fn located_by_path(catalog: &Catalog, backups: &Path, path: &Path) -> Result<Loc
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     };
-    if same_folder {
+    if same_folder && identity.is_none() {
         if let Some(entry) = catalog.find(&file_name) {
             return Ok(in_backups_folder(backups, entry.clone()));
         }
@@ -85,19 +157,18 @@ fn located_by_path(catalog: &Catalog, backups: &Path, path: &Path) -> Result<Loc
         path: path.to_path_buf(),
         file_name,
         catalog_entry: None,
+        follow_links: true,
+        identity,
     })
 }
 
 /// Which strategy a backup holds and when it was made: what a restore of it is named after.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BackupIdentity {
-    pub strategy: String,
-    /// `YYYYmmdd_HHMMSS`, or [`UNKNOWN_TIMESTAMP`] for an archive that carries none.
-    pub timestamp: String,
+    pub strategy: StrategyName,
+    /// `None` for an archive made by another tool under a free-form name.
+    pub timestamp: Option<Timestamp>,
 }
-
-/// Stands in for the timestamp of an archive made by another tool under a free-form name.
-pub const UNKNOWN_TIMESTAMP: &str = "backup";
 
 /// What one read of a backup tells: its manifest, if it has one, and its identity.
 #[derive(Clone, Debug)]
@@ -107,7 +178,7 @@ pub struct Inspection {
 }
 
 /// The backup's manifest: the sidecar when present, else the copy embedded in the archive.
-pub fn manifest_of(located: &LocatedBackup, cancel: &crate::CancelToken) -> Result<Manifest> {
+pub fn manifest_of(located: &LocatedBackup, cancel: &CancelToken) -> Result<Manifest> {
     inspect(located, cancel)?
         .manifest
         .ok_or_else(|| Error::InvalidManifest {
@@ -123,49 +194,58 @@ pub fn known_identity(located: &LocatedBackup) -> Option<BackupIdentity> {
     }
     located.catalog_entry.as_ref().map(|entry| BackupIdentity {
         strategy: entry.strategy.clone(),
-        timestamp: entry.timestamp.clone(),
+        timestamp: Some(entry.timestamp.clone()),
     })
 }
 
 /// The manifest and identity of a backup, reading the archive only when no sidecar sits beside
 /// it. An archive made by another tool has no manifest, which is not an error: it can still be
 /// shown and restored, only nothing proves its contents. Its strategy is then the folder it
-/// holds (what a restore creates), and its timestamp the one in its name, if any.
-pub fn inspect(located: &LocatedBackup, cancel: &crate::CancelToken) -> Result<Inspection> {
+/// holds (what a restore creates), and its timestamp the one in its name, if any. An archive the
+/// layout rules refuse is an error here too.
+pub fn inspect(located: &LocatedBackup, cancel: &CancelToken) -> Result<Inspection> {
     if let Some(sidecar) = &located.sidecar {
         return Ok(Inspection {
             manifest: Some(sidecar.clone()),
             identity: identity_from_manifest(sidecar),
         });
     }
-    let (manifest, _, members) = crate::catalog::read_embedded(&located.path, cancel)?;
-    let identity = match &manifest {
+    let scan = read_embedded(located.open()?, None, cancel)?;
+    let identity = match &scan.manifest {
         Some(manifest) => identity_from_manifest(manifest),
         None => {
-            let stem = archive_stem(&located.file_name);
-            let strategy = members
+            let name = ArchiveFileName::new(located.file_name.clone()).ok();
+            let parsed = name.as_ref().and_then(ArchiveFileName::backup_name);
+            let strategy = scan
                 .strategy
-                .or_else(|| parse_backup_stem(stem).map(|(strategy, _)| strategy))
-                .unwrap_or_else(|| stem.to_string());
+                .or_else(|| parsed.as_ref().map(|n| n.strategy.clone()))
+                .ok_or_else(|| Error::CorruptArchive {
+                    path: located.path.clone(),
+                    detail: "it holds no strategy folder".into(),
+                })?;
             BackupIdentity {
                 strategy,
-                timestamp: timestamp_in_name(&located.file_name),
+                timestamp: parsed.map(|n| n.timestamp),
             }
         }
     };
-    Ok(Inspection { manifest, identity })
+    Ok(Inspection {
+        manifest: scan.manifest,
+        identity,
+    })
 }
 
-/// The timestamp a backup's file name carries, or [`UNKNOWN_TIMESTAMP`] for a free-form name.
-pub(crate) fn timestamp_in_name(file_name: &str) -> String {
-    parse_backup_stem(archive_stem(file_name))
-        .map(|(_, timestamp)| timestamp)
-        .unwrap_or_else(|| UNKNOWN_TIMESTAMP.into())
+/// The timestamp a backup's file name carries, if it is one of ours.
+pub(crate) fn timestamp_in_name(file_name: &str) -> Option<Timestamp> {
+    ArchiveFileName::new(file_name)
+        .ok()?
+        .backup_name()
+        .map(|n| n.timestamp)
 }
 
 fn identity_from_manifest(manifest: &Manifest) -> BackupIdentity {
     BackupIdentity {
         strategy: manifest.strategy.clone(),
-        timestamp: manifest.timestamp.clone(),
+        timestamp: Some(manifest.timestamp.clone()),
     }
 }

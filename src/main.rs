@@ -11,9 +11,9 @@ use std::process::ExitCode;
 
 use results_backup::backup::{back_up, BackupOptions};
 use results_backup::catalog::Catalog;
-use results_backup::check::check_many;
+use results_backup::check::{check_all, check_many};
 use results_backup::delete::delete;
-use results_backup::locate::{locate, manifest_of};
+use results_backup::locate::{locate, manifest_of, Locator};
 use results_backup::restore::{restore, OnConflict, RestoreOptions};
 use results_backup::scan::{scan, strategy_names};
 use results_backup::settings::{validate_level, Overrides};
@@ -189,8 +189,11 @@ fn run(
                 level: validate_level(locations.level)?,
                 if_changed,
             };
-            let names = if all {
-                strategy_names(locations)?
+            let names: Vec<String> = if all {
+                strategy_names(locations, progress)?
+                    .into_iter()
+                    .map(String::from)
+                    .collect()
             } else {
                 strategies
             };
@@ -213,7 +216,11 @@ fn run(
             Ok(true)
         }
         Command::Show { backup } => {
-            let located = locate(&locations.backups, &backup, progress)?;
+            let located = locate(
+                &locations.backups,
+                &Locator::from_argument(&backup),
+                progress,
+            )?;
             let manifest = manifest_of(&located, cancel)?;
             out.manifest(&manifest);
             Ok(true)
@@ -223,16 +230,13 @@ fn run(
             all,
             quick,
         } => {
-            let names = if all {
-                Catalog::load(&locations.backups, progress)?
-                    .list(None)
-                    .into_iter()
-                    .map(|e| e.backup_file)
-                    .collect()
+            let results = if all {
+                check_all(locations, quick, progress, cancel)?
             } else {
-                given
+                let wanted: Vec<Locator> =
+                    given.iter().map(|g| Locator::from_argument(g)).collect();
+                check_many(locations, &wanted, quick, progress, cancel)?
             };
-            let results = check_many(locations, &names, quick, progress, cancel)?;
             progress.clear();
             Ok(out.checks(&results))
         }
@@ -248,14 +252,16 @@ fn run(
                     ConflictChoice::Replace => OnConflict::Replace,
                     ConflictChoice::Fail => OnConflict::Fail,
                 },
+                expected_destination: None,
             };
-            let outcome = restore(locations, &backup, &options, progress, cancel)?;
+            let wanted = Locator::from_argument(&backup);
+            let outcome = restore(locations, &wanted, &options, progress, cancel)?;
             progress.clear();
             out.restored(&outcome);
             Ok(true)
         }
         Command::Delete { backup, .. } => {
-            let deleted = delete(locations, &backup, progress)?;
+            let deleted = delete(locations, &Locator::from_argument(&backup), progress)?;
             out.deleted(&deleted);
             Ok(true)
         }

@@ -1,34 +1,52 @@
-//! Restoring a backup without ever trusting it: members are extracted into a staging folder on the
-//! destination's disk, refused outright if any could escape (absolute, `..`, backslash, drive
-//! prefix, outside the single strategy folder, links leading out, hard links, devices, FIFOs,
-//! duplicates), checked file by file against the manifest (entries a sidecar does not list, or
-//! lists smaller, before a byte of them is written), and only then moved into place.
+//! Restoring a backup without ever trusting it. The destination folder is opened once, and every
+//! later step works relative to that handle (a path swapped for a link meanwhile changes
+//! nothing): members are extracted into a staging folder inside it, each admitted by the layout
+//! rules first (see `layout`), checked file by file against the manifest (entries a sidecar does
+//! not list, or lists smaller, before a byte of them is written), and only then moved into place
+//! under a name built from validated parts. Files are created with their final permissions,
+//! masked by the umask, never briefly more open. Free space is checked before the first write.
 //! On any failure the staging folder is removed and the destination is exactly as it was.
 
+use cap_fs_ext::{DirExt, SystemTimeSpec};
+use cap_std::fs::Dir;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
-use std::fs::{self, File, OpenOptions};
+use std::collections::BTreeMap;
+use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::archive::{archive_tracker, read_members, read_piece, MemberHeader};
+use crate::archive::{archive_tracker, content_error, read_members, read_piece};
 use crate::background::{ContentHasher, FileSyncer};
 use crate::backup::{back_up, BackupOptions};
 use crate::catalog::CatalogEntry;
 use crate::check::{manifest_differences, Proof};
-use crate::entry_path::{check_link_target, classify, MemberPath};
 use crate::error::{Error, IoContext, Result};
-use crate::fsutil;
-use crate::locate::{locate, timestamp_in_name, LocatedBackup};
+use crate::fsutil::FileIdentity;
+use crate::layout::{Admitted, Layout};
+use crate::limits::{quoted_bytes, DISK_RESERVE_BYTES};
+use crate::locate::{locate, timestamp_in_name, LocatedBackup, Locator};
 use crate::manifest::{EntryKind, Manifest, ManifestEntry};
+use crate::names::{copy_folder_name, StrategyName, Timestamp};
 use crate::progress::{CancelToken, Operation, Progress};
 use crate::settings::Locations;
+use crate::tar_reader::MemberHeader;
+
+#[cfg(unix)]
+#[path = "restore_unix.rs"]
+mod platform;
+#[cfg(not(unix))]
+#[path = "restore_other.rs"]
+mod platform;
 
 /// Staging folders are hidden siblings of what they will become, so the final move is a rename
 /// on the same disk.
 const STAGING_PREFIX: &str = ".results-backup-staging-";
 const STAGING_LOCK: &str = ".lock";
+/// Inside the staging folder: where the current folder is parked while the restored one moves in.
+const PARKING: &str = "previous";
 const COPY_BUFFER: usize = 256 * 1024;
+/// Disk space a folder or a small file takes beyond its content, for the free-space estimate.
+const BLOCK_PER_ENTRY: u64 = 4096;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,13 +64,20 @@ pub struct RestoreOptions {
     /// Where the strategy folder goes; the results folder when `None`.
     pub destination: Option<PathBuf>,
     pub on_conflict: OnConflict,
+    /// The identity the destination had when the analyst chose it: a folder that is no longer
+    /// that one (moved, replaced by a link) is refused. `None` for a destination typed on the
+    /// command line, which is created when missing.
+    pub expected_destination: Option<FileIdentity>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RestoreOutcome {
     pub backup_file: String,
-    pub strategy: String,
+    pub strategy: StrategyName,
     pub restored_to: PathBuf,
+    /// Which folder `restored_to` is, so the app can grant exactly it.
+    #[serde(skip)]
+    pub restored_identity: Option<FileIdentity>,
     pub proof: Proof,
     pub files: u64,
     pub bytes: u64,
@@ -64,21 +89,27 @@ pub struct RestoreOutcome {
 
 pub fn restore(
     locations: &Locations,
-    given: &str,
+    wanted: &Locator,
     options: &RestoreOptions,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<RestoreOutcome> {
-    let located = locate(&locations.backups, given, progress)?;
+    let located = locate(&locations.backups, wanted, progress)?;
     let destination = options
         .destination
         .clone()
         .unwrap_or_else(|| locations.results.clone());
     // Folders this restore creates for the destination go again if it fails: a refused archive
-    // leaves no trace, not even an empty folder.
-    let created = missing_folders(&destination);
-    fsutil::ensure_dir(&destination)?;
-    let result = restore_into(locations, &located, &destination, options, progress, cancel);
+    // leaves no trace, not even an empty folder. A chosen destination is never created.
+    let created = match options.expected_destination {
+        Some(_) => Vec::new(),
+        None => missing_folders(&destination),
+    };
+    if options.expected_destination.is_none() {
+        crate::fsutil::ensure_dir(&destination)?;
+    }
+    let result = Destination::open(&destination, options.expected_destination)
+        .and_then(|dest| restore_into(locations, &located, &dest, options, progress, cancel));
     if result.is_err() {
         for folder in &created {
             let _ = fs::remove_dir(folder);
@@ -95,11 +126,53 @@ fn missing_folders(path: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The destination folder, opened once.
+struct Destination {
+    path: PathBuf,
+    dir: Dir,
+}
+
+impl Destination {
+    fn open(path: &Path, expected: Option<FileIdentity>) -> Result<Destination> {
+        let dir = Dir::open_ambient_dir(path, cap_std::ambient_authority())
+            .at("open the folder", path)?;
+        if let Some(expected) = expected {
+            if identity_of(&dir, path)? != expected {
+                return Err(Error::ChangedSinceChosen {
+                    path: path.to_path_buf(),
+                });
+            }
+        }
+        Ok(Destination {
+            path: path.to_path_buf(),
+            dir,
+        })
+    }
+
+    fn holds(&self, name: &str) -> bool {
+        self.dir.symlink_metadata(name).is_ok()
+    }
+
+    /// Makes the renames inside it durable.
+    fn sync(&self) -> Result<()> {
+        sync_dir(&self.dir, &self.path)
+    }
+}
+
+fn identity_of(dir: &Dir, path: &Path) -> Result<FileIdentity> {
+    let file = dir.try_clone().at("open the folder", path)?.into_std_file();
+    FileIdentity::of_file(&file).at("read", path)
+}
+
+fn sync_dir(dir: &Dir, path: &Path) -> Result<()> {
+    platform::sync_dir(dir).at("save", path)
+}
+
 /// With `--on-conflict fail` and a strategy the manifest or catalog already names, a conflict is
 /// reported before anything (even a staging folder) is created in the destination.
 fn refuse_known_conflict_early(
     located: &LocatedBackup,
-    destination: &Path,
+    dest: &Destination,
     options: &RestoreOptions,
 ) -> Result<()> {
     if options.on_conflict != OnConflict::Fail {
@@ -111,29 +184,55 @@ fn refuse_known_conflict_early(
         .map(|m| m.strategy.clone())
         .or_else(|| located.catalog_entry.as_ref().map(|e| e.strategy.clone()));
     match known_strategy {
-        Some(strategy) if fs::symlink_metadata(destination.join(&strategy)).is_ok() => {
-            Err(Error::AlreadyExists {
-                path: destination.join(strategy),
-            })
-        }
+        Some(strategy) if dest.holds(&strategy) => Err(Error::AlreadyExists {
+            path: dest.path.join(strategy),
+        }),
         _ => Ok(()),
     }
+}
+
+/// When the backup says how much it holds, it must fit on the destination's disk (with room to
+/// spare) before anything is written.
+fn refuse_what_will_not_fit(located: &LocatedBackup, dest: &Destination) -> Result<()> {
+    let listed = located
+        .sidecar
+        .as_ref()
+        .map(|m| (m.totals.bytes, m.entries.len() as u64))
+        .or_else(|| {
+            located
+                .catalog_entry
+                .as_ref()
+                .map(|e| (e.bytes, e.files.saturating_add(1)))
+        });
+    let (Some((bytes, entries)), Some(available)) = (listed, platform::available_space(&dest.dir))
+    else {
+        return Ok(());
+    };
+    let needed = bytes.saturating_add(entries.saturating_mul(BLOCK_PER_ENTRY));
+    if needed.saturating_add(DISK_RESERVE_BYTES) > available {
+        return Err(Error::NotEnoughSpace {
+            path: dest.path.clone(),
+            needed,
+            available: available.saturating_sub(DISK_RESERVE_BYTES),
+        });
+    }
+    Ok(())
 }
 
 fn restore_into(
     locations: &Locations,
     located: &LocatedBackup,
-    destination: &Path,
+    dest: &Destination,
     options: &RestoreOptions,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<RestoreOutcome> {
-    let destination = destination.to_path_buf();
-    refuse_known_conflict_early(located, &destination, options)?;
-    clean_stale_staging(&destination);
-    let staging = Staging::create(&destination)?;
+    refuse_known_conflict_early(located, dest, options)?;
+    refuse_what_will_not_fit(located, dest)?;
+    clean_stale_staging(dest);
+    let staging = Staging::create(dest)?;
 
-    let extracted = extract_verified(located, &staging.path, progress, cancel)?;
+    let extracted = extract_verified(located, &staging, progress, cancel)?;
     let mut warnings = Vec::new();
     if extracted.proof == Proof::None {
         let warning = format!(
@@ -146,12 +245,11 @@ fn restore_into(
     cancel.check()?;
 
     let strategy = extracted.strategy.clone();
-    let staged = staging.path.join(&strategy);
-    let target = destination.join(&strategy);
     let mut outcome = RestoreOutcome {
         backup_file: located.file_name.clone(),
         strategy: strategy.clone(),
-        restored_to: target.clone(),
+        restored_to: dest.path.join(&strategy),
+        restored_identity: None,
         proof: extracted.proof,
         files: extracted.files,
         bytes: extracted.bytes,
@@ -159,96 +257,120 @@ fn restore_into(
         safety_backup: None,
         warnings,
     };
-    if fs::symlink_metadata(&target).is_err() {
-        move_into_place(&staged, &target)?;
-        return Ok(outcome);
-    }
-    match options.on_conflict {
-        OnConflict::Fail => Err(Error::AlreadyExists { path: target }),
-        OnConflict::Copy => {
-            let timestamp = extracted
-                .timestamp
-                .clone()
-                .unwrap_or_else(|| timestamp_in_name(&located.file_name));
-            let copy = copy_target(&destination, &strategy, &timestamp);
-            move_into_place(&staged, &copy)?;
-            outcome.restored_to = copy;
-            Ok(outcome)
+    let final_name = if !dest.holds(&strategy) {
+        strategy.to_string()
+    } else {
+        match options.on_conflict {
+            OnConflict::Fail => {
+                return Err(Error::AlreadyExists {
+                    path: dest.path.join(&strategy),
+                })
+            }
+            OnConflict::Copy => {
+                let timestamp = extracted
+                    .timestamp
+                    .clone()
+                    .or_else(|| timestamp_in_name(&located.file_name));
+                free_name(dest, &copy_folder_name(&strategy, timestamp.as_ref()))
+            }
+            OnConflict::Replace => {
+                let current = Locations {
+                    results: dest.path.clone(),
+                    backups: locations.backups.clone(),
+                    level: locations.level,
+                };
+                let backup_options = BackupOptions {
+                    level: locations.level,
+                    if_changed: false,
+                };
+                let safety = back_up(&current, &strategy, &backup_options, progress, cancel)?;
+                outcome.safety_backup = safety.backup;
+                swap_in(&staging, dest, &strategy)?;
+                outcome.replaced = true;
+                outcome.restored_identity = dest
+                    .dir
+                    .open_dir(strategy.as_str())
+                    .ok()
+                    .and_then(|dir| identity_of(&dir, &outcome.restored_to).ok());
+                return Ok(outcome);
+            }
         }
-        OnConflict::Replace => {
-            let current = Locations {
-                results: destination.clone(),
-                backups: locations.backups.clone(),
-                level: locations.level,
-            };
-            let options = BackupOptions {
-                level: locations.level,
-                if_changed: false,
-            };
-            let safety = back_up(&current, &strategy, &options, progress, cancel)?;
-            outcome.safety_backup = safety.backup;
-            swap_in(&staged, &target, &staging.path.join("previous"))?;
-            outcome.replaced = true;
-            Ok(outcome)
-        }
-    }
+    };
+    move_into_place(&staging, dest, &strategy, &final_name)?;
+    outcome.restored_to = dest.path.join(&final_name);
+    outcome.restored_identity = dest
+        .dir
+        .open_dir(&final_name)
+        .ok()
+        .and_then(|dir| identity_of(&dir, &outcome.restored_to).ok());
+    Ok(outcome)
 }
 
 /// What the extraction produced and proved.
 struct Extracted {
-    strategy: String,
-    timestamp: Option<String>,
+    strategy: StrategyName,
+    timestamp: Option<Timestamp>,
     proof: Proof,
     files: u64,
     bytes: u64,
 }
 
-/// Folder times are applied last: creating files inside a folder would move them again.
-struct PendingDirTime {
-    path: PathBuf,
+/// Folder times and permissions are applied last: creating files inside a folder would move
+/// its time again, and a read-only folder could not be filled.
+struct PendingDir {
+    relative: PathBuf,
     mtime: i64,
     mode: u32,
 }
 
 fn extract_verified(
     located: &LocatedBackup,
-    staging: &Path,
+    staging: &Staging,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Extracted> {
-    let archive = &located.path;
-    let mut tracker = archive_tracker(archive, progress, Operation::Restore, &located.file_name);
+    let archive = located.open()?;
+    let limit = located.expansion_limit(archive.size);
+    let mut tracker = archive_tracker(
+        archive.size,
+        progress,
+        Operation::Restore,
+        &located.file_name,
+    );
+    let archive_path = archive.path.clone();
     let mut state = ExtractState {
-        archive,
+        archive: &archive_path,
         staging,
-        strategy: None,
-        expected_strategy: located.sidecar.as_ref().map(|m| m.strategy.clone()),
+        layout: Layout::new(located.sidecar.as_ref().map(|m| m.strategy.clone())),
         listed: located.sidecar.as_ref().map(|m| {
             m.entries
                 .iter()
                 .map(|e| (e.path.clone(), (e.kind, e.size)))
                 .collect()
         }),
-        seen: BTreeSet::new(),
-        links: BTreeSet::new(),
         found: BTreeMap::new(),
-        dir_times: Vec::new(),
+        dirs: Vec::new(),
         embedded: None,
         hasher: ContentHasher::start(),
         syncer: FileSyncer::start(),
     };
-    let stats = read_members(archive, cancel, Some(&mut tracker), |header, content| {
-        state.extract_member(header, content, cancel)
-    })?;
+    let stats = read_members(
+        archive,
+        limit,
+        cancel,
+        Some(&mut tracker),
+        |header, content| state.extract_member(header, content, cancel),
+    )?;
     state.collect_digests();
     state.finish_syncing()?;
+    state.apply_dir_attributes()?;
 
-    state.apply_dir_times()?;
     let strategy = state
-        .strategy
-        .clone()
+        .layout
+        .strategy()
+        .cloned()
         .ok_or_else(|| Error::CorruptArchive {
-            path: archive.to_path_buf(),
+            path: archive_path.clone(),
             detail: "it holds no strategy folder".into(),
         })?;
     let (expected, proof) = match (&located.sidecar, &state.embedded) {
@@ -259,16 +381,16 @@ fn extract_verified(
     if let Some(info) = located.sidecar.as_ref().and_then(|m| m.archive.as_ref()) {
         if info.sha256 != stats.sha256 || info.size != stats.size {
             return Err(Error::VerificationFailed {
-                path: archive.to_path_buf(),
+                path: archive_path,
                 detail: "the archive's SHA-256 differs from the one recorded when it was made"
                     .into(),
             });
         }
     }
     if let (Some(sidecar), Some(embedded)) = (&located.sidecar, &state.embedded) {
-        if sidecar.entries != embedded.entries {
+        if !sidecar.agrees_with(embedded) {
             return Err(Error::VerificationFailed {
-                path: archive.to_path_buf(),
+                path: archive_path,
                 detail: "the manifest inside the archive differs from the one beside it".into(),
             });
         }
@@ -281,7 +403,7 @@ fn extract_verified(
                 n => format!(" (and {} more problems)", n - 1),
             };
             return Err(Error::VerificationFailed {
-                path: archive.to_path_buf(),
+                path: archive_path,
                 detail: format!(
                     "\"{}\" {}{more}",
                     first.path.clone().unwrap_or_default(),
@@ -302,16 +424,13 @@ fn extract_verified(
 
 struct ExtractState<'a> {
     archive: &'a Path,
-    staging: &'a Path,
-    strategy: Option<String>,
-    expected_strategy: Option<String>,
+    staging: &'a Staging,
+    layout: Layout,
     /// Kind and size of every entry the sidecar lists, known before reading: an entry it does
     /// not list, or one larger than listed, is refused before a byte of it reaches the disk.
     listed: Option<BTreeMap<String, (EntryKind, u64)>>,
-    seen: BTreeSet<String>,
-    links: BTreeSet<Vec<String>>,
     found: BTreeMap<String, ManifestEntry>,
-    dir_times: Vec<PendingDirTime>,
+    dirs: Vec<PendingDir>,
     embedded: Option<Manifest>,
     hasher: ContentHasher,
     syncer: FileSyncer,
@@ -321,7 +440,7 @@ impl ExtractState<'_> {
     fn refuse(&self, entry: &[u8], reason: impl Into<String>) -> Error {
         Error::UnsafeEntry {
             path: self.archive.to_path_buf(),
-            entry: String::from_utf8_lossy(entry).into_owned(),
+            entry: quoted_bytes(entry),
             reason: reason.into(),
         }
     }
@@ -332,102 +451,70 @@ impl ExtractState<'_> {
         content: &mut dyn Read,
         cancel: &CancelToken,
     ) -> Result<()> {
-        let raw = &header.raw_path;
-        if header.entry_type == tar::EntryType::XGlobalHeader {
-            return Ok(());
-        }
-        let member = classify(raw).map_err(|reason| self.refuse(raw, reason))?;
-        let inside = match member {
-            MemberPath::ManifestFolder => return Ok(()),
-            MemberPath::EmbeddedManifest => {
+        let admitted = self
+            .layout
+            .admit(header)
+            .map_err(|reason| self.refuse(&header.raw_path, reason))?;
+        let entry = match admitted {
+            Admitted::ManifestFolder => return Ok(()),
+            Admitted::EmbeddedManifest => {
                 let mut bytes = Vec::new();
                 content
+                    .take(header.size)
                     .read_to_end(&mut bytes)
-                    .map_err(|e| damaged(self.archive, e))?;
+                    .map_err(|e| content_error(self.archive, e))?;
                 self.embedded = Some(Manifest::from_json(&bytes, self.archive)?);
                 return Ok(());
             }
-            MemberPath::Strategy {
-                ref strategy,
-                ref inside,
-            } => {
-                self.check_strategy(raw, strategy)?;
-                inside.clone()
-            }
+            Admitted::Entry(entry) => entry,
         };
-        let canonical = member.canonical();
-        if !self.seen.insert(canonical.clone()) {
-            return Err(self.refuse(raw, "appears twice in the archive"));
-        }
-        self.check_listed(&canonical, header)?;
-        for depth in 1..inside.len() {
-            if self.links.contains(&inside[..depth]) {
-                return Err(self.refuse(
-                    raw,
-                    "lies inside a link, which could lead out of the folder",
-                ));
-            }
-        }
-        let strategy = self.strategy.clone().unwrap_or_default();
-        let mut target = self.staging.join(&strategy);
-        for part in &inside {
-            target.push(part);
-        }
-        let mode = header.mode & 0o777;
+        self.check_listed(&entry.canonical, entry.kind, header)?;
+        // Validated parts only: the strategy (a checked name) and the parts below it.
+        let mut relative = PathBuf::from(entry.canonical.split('/').next().unwrap_or_default());
+        relative.extend(&entry.inside);
         let mut recorded = ManifestEntry {
-            path: canonical,
-            kind: EntryKind::File,
+            path: entry.canonical,
+            kind: entry.kind,
             size: 0,
             mode: header.mode & 0o7777,
             mtime: header.mtime,
             sha256: None,
             target: None,
         };
-        match header.entry_type {
-            tar::EntryType::Directory => {
-                fs::create_dir_all(&target).at("create the folder", &target)?;
-                recorded.kind = EntryKind::Dir;
-                self.dir_times.push(PendingDirTime {
-                    path: target,
+        let dir = &self.staging.dir;
+        let shown = || self.staging.path.join(&relative);
+        match entry.kind {
+            EntryKind::Dir => {
+                platform::create_dir_all(dir, &relative, header.mode & 0o777)
+                    .at("create the folder", shown())?;
+                self.dirs.push(PendingDir {
+                    relative,
                     mtime: header.mtime,
-                    mode,
+                    mode: header.mode & 0o777,
                 });
             }
-            tar::EntryType::Regular | tar::EntryType::Continuous => {
-                self.make_parent(&target)?;
+            EntryKind::File => {
+                self.make_parent(&relative)?;
+                self.refuse_if_disk_fills(header.size)?;
                 // The digest arrives from the background hasher once the archive is read.
-                self.write_file(&target, &recorded.path, content, header, cancel)?;
+                self.write_file(&relative, &recorded.path, content, header, cancel)?;
                 recorded.size = header.size;
             }
-            tar::EntryType::Symlink => {
+            EntryKind::Symlink => {
                 let link = header.link_target.clone().unwrap_or_default();
-                check_link_target(&inside, &link).map_err(|reason| self.refuse(raw, reason))?;
-                self.make_parent(&target)?;
+                self.make_parent(&relative)?;
                 let link_text = String::from_utf8_lossy(&link).into_owned();
-                make_symlink(&link_text, &target)?;
-                let time = filetime::FileTime::from_unix_time(header.mtime, 0);
+                platform::symlink(dir, &link_text, &relative).at("create the link", shown())?;
                 // Some systems cannot set a link's own time; the link itself is what matters.
-                let _ = filetime::set_symlink_file_times(&target, time, time);
-                self.links.insert(inside.clone());
-                recorded.kind = EntryKind::Symlink;
+                let _ = dir.set_symlink_times(&relative, None, Some(time_spec(header.mtime)));
                 recorded.target = Some(link_text);
-            }
-            tar::EntryType::Link => {
-                return Err(self.refuse(raw, "is a hard link, which backups never contain"))
-            }
-            tar::EntryType::Char | tar::EntryType::Block => {
-                return Err(self.refuse(raw, "is a device file"))
-            }
-            tar::EntryType::Fifo => return Err(self.refuse(raw, "is a FIFO (named pipe)")),
-            other => {
-                return Err(self.refuse(raw, format!("is an unsupported kind of entry ({other:?})")))
             }
         }
         self.found.insert(recorded.path.clone(), recorded);
         Ok(())
     }
 
-    fn check_listed(&self, canonical: &str, header: &MemberHeader) -> Result<()> {
+    fn check_listed(&self, canonical: &str, kind: EntryKind, header: &MemberHeader) -> Result<()> {
         let Some(listed) = &self.listed else {
             return Ok(());
         };
@@ -435,14 +522,10 @@ impl ExtractState<'_> {
             path: self.archive.to_path_buf(),
             detail: format!("\"{canonical}\" {detail} (stopped before writing it)"),
         };
-        let Some(&(kind, size)) = listed.get(canonical) else {
+        let Some(&(listed_kind, size)) = listed.get(canonical) else {
             return Err(refused("is in the archive but not in the manifest".into()));
         };
-        let is_file = matches!(
-            header.entry_type,
-            tar::EntryType::Regular | tar::EntryType::Continuous
-        );
-        if is_file && kind == EntryKind::File && header.size != size {
+        if kind == EntryKind::File && listed_kind == EntryKind::File && header.size != size {
             return Err(refused(format!(
                 "is {} bytes in the archive but the manifest says {size}",
                 header.size
@@ -451,76 +534,64 @@ impl ExtractState<'_> {
         Ok(())
     }
 
-    /// Every member must sit in the one strategy folder, the one the manifest names.
-    fn check_strategy(&mut self, raw: &[u8], strategy: &str) -> Result<()> {
-        if strategy.starts_with('.') {
-            return Err(self.refuse(raw, "is in a hidden folder, not a strategy folder"));
+    /// Without a manifest read beforehand nothing says how large the restore is: each file must
+    /// leave the reserve free, so an archive that would fill the disk stops first.
+    fn refuse_if_disk_fills(&self, size: u64) -> Result<()> {
+        if self.listed.is_some() {
+            return Ok(());
         }
-        match &self.strategy {
-            None => {
-                if let Some(expected) = &self.expected_strategy {
-                    if expected != strategy {
-                        return Err(self.refuse(
-                            raw,
-                            format!(
-                                "is outside the strategy folder \"{expected}\" the manifest names"
-                            ),
-                        ));
-                    }
-                }
-                self.strategy = Some(strategy.to_string());
-                Ok(())
+        if let Some(available) = platform::available_space(&self.staging.dir) {
+            if size.saturating_add(DISK_RESERVE_BYTES) > available {
+                return Err(Error::NotEnoughSpace {
+                    path: self.staging.parent_path.clone(),
+                    needed: size,
+                    available: available.saturating_sub(DISK_RESERVE_BYTES),
+                });
             }
-            Some(first) if first == strategy => Ok(()),
-            Some(first) => Err(self.refuse(
-                raw,
-                format!("leaves the strategy folder \"{first}\" (an archive holds one strategy)"),
-            )),
         }
+        Ok(())
     }
 
-    fn make_parent(&self, target: &Path) -> Result<()> {
-        let parent = fsutil::parent_of(target);
-        fs::create_dir_all(parent).at("create the folder", parent)
+    fn make_parent(&self, relative: &Path) -> Result<()> {
+        match relative.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => {
+                platform::create_dir_all(&self.staging.dir, parent, 0o777)
+                    .at("create the folder", self.staging.path.join(parent))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Writes one file's content, hands each piece to the background hasher and the finished
-    /// file to the background syncer.
+    /// file to the background syncer. The file is created with its final permission bits, which
+    /// the umask narrows, and never exists with wider ones.
     fn write_file(
         &mut self,
-        target: &Path,
+        relative: &Path,
         canonical: &str,
         content: &mut dyn Read,
         header: &MemberHeader,
         cancel: &CancelToken,
     ) -> Result<()> {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(target)
-            .at("create", target)?;
+        let shown = self.staging.path.join(relative);
+        let mut file: File =
+            platform::create_file(&self.staging.dir, relative, header.mode & 0o777)
+                .at("create", &shown)?;
         self.hasher.begin(canonical);
         loop {
             cancel.check()?;
-            let piece = read_piece(content, COPY_BUFFER).map_err(|e| damaged(self.archive, e))?;
+            let piece =
+                read_piece(content, COPY_BUFFER).map_err(|e| content_error(self.archive, e))?;
             if piece.is_empty() {
                 break;
             }
-            file.write_all(&piece).at("write", target)?;
+            file.write_all(&piece).at("write", &shown)?;
             self.hasher.bytes(piece);
         }
         self.hasher.end();
-        set_mode(&file, header.mode & 0o777, target)?;
-        // Times before 1970 are negative: they count back from the epoch.
-        let offset = std::time::Duration::from_secs(header.mtime.unsigned_abs());
-        let time = if header.mtime >= 0 {
-            std::time::UNIX_EPOCH.checked_add(offset)
-        } else {
-            std::time::UNIX_EPOCH.checked_sub(offset)
-        }
-        .unwrap_or(std::time::UNIX_EPOCH);
-        file.set_modified(time).at("set the time of", target)?;
-        self.syncer.sync(file, target.to_path_buf());
+        file.set_modified(system_time(header.mtime))
+            .at("set the time of", &shown)?;
+        self.syncer.sync(file, shown);
         Ok(())
     }
 
@@ -544,89 +615,73 @@ impl ExtractState<'_> {
             .map_err(|(path, e)| Error::io("save", path, e))
     }
 
-    fn apply_dir_times(&mut self) -> Result<()> {
+    fn apply_dir_attributes(&mut self) -> Result<()> {
         // Deepest first, so setting a child's time does not disturb its parent's.
-        self.dir_times.sort_by(|a, b| b.path.cmp(&a.path));
-        for pending in &self.dir_times {
-            set_dir_mode(&pending.path, pending.mode)?;
-            let time = filetime::FileTime::from_unix_time(pending.mtime, 0);
-            filetime::set_file_mtime(&pending.path, time).at("set the time of", &pending.path)?;
+        self.dirs.sort_by(|a, b| b.relative.cmp(&a.relative));
+        let dir = &self.staging.dir;
+        for pending in &self.dirs {
+            let shown = self.staging.path.join(&pending.relative);
+            platform::narrow_dir_mode(dir, &pending.relative, pending.mode)
+                .at("set the permissions of", &shown)?;
+            dir.set_mtime(&pending.relative, time_spec(pending.mtime))
+                .at("set the time of", &shown)?;
         }
         Ok(())
     }
 }
 
-fn damaged(archive: &Path, err: io::Error) -> Error {
-    Error::CorruptArchive {
-        path: archive.to_path_buf(),
-        detail: format!("a member's content is damaged ({err})"),
+/// Times before 1970 are negative: they count back from the epoch.
+fn system_time(mtime: i64) -> std::time::SystemTime {
+    let offset = std::time::Duration::from_secs(mtime.unsigned_abs());
+    if mtime >= 0 {
+        std::time::UNIX_EPOCH.checked_add(offset)
+    } else {
+        std::time::UNIX_EPOCH.checked_sub(offset)
     }
+    .unwrap_or(std::time::UNIX_EPOCH)
 }
 
-#[cfg(unix)]
-fn set_mode(file: &File, mode: u32, path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(mode))
-        .at("set the permissions of", path)
+fn time_spec(mtime: i64) -> SystemTimeSpec {
+    SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(system_time(mtime)))
 }
 
-#[cfg(not(unix))]
-fn set_mode(file: &File, mode: u32, path: &Path) -> Result<()> {
-    let mut permissions = file.metadata().at("read", path)?.permissions();
-    permissions.set_readonly(mode & 0o200 == 0);
-    file.set_permissions(permissions)
-        .at("set the permissions of", path)
-}
-
-#[cfg(unix)]
-fn set_dir_mode(path: &Path, mode: u32) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    // A folder we could not enter again would make the restore impossible to finish or clean.
-    fs::set_permissions(path, fs::Permissions::from_mode(mode | 0o700))
-        .at("set the permissions of", path)
-}
-
-#[cfg(not(unix))]
-fn set_dir_mode(_path: &Path, _mode: u32) -> Result<()> {
-    Ok(())
-}
-
-#[cfg(unix)]
-fn make_symlink(target: &str, link: &Path) -> Result<()> {
-    std::os::unix::fs::symlink(target, link).at("create the link", link)
-}
-
-#[cfg(windows)]
-fn make_symlink(target: &str, link: &Path) -> Result<()> {
-    let target = target.replace('/', "\\");
-    std::os::windows::fs::symlink_file(&target, link).at("create the link", link)
-}
-
-fn move_into_place(staged: &Path, target: &Path) -> Result<()> {
-    if fs::symlink_metadata(target).is_ok() {
-        return Err(Error::AlreadyExists {
-            path: target.to_path_buf(),
-        });
+/// Moves the restored strategy folder from the staging folder to `name` in the destination,
+/// never over something that is there.
+fn move_into_place(
+    staging: &Staging,
+    dest: &Destination,
+    strategy: &str,
+    name: &str,
+) -> Result<()> {
+    let target = dest.path.join(name);
+    if dest.holds(name) {
+        return Err(Error::AlreadyExists { path: target });
     }
-    fs::rename(staged, target).at("move the restored folder to", target)?;
-    fsutil::sync_dir(fsutil::parent_of(target))
+    staging
+        .dir
+        .rename(strategy, &dest.dir, name)
+        .at("move the restored folder to", &target)?;
+    dest.sync()
 }
 
 /// Swaps the restored folder in for the current one; if the second step fails the current folder
 /// is put back, so the analyst never ends up with neither.
-fn swap_in(staged: &Path, target: &Path, parking: &Path) -> Result<()> {
-    fs::rename(target, parking).at("move aside", target)?;
-    if let Err(e) = fs::rename(staged, target) {
-        let _ = fs::rename(parking, target);
+fn swap_in(staging: &Staging, dest: &Destination, strategy: &str) -> Result<()> {
+    let target = dest.path.join(strategy);
+    dest.dir
+        .rename(strategy, &staging.dir, PARKING)
+        .at("move aside", &target)?;
+    if let Err(e) = staging.dir.rename(strategy, &dest.dir, strategy) {
+        let _ = staging.dir.rename(PARKING, &dest.dir, strategy);
         return Err(Error::io("move the restored folder to", target, e));
     }
-    fsutil::sync_dir(fsutil::parent_of(target))
+    dest.sync()
 }
 
 /// What a restore of `strategy` into `destination` would do, told before anything is written.
 #[derive(Clone, Debug, Serialize)]
 pub struct RestorePreview {
-    pub strategy: String,
+    pub strategy: StrategyName,
     pub destination: PathBuf,
     /// The folder the strategy would be restored as.
     pub target: PathBuf,
@@ -636,58 +691,80 @@ pub struct RestorePreview {
     pub copy_target: PathBuf,
 }
 
-pub fn preview(strategy: &str, timestamp: &str, destination: &Path) -> RestorePreview {
+pub fn preview(
+    strategy: &StrategyName,
+    timestamp: Option<&Timestamp>,
+    destination: &Path,
+) -> RestorePreview {
     let target = destination.join(strategy);
+    let copy = copy_folder_name(strategy, timestamp);
+    let copy_target = match Destination::open(destination, None) {
+        Ok(dest) => dest.path.join(free_name(&dest, &copy)),
+        Err(_) => destination.join(copy),
+    };
     RestorePreview {
-        strategy: strategy.to_string(),
+        strategy: strategy.clone(),
         destination: destination.to_path_buf(),
         target_exists: fs::symlink_metadata(&target).is_ok(),
         target,
-        copy_target: copy_target(destination, strategy, timestamp),
+        copy_target,
     }
 }
 
-fn copy_target(destination: &Path, strategy: &str, timestamp: &str) -> PathBuf {
-    free_name(destination, &format!("{strategy}_restored_{timestamp}"))
-}
-
-/// `<base>`, or `<base>_2`, `<base>_3`... whichever does not exist yet.
-fn free_name(dir: &Path, base: &str) -> PathBuf {
-    let mut candidate = dir.join(base);
+/// `<base>`, or `<base>_2`, `<base>_3`... whichever the destination does not hold yet.
+fn free_name(dest: &Destination, base: &str) -> String {
+    let mut candidate = base.to_string();
     let mut n = 2;
-    while fs::symlink_metadata(&candidate).is_ok() {
-        candidate = dir.join(format!("{base}_{n}"));
+    while dest.holds(&candidate) {
+        candidate = format!("{base}_{n}");
         n += 1;
     }
     candidate
 }
 
-/// The staging folder: removed with everything in it when dropped. A lock file inside tells a
-/// later run whether its owner is still alive.
+/// The staging folder inside the destination: removed, through the destination's handle, with
+/// everything in it when dropped. A lock file inside tells a later run whether its owner is
+/// still alive.
 struct Staging {
+    parent: Dir,
+    parent_path: PathBuf,
+    name: String,
+    dir: Dir,
+    /// Shown in messages; every access goes through `dir`.
     path: PathBuf,
     _lock: File,
 }
 
 impl Staging {
-    fn create(destination: &Path) -> Result<Staging> {
+    fn create(dest: &Destination) -> Result<Staging> {
         let pid = std::process::id();
         for attempt in 0..1000u32 {
-            let path = destination.join(format!("{STAGING_PREFIX}{pid}-{attempt}"));
-            match fs::create_dir(&path) {
+            let name = format!("{STAGING_PREFIX}{pid}-{attempt}");
+            match dest.dir.create_dir(&name) {
                 Ok(()) => {
+                    let path = dest.path.join(&name);
+                    let parent = dest.dir.try_clone().at("open the folder", &dest.path)?;
+                    let dir = dest.dir.open_dir(&name).at("open the folder", &path)?;
                     let lock_path = path.join(STAGING_LOCK);
-                    let lock = File::create(&lock_path).at("create", &lock_path)?;
+                    let lock = platform::create_file(&dir, Path::new(STAGING_LOCK), 0o600)
+                        .at("create", &lock_path)?;
                     let _ = lock.try_lock();
-                    return Ok(Staging { path, _lock: lock });
+                    return Ok(Staging {
+                        parent,
+                        parent_path: dest.path.clone(),
+                        name,
+                        dir,
+                        path,
+                        _lock: lock,
+                    });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(Error::io("create a folder in", destination, e)),
+                Err(e) => return Err(Error::io("create a folder in", &dest.path, e)),
             }
         }
         Err(Error::io(
             "create a folder in",
-            destination,
+            &dest.path,
             io::Error::other("too many staging folders"),
         ))
     }
@@ -695,30 +772,33 @@ impl Staging {
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.path);
+        let _ = self.parent.remove_dir_all(&self.name);
     }
 }
 
-/// Removes staging folders left by restores that were killed.
-fn clean_stale_staging(destination: &Path) {
-    let Ok(entries) = fs::read_dir(destination) else {
+/// Removes staging folders left by restores that were killed. Only real folders with our name
+/// are considered (never a link), and only when no live restore holds their lock.
+fn clean_stale_staging(dest: &Destination) {
+    let Ok(entries) = dest.dir.entries() else {
         return;
     };
     for entry in entries.flatten() {
-        if !entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(STAGING_PREFIX)
-        {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(STAGING_PREFIX) {
             continue;
         }
-        let lock_path = entry.path().join(STAGING_LOCK);
-        let abandoned = match OpenOptions::new().write(true).open(&lock_path) {
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let Ok(staging) = dest.dir.open_dir(&name) else {
+            continue;
+        };
+        let abandoned = match platform::open_lock(&staging, STAGING_LOCK) {
             Ok(lock) => lock.try_lock().is_ok(),
-            Err(_) => true,
+            Err(e) => e.kind() == io::ErrorKind::NotFound,
         };
         if abandoned {
-            let _ = fs::remove_dir_all(entry.path());
+            let _ = dest.dir.remove_dir_all(&name);
         }
     }
 }

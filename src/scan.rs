@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crate::catalog::{Catalog, CatalogEntry};
 use crate::error::{Error, Result};
+use crate::limits::quoted;
 use crate::manifest::{EntryKind, Manifest};
+use crate::names::StrategyName;
 use crate::progress::Progress;
 use crate::settings::{check_results_folder, Locations};
 use crate::walk::{walk_strategy, SourceEntry};
@@ -24,7 +26,7 @@ pub enum StrategyState {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct StrategyStatus {
-    pub name: String,
+    pub name: StrategyName,
     pub path: PathBuf,
     pub files: u64,
     pub bytes: u64,
@@ -37,7 +39,7 @@ pub struct StrategyStatus {
 /// Lists every strategy (non-hidden sub-folder of the results folder) with its state.
 pub fn scan(locations: &Locations, progress: &dyn Progress) -> Result<Vec<StrategyStatus>> {
     let catalog = Catalog::load(&locations.backups, progress)?;
-    strategy_names(locations)?
+    strategy_names(locations, progress)?
         .into_iter()
         .map(|name| {
             let dir = locations.results.join(&name);
@@ -47,8 +49,10 @@ pub fn scan(locations: &Locations, progress: &dyn Progress) -> Result<Vec<Strate
         .collect()
 }
 
-/// The strategy folder names, sorted; the backups folder is left out when it sits inside.
-pub fn strategy_names(locations: &Locations) -> Result<Vec<String>> {
+/// The strategy folder names, sorted; the backups folder is left out when it sits inside. A
+/// folder whose name could not be a strategy's (control characters, too long) is left out with
+/// a warning.
+pub fn strategy_names(locations: &Locations, progress: &dyn Progress) -> Result<Vec<StrategyName>> {
     check_results_folder(&locations.results)?;
     let backups = std::fs::canonicalize(&locations.backups).ok();
     let listing = std::fs::read_dir(&locations.results)
@@ -66,27 +70,27 @@ pub fn strategy_names(locations: &Locations) -> Result<Vec<String>> {
         if backups.is_some() && std::fs::canonicalize(item.path()).ok() == backups {
             continue;
         }
-        names.push(name);
+        match StrategyName::new(name) {
+            Ok(name) => names.push(name),
+            Err(error) => progress.warn(&format!(
+                "Skipped the folder \"{}\" in {}: {error}. Rename it to back it up.",
+                quoted(&error.value),
+                locations.results.display()
+            )),
+        }
     }
     names.sort();
     Ok(names)
 }
 
-/// Validates a strategy name given by a person and returns its folder.
-pub fn strategy_folder(results: &Path, name: &str) -> Result<PathBuf> {
-    let invalid = name.is_empty()
-        || name.starts_with('.')
-        || name.contains(['/', '\\', '\0'])
-        || (cfg!(windows) && name.contains(':'));
-    if invalid {
-        return Err(Error::InvalidStrategyName {
-            name: name.to_string(),
-        });
-    }
+/// Validates a strategy name given by a person and returns it with its folder.
+pub fn strategy_folder(results: &Path, name: &str) -> Result<(StrategyName, PathBuf)> {
+    let name =
+        StrategyName::new(name).map_err(|_| Error::InvalidStrategyName { name: quoted(name) })?;
     check_results_folder(results)?;
-    let dir = results.join(name);
+    let dir = results.join(&name);
     match std::fs::symlink_metadata(&dir) {
-        Ok(meta) if meta.is_dir() => Ok(dir),
+        Ok(meta) if meta.is_dir() => Ok((name, dir)),
         Ok(_) => Err(Error::NotAFolder { path: dir }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::UnknownStrategy {
             name: name.to_string(),
@@ -97,7 +101,7 @@ pub fn strategy_folder(results: &Path, name: &str) -> Result<PathBuf> {
 }
 
 fn status_of(
-    name: String,
+    name: StrategyName,
     path: PathBuf,
     entries: &[SourceEntry],
     catalog: &Catalog,
@@ -134,7 +138,7 @@ type Fingerprint = (EntryKind, u64, i64, Option<String>);
 
 /// True when the folder differs from what `latest`'s manifest recorded, or the manifest is gone.
 pub fn changed_since(entries: &[SourceEntry], backups: &Path, latest: &CatalogEntry) -> bool {
-    let sidecar = backups.join(Manifest::sidecar_name(&latest.backup_file));
+    let sidecar = backups.join(latest.backup_file.sidecar_name());
     let Ok(manifest) = Manifest::load(&sidecar) else {
         return true;
     };

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::fsutil;
+use crate::limits::{quoted, MAX_PATH_BYTES, MAX_SETTINGS_BYTES};
 
 pub const RESULTS_ENV: &str = "RESULTS_BACKUP_RESULTS";
 pub const BACKUPS_ENV: &str = "RESULTS_BACKUP_BACKUPS";
@@ -43,17 +44,62 @@ impl Settings {
         dirs::config_dir().map(|d| d.join("results-backup").join("settings.json"))
     }
 
-    /// Loads the settings; a missing file means "nothing configured", not an error.
+    /// Loads the settings; a missing file means "nothing configured", not an error. The file is
+    /// untrusted like everything read back: a regular file of bounded size, a known format
+    /// version, absolute folders and a compression level in range, or a plain error.
     pub fn load(path: &Path) -> Result<Settings> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
-            Err(e) => return Err(Error::io("read", path, e)),
+        let file = match fsutil::open_regular(path, true) {
+            Ok(file) => file,
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Settings::default())
+            }
+            Err(e) => return Err(e),
         };
-        serde_json::from_str(&text).map_err(|e| Error::InvalidSettings {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(file, MAX_SETTINGS_BYTES + 1),
+            &mut bytes,
+        )
+        .map_err(|e| Error::io("read", path, e))?;
+        Settings::from_json(&bytes, path)
+    }
+
+    /// Parses and checks a settings document read from `origin`.
+    pub fn from_json(bytes: &[u8], origin: &Path) -> Result<Settings> {
+        let invalid = |detail: String| Error::InvalidSettings {
+            path: origin.to_path_buf(),
+            detail,
+        };
+        if bytes.len() as u64 > MAX_SETTINGS_BYTES {
+            return Err(invalid(format!(
+                "it is larger than {MAX_SETTINGS_BYTES} bytes"
+            )));
+        }
+        let settings: Settings =
+            serde_json::from_slice(bytes).map_err(|e| invalid(quoted(&e.to_string())))?;
+        if settings.format_version > SETTINGS_FORMAT_VERSION {
+            return Err(invalid(format!(
+                "it uses format version {}, newer than this app understands ({SETTINGS_FORMAT_VERSION}); update Results Backup",
+                settings.format_version
+            )));
+        }
+        for (key, folder) in [
+            ("results_dir", &settings.results_dir),
+            ("backups_dir", &settings.backups_dir),
+        ] {
+            if let Some(folder) = folder {
+                if !folder.is_absolute() || folder.as_os_str().len() > MAX_PATH_BYTES {
+                    return Err(invalid(format!(
+                        "{key} must be an absolute folder path, not \"{}\"",
+                        quoted(&folder.display().to_string())
+                    )));
+                }
+            }
+        }
+        if let Some(level) = settings.compression_level {
+            validate_level(level).map_err(|e| invalid(e.to_string()))?;
+        }
+        Ok(settings)
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use results_backup::progress::{Operation, Progress, ProgressUpdate};
 
-use crate::cli_output::human_bytes;
+use crate::cli_output::terminal_safe;
+use results_backup::human_bytes;
 
 const REDRAW_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -100,7 +101,7 @@ impl Progress for TerminalProgress {
         };
         eprint!(
             "\r\x1b[2K{verb} {}: {percent:.0}% ({} of {}{files}, {}/s{eta})",
-            update.item,
+            terminal_safe(&update.item),
             human_bytes(update.bytes_done),
             human_bytes(update.bytes_total),
             human_bytes(rate as u64),
@@ -110,7 +111,7 @@ impl Progress for TerminalProgress {
 
     fn warn(&self, message: &str) {
         self.clear();
-        eprintln!("warning: {message}");
+        eprintln!("warning: {}", terminal_safe(message));
     }
 }
 

@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::entry_path::check_link_target;
 use crate::error::{Error, Result};
+use crate::layout::check_link_target;
+use crate::limits::{MAX_ENTRIES, MAX_PATH_BYTES};
 use crate::manifest::EntryKind;
 use crate::progress::Progress;
 
@@ -21,7 +22,8 @@ pub struct SourceEntry {
 }
 
 /// Lists the strategy folder itself and everything below it, sorted by name at every level.
-/// Sockets, FIFOs and devices cannot be kept in a backup; they are skipped with a warning.
+/// Sockets, FIFOs and devices cannot be kept in a backup; they are skipped with a warning. A
+/// folder restore would refuse (too many entries, a path too long) is refused here already.
 pub fn walk_strategy(
     dir: &Path,
     strategy: &str,
@@ -77,6 +79,18 @@ pub fn walk_strategy(
             ));
             continue;
         };
+        if archive_path.len() > MAX_PATH_BYTES {
+            return Err(Error::TooLarge {
+                path: item.path().to_path_buf(),
+                detail: format!("its path is longer than {MAX_PATH_BYTES} bytes"),
+            });
+        }
+        if entries.len() == MAX_ENTRIES {
+            return Err(Error::TooLarge {
+                path: dir.to_path_buf(),
+                detail: format!("it holds more than {MAX_ENTRIES} files, folders and links"),
+            });
+        }
         entries.push(SourceEntry {
             archive_path,
             absolute: item.path().to_path_buf(),

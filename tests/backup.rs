@@ -97,6 +97,7 @@ fn backups_made_in_the_same_second_get_numbered_suffixes_and_never_overwrite() {
                 .backup
                 .unwrap()
                 .backup_file
+                .into()
             })
             .collect();
         let stamps: Vec<&str> = files.iter().map(|f| split_name("fast", f).0).collect();

@@ -291,7 +291,7 @@ fn library_catalog_load_lists_what_the_cli_made() {
     let listed: Vec<String> = catalog
         .list(None)
         .into_iter()
-        .map(|e| e.backup_file)
+        .map(|e| e.backup_file.into())
         .collect();
     assert_eq!(listed, made.iter().rev().cloned().collect::<Vec<_>>());
     assert_eq!(catalog.latest("alpha").unwrap().backup_file, made[2]);

@@ -302,9 +302,12 @@ fn a_gnu_tar_archive_under_any_name_is_known_by_the_folder_it_holds_before_resto
 
     let catalog =
         results_backup::catalog::Catalog::load(&ws.backups, &results_backup::NoProgress).unwrap();
-    let located =
-        results_backup::locate::locate_in(&catalog, &ws.backups, archive.to_str().unwrap())
-            .unwrap();
+    let located = results_backup::locate::locate_in(
+        &catalog,
+        &ws.backups,
+        &results_backup::locate::Locator::Path(archive.clone()),
+    )
+    .unwrap();
     assert_eq!(results_backup::locate::known_identity(&located), None);
     let inspection =
         results_backup::locate::inspect(&located, &results_backup::CancelToken::new()).unwrap();
@@ -314,12 +317,10 @@ fn a_gnu_tar_archive_under_any_name_is_known_by_the_folder_it_holds_before_resto
         identity.strategy, "foreign",
         "the folder inside, not the file name"
     );
-    assert_eq!(
-        identity.timestamp,
-        results_backup::locate::UNKNOWN_TIMESTAMP
-    );
+    assert_eq!(identity.timestamp, None, "a free-form name carries no time");
 
-    let preview = results_backup::restore::preview(&identity.strategy, &identity.timestamp, &dest);
+    let preview =
+        results_backup::restore::preview(&identity.strategy, identity.timestamp.as_ref(), &dest);
     assert!(preview.target_exists);
     let json = ws
         .cli([

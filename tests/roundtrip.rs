@@ -8,6 +8,8 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use results_backup::locate::Locator;
+use results_backup::names::{StrategyName, Timestamp};
 use results_backup::restore::{restore, OnConflict, RestoreOptions};
 use results_backup::{CancelToken, NoProgress};
 use util::*;
@@ -15,15 +17,25 @@ use util::*;
 fn restore_lib(ws: &Workspace, given: &str, to: &Path, on_conflict: OnConflict) {
     restore(
         &ws.locations(),
-        given,
+        &Locator::from_argument(given),
         &RestoreOptions {
             destination: Some(to.to_path_buf()),
             on_conflict,
+            expected_destination: None,
         },
         &NoProgress,
         &CancelToken::new(),
     )
     .unwrap_or_else(|e| panic!("restore of {given} failed: {e}"));
+}
+
+/// The timestamp an archive file name of ours carries.
+fn timestamp_of(file: &str) -> Timestamp {
+    results_backup::names::ArchiveFileName::new(file)
+        .unwrap()
+        .backup_name()
+        .unwrap()
+        .timestamp
 }
 
 fn without_root(mut snap: Snapshot) -> Snapshot {
@@ -41,10 +53,11 @@ fn library_backup_then_restore_into_fresh_folder_reproduces_the_tree_exactly() {
 
     let outcome = restore(
         &ws.locations(),
-        &file,
+        &Locator::Name(file.clone()),
         &RestoreOptions {
             destination: Some(dest.clone()),
             on_conflict: OnConflict::Fail,
+            expected_destination: None,
         },
         &NoProgress,
         &CancelToken::new(),
@@ -158,9 +171,7 @@ fn restore_over_existing_folder_with_copy_lands_beside_it_and_leaves_the_origina
         .success()
         .json();
 
-    let timestamp = results_backup::catalog::parse_backup_stem(file.trim_end_matches(".tar.gz"))
-        .unwrap()
-        .1;
+    let timestamp = timestamp_of(&file);
     let copy = ws.results.join(format!("alpha_restored_{timestamp}"));
     assert_eq!(
         json["restored_to"].as_str().unwrap(),
@@ -179,12 +190,11 @@ fn restore_preview_tells_beforehand_where_a_copy_or_a_fresh_restore_would_land()
     let ws = Workspace::new();
     build_small_strategy(&ws.results, "alpha", 3);
     let file = ws.backup_cli("alpha");
-    let timestamp = results_backup::catalog::parse_backup_stem(file.trim_end_matches(".tar.gz"))
-        .unwrap()
-        .1;
+    let timestamp = timestamp_of(&file);
+    let alpha = StrategyName::new("alpha").unwrap();
     let before = snapshot(&ws.results);
 
-    let over = results_backup::restore::preview("alpha", &timestamp, &ws.results);
+    let over = results_backup::restore::preview(&alpha, Some(&timestamp), &ws.results);
     assert!(over.target_exists);
     assert_eq!(over.target, ws.results.join("alpha"));
     assert_eq!(
@@ -201,14 +211,14 @@ fn restore_preview_tells_beforehand_where_a_copy_or_a_fresh_restore_would_land()
         json["restored_to"].as_str().unwrap(),
         over.copy_target.to_str().unwrap()
     );
-    let second = results_backup::restore::preview("alpha", &timestamp, &ws.results);
+    let second = results_backup::restore::preview(&alpha, Some(&timestamp), &ws.results);
     assert_eq!(
         second.copy_target,
         ws.results.join(format!("alpha_restored_{timestamp}_2"))
     );
 
     let fresh = ws.dir("fresh");
-    let elsewhere = results_backup::restore::preview("alpha", &timestamp, &fresh);
+    let elsewhere = results_backup::restore::preview(&alpha, Some(&timestamp), &fresh);
     assert!(!elsewhere.target_exists);
     assert_eq!(elsewhere.target, fresh.join("alpha"));
 }

@@ -137,10 +137,11 @@ async fn restoring_over_an_existing_folder_with_replace_backs_the_current_one_up
     std::fs::create_dir_all(&restored).expect("folder");
     results_backup::restore::restore(
         &results_backup::Locations::new(&results, &backups),
-        safety,
+        &results_backup::locate::Locator::Name(safety.clone()),
         &results_backup::restore::RestoreOptions {
             destination: Some(restored.clone()),
             on_conflict: results_backup::restore::OnConflict::Fail,
+            expected_destination: None,
         },
         &results_backup::NoProgress,
         &results_backup::CancelToken::new(),

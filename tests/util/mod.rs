@@ -525,7 +525,7 @@ impl Workspace {
             &results_backup::CancelToken::new(),
         )
         .unwrap_or_else(|e| panic!("backup of {strategy} failed: {e}"));
-        outcome.backup.expect("a catalog entry").backup_file
+        outcome.backup.expect("a catalog entry").backup_file.into()
     }
 
     /// Backs up one strategy through the CLI (`backup <strategy> --json`), asserting success;

@@ -484,7 +484,7 @@ pub fn back_up_with_core(results: &Path, backups: &Path, strategy: &str) -> Stri
         &results_backup::CancelToken::new(),
     )
     .expect("backup with the core");
-    outcome.backup.expect("a new backup").backup_file
+    outcome.backup.expect("a new backup").backup_file.into()
 }
 
 /// A results folder and a backups folder inside the app's private home, with these strategies.

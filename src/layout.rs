@@ -1,0 +1,452 @@
+//! THE rules an archive member must obey, used by restore (which refuses the archive) and by
+//! check (which reports the member as unsafe) alike, so the two can never disagree. They are
+//! strict on purpose: an archive may come from anywhere (mailed, dragged in, planted on a shared
+//! disk), so only the shape our own backups have is accepted: one strategy folder at the top,
+//! plain relative names inside it, files, folders and links that stay inside, each once, and our
+//! embedded manifest as the very last member.
+
+use std::collections::HashSet;
+
+use crate::limits::{quoted, MAX_ENTRIES, MAX_MANIFEST_BYTES, MAX_NAME_BYTES};
+use crate::manifest::{EntryKind, EMBEDDED_MANIFEST_PATH};
+use crate::names::{component_problem, StrategyName};
+use crate::tar_reader::{MemberHeader, MemberKind};
+
+const MANIFEST_FOLDER: &str = ".results-backup";
+
+/// What a member path is, by its shape alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MemberPath {
+    /// `.results-backup/manifest.json`: our embedded manifest.
+    EmbeddedManifest,
+    /// `.results-backup/`: the folder that holds it.
+    ManifestFolder,
+    /// Something in a top-level folder; `inside` is empty for the folder itself.
+    Strategy {
+        strategy: String,
+        inside: Vec<String>,
+    },
+}
+
+impl MemberPath {
+    /// The canonical `strategy/a/b` form used in manifests.
+    pub fn canonical(&self) -> String {
+        match self {
+            MemberPath::EmbeddedManifest => EMBEDDED_MANIFEST_PATH.to_string(),
+            MemberPath::ManifestFolder => MANIFEST_FOLDER.to_string(),
+            MemberPath::Strategy { strategy, inside } => {
+                let mut s = strategy.clone();
+                for part in inside {
+                    s.push('/');
+                    s.push_str(part);
+                }
+                s
+            }
+        }
+    }
+}
+
+/// Classifies a raw member path, or says in plain words why it is refused. Any platform's
+/// separators count: a backslash or a drive prefix is refused everywhere, because the archive
+/// may be restored on Windows.
+pub fn classify(raw: &[u8]) -> Result<MemberPath, String> {
+    let text = std::str::from_utf8(raw).map_err(|_| "has a name that is not valid UTF-8")?;
+    if text.is_empty() {
+        return Err("has an empty name".into());
+    }
+    if text.contains('\0') {
+        return Err("has a name containing a NUL byte".into());
+    }
+    if text.contains('\\') {
+        return Err("contains a backslash, which Windows reads as a folder separator".into());
+    }
+    if text.starts_with('/') {
+        return Err("is an absolute path".into());
+    }
+    let parts: Vec<&str> = text
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if let Some(first) = parts.first() {
+        if has_drive_prefix(first) {
+            return Err("starts with a drive letter".into());
+        }
+    }
+    for part in &parts {
+        if *part == ".." {
+            return Err("climbs out of its folder with \"..\"".into());
+        }
+        if part.len() > MAX_NAME_BYTES {
+            return Err(format!(
+                "has a name part longer than {MAX_NAME_BYTES} bytes"
+            ));
+        }
+        if cfg!(windows) && part.contains(':') {
+            return Err("contains \":\", which Windows treats as a stream name".into());
+        }
+    }
+    match parts.as_slice() {
+        [] => Err("names no file (it is only \".\")".into()),
+        [MANIFEST_FOLDER] => Ok(MemberPath::ManifestFolder),
+        [MANIFEST_FOLDER, "manifest.json"] => Ok(MemberPath::EmbeddedManifest),
+        [MANIFEST_FOLDER, ..] => Err("is outside the strategy folder".into()),
+        [strategy, rest @ ..] => Ok(MemberPath::Strategy {
+            strategy: strategy.to_string(),
+            inside: rest.iter().map(|s| s.to_string()).collect(),
+        }),
+    }
+}
+
+fn has_drive_prefix(component: &str) -> bool {
+    let bytes = component.as_bytes();
+    bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
+}
+
+/// Checks that a link stored at `link_inside` (path inside the strategy folder, last element the
+/// link's own name) points somewhere inside the strategy folder. Only leading `..` are allowed:
+/// a `..` after a named folder could climb out through another link, so it is refused too.
+pub fn check_link_target(link_inside: &[String], target: &[u8]) -> Result<(), String> {
+    let text =
+        std::str::from_utf8(target).map_err(|_| "is a link whose target is not valid UTF-8")?;
+    if text.is_empty() {
+        return Err("is a link with an empty target".into());
+    }
+    if text.contains('\0') {
+        return Err("is a link whose target contains a NUL byte".into());
+    }
+    let shown = quoted(text);
+    if text.starts_with('/') || text.contains('\\') || has_drive_prefix(text) {
+        return Err(format!(
+            "is a link to \"{shown}\", outside the strategy folder"
+        ));
+    }
+    let depth = link_inside.len().saturating_sub(1);
+    let mut climbs = 0usize;
+    let mut named = false;
+    for part in text.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        if part == ".." {
+            if named {
+                return Err(format!(
+                    "is a link to \"{shown}\", which climbs with \"..\" after a folder name"
+                ));
+            }
+            climbs += 1;
+            if climbs > depth {
+                return Err(format!(
+                    "is a link to \"{shown}\", outside the strategy folder"
+                ));
+            }
+        } else {
+            named = true;
+        }
+    }
+    Ok(())
+}
+
+/// A member the rules let through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Admitted {
+    /// `.results-backup/`: nothing to do.
+    ManifestFolder,
+    /// `.results-backup/manifest.json`, no larger than a manifest may be: read it.
+    EmbeddedManifest,
+    /// A folder, file or link in the strategy folder.
+    Entry(AdmittedEntry),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdmittedEntry {
+    /// `strategy/a/b`, as manifests name it.
+    pub canonical: String,
+    /// The parts below the strategy folder (empty for the folder itself).
+    pub inside: Vec<String>,
+    pub kind: EntryKind,
+}
+
+/// What the members seen so far say about the archive's shape.
+#[derive(Debug, Default)]
+pub struct Layout {
+    /// The strategy a manifest read beforehand names, when there is one.
+    expected: Option<StrategyName>,
+    strategy: Option<StrategyName>,
+    seen: HashSet<String>,
+    /// Paths (below the strategy folder) of links and files: nothing may lie under them.
+    leaves: HashSet<Vec<String>>,
+    links: HashSet<Vec<String>>,
+    manifest_seen: bool,
+    entries: usize,
+}
+
+impl Layout {
+    pub fn new(expected: Option<StrategyName>) -> Layout {
+        Layout {
+            expected,
+            ..Layout::default()
+        }
+    }
+
+    /// The strategy folder the archive holds, once a member named it.
+    pub fn strategy(&self) -> Option<&StrategyName> {
+        self.strategy.as_ref()
+    }
+
+    /// Lets `header` through, or says why restore refuses it (a phrase that follows the
+    /// member's name: "is an absolute path").
+    pub fn admit(&mut self, header: &MemberHeader) -> Result<Admitted, String> {
+        if self.manifest_seen {
+            return Err(
+                "comes after the embedded manifest, which must be the archive's last member".into(),
+            );
+        }
+        let member = classify(&header.raw_path)?;
+        let canonical = member.canonical();
+        if !self.seen.insert(canonical.clone()) {
+            return Err("appears twice in the archive".into());
+        }
+        Ok(match member {
+            MemberPath::ManifestFolder => {
+                if header.kind != MemberKind::Dir {
+                    return Err("stands where the manifest's folder belongs".into());
+                }
+                Admitted::ManifestFolder
+            }
+            MemberPath::EmbeddedManifest => {
+                if header.kind != MemberKind::File {
+                    return Err("stands where the embedded manifest belongs".into());
+                }
+                if header.size > MAX_MANIFEST_BYTES {
+                    return Err(format!(
+                        "claims {} bytes, more than a manifest may hold ({MAX_MANIFEST_BYTES})",
+                        header.size
+                    ));
+                }
+                self.manifest_seen = true;
+                Admitted::EmbeddedManifest
+            }
+            MemberPath::Strategy { strategy, inside } => {
+                self.check_strategy(&strategy)?;
+                let kind = self.check_entry(header, &inside)?;
+                if self.entries >= MAX_ENTRIES {
+                    return Err(format!(
+                        "is one entry too many: a backup holds at most {MAX_ENTRIES}"
+                    ));
+                }
+                self.entries += 1;
+                Admitted::Entry(AdmittedEntry {
+                    canonical,
+                    inside,
+                    kind,
+                })
+            }
+        })
+    }
+
+    /// Every member must sit in the one strategy folder, the one a manifest names.
+    fn check_strategy(&mut self, strategy: &str) -> Result<(), String> {
+        if let Some(first) = &self.strategy {
+            return if first == strategy {
+                Ok(())
+            } else {
+                Err(format!(
+                    "leaves the strategy folder \"{}\" (an archive holds one strategy)",
+                    quoted(first)
+                ))
+            };
+        }
+        let name = StrategyName::new(strategy).map_err(|_| match component_problem(strategy) {
+            Some(_) if strategy.starts_with('.') => {
+                "is in a hidden folder, not a strategy folder".to_string()
+            }
+            Some(reason) => format!("is in a folder whose name {reason}"),
+            None => "is in a folder with an unusable name".to_string(),
+        })?;
+        if let Some(expected) = &self.expected {
+            if *expected != name {
+                return Err(format!(
+                    "is outside the strategy folder \"{}\" the manifest names",
+                    quoted(expected)
+                ));
+            }
+        }
+        self.strategy = Some(name);
+        Ok(())
+    }
+
+    fn check_entry(
+        &mut self,
+        header: &MemberHeader,
+        inside: &[String],
+    ) -> Result<EntryKind, String> {
+        let kind = match header.kind {
+            MemberKind::File => EntryKind::File,
+            MemberKind::Dir => EntryKind::Dir,
+            MemberKind::Symlink => EntryKind::Symlink,
+            MemberKind::HardLink => {
+                return Err("is a hard link, which backups never contain".into())
+            }
+            MemberKind::CharDevice | MemberKind::BlockDevice => {
+                return Err("is a device file".into())
+            }
+            MemberKind::Fifo => return Err("is a FIFO (named pipe)".into()),
+            MemberKind::Other(byte) => {
+                return Err(format!(
+                    "is an unsupported kind of entry (tar type {})",
+                    quoted(&char::from(byte).to_string())
+                ))
+            }
+        };
+        if inside.is_empty() && kind != EntryKind::Dir {
+            return Err(
+                "stands at the top of the archive where the strategy folder belongs (a backup holds one folder)"
+                    .into(),
+            );
+        }
+        for depth in 1..inside.len() {
+            let above = &inside[..depth];
+            if self.links.contains(above) {
+                return Err("lies inside a link, which could lead out of the folder".into());
+            }
+            if self.leaves.contains(above) {
+                return Err("lies inside a file".into());
+            }
+        }
+        match kind {
+            EntryKind::Symlink => {
+                let target = header.link_target.as_deref().unwrap_or_default();
+                check_link_target(inside, target)?;
+                self.links.insert(inside.to_vec());
+            }
+            EntryKind::File => {
+                self.leaves.insert(inside.to_vec());
+            }
+            EntryKind::Dir => {}
+        }
+        Ok(kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inside(parts: &[&str]) -> Vec<String> {
+        parts.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn member(path: &str, kind: MemberKind) -> MemberHeader {
+        MemberHeader {
+            raw_path: path.as_bytes().to_vec(),
+            kind,
+            size: 0,
+            mode: 0o644,
+            mtime: 0,
+            link_target: None,
+        }
+    }
+
+    fn link(path: &str, target: &str) -> MemberHeader {
+        MemberHeader {
+            link_target: Some(target.as_bytes().to_vec()),
+            ..member(path, MemberKind::Symlink)
+        }
+    }
+
+    #[test]
+    fn accepts_plain_members_and_the_manifest() {
+        assert_eq!(
+            classify(b"btc/a b/\xc3\xa9.csv").unwrap(),
+            MemberPath::Strategy {
+                strategy: "btc".into(),
+                inside: inside(&["a b", "é.csv"])
+            }
+        );
+        assert_eq!(classify(b"./btc/").unwrap().canonical(), "btc");
+        assert_eq!(
+            classify(b".results-backup/manifest.json").unwrap(),
+            MemberPath::EmbeddedManifest
+        );
+    }
+
+    #[test]
+    fn refuses_every_escaping_shape() {
+        for bad in [
+            &b"/etc/passwd"[..],
+            b"btc/../../x",
+            b"..",
+            b"btc\\..\\x",
+            b"C:/x",
+            b"c:x",
+            b"",
+            b".",
+            b".results-backup/other",
+            b"\xff\xfe",
+        ] {
+            assert!(classify(bad).is_err(), "{:?} should be refused", bad);
+        }
+    }
+
+    #[test]
+    fn links_must_stay_inside_the_strategy_folder() {
+        assert!(check_link_target(&inside(&["latest"]), b"runs/run_3").is_ok());
+        assert!(check_link_target(&inside(&["runs", "link"]), b"../metrics.json").is_ok());
+        assert!(check_link_target(&inside(&["link"]), b"../other/x").is_err());
+        assert!(check_link_target(&inside(&["link"]), b"/etc/passwd").is_err());
+        assert!(check_link_target(&inside(&["a", "l"]), b"b/../../..").is_err());
+        assert!(check_link_target(&inside(&["a", "l"]), b"x/../y").is_err());
+        assert!(check_link_target(&inside(&["l"]), b"").is_err());
+    }
+
+    #[test]
+    fn the_top_of_the_archive_is_one_strategy_folder() {
+        let mut layout = Layout::new(None);
+        let error = layout
+            .admit(&member("report.html", MemberKind::File))
+            .unwrap_err();
+        assert!(error.contains("top of the archive"), "{error}");
+        let mut layout = Layout::new(None);
+        let error = layout.admit(&link("rl", ".")).unwrap_err();
+        assert!(error.contains("top of the archive"), "{error}");
+    }
+
+    #[test]
+    fn nothing_lies_under_a_link_or_a_file() {
+        let mut layout = Layout::new(None);
+        layout.admit(&member("s/", MemberKind::Dir)).unwrap();
+        layout.admit(&link("s/rl", ".")).unwrap();
+        assert!(layout
+            .admit(&member("s/rl/through.txt", MemberKind::File))
+            .is_err());
+        layout.admit(&member("s/f", MemberKind::File)).unwrap();
+        assert!(layout.admit(&member("s/f/g", MemberKind::File)).is_err());
+    }
+
+    #[test]
+    fn the_manifest_comes_once_and_last() {
+        let mut layout = Layout::new(None);
+        layout.admit(&member("s/", MemberKind::Dir)).unwrap();
+        let manifest = member(".results-backup/manifest.json", MemberKind::File);
+        assert_eq!(layout.admit(&manifest).unwrap(), Admitted::EmbeddedManifest);
+        assert!(layout.admit(&manifest).is_err());
+        assert!(layout.admit(&member("s/late", MemberKind::File)).is_err());
+        let mut huge = manifest.clone();
+        huge.size = 1 << 30;
+        assert!(Layout::new(None).admit(&huge).is_err());
+    }
+
+    #[test]
+    fn one_strategy_the_manifest_names_with_a_valid_name() {
+        let mut layout = Layout::new(Some(StrategyName::new("s").unwrap()));
+        assert!(layout.admit(&member("t/", MemberKind::Dir)).is_err());
+        let mut layout = Layout::new(None);
+        assert!(layout.admit(&member(".hidden/", MemberKind::Dir)).is_err());
+        assert!(layout
+            .admit(&member("a\u{1b}[2J/", MemberKind::Dir))
+            .is_err());
+        layout.admit(&member("s/", MemberKind::Dir)).unwrap();
+        assert!(layout.admit(&member("t/x", MemberKind::File)).is_err());
+        assert!(
+            layout.admit(&member("s/", MemberKind::Dir)).is_err(),
+            "twice"
+        );
+    }
+}

@@ -1,0 +1,452 @@
+//! The names everything on disk is built from, validated where they are parsed: a strategy name is
+//! one harmless path component, a timestamp is `YYYYmmdd_HHMMSS` with an optional `_N`, an archive
+//! file name is one file in the backups folder, and a backup's name joins a strategy and a
+//! timestamp (`<strategy>_<timestamp>[_N].tar.gz`, sidecar `<stem>.manifest.json`). Values of these
+//! types can only be made by the checks below, so an output path built from them cannot leave
+//! the folder it is joined to, whatever a manifest, a catalog or the webview said.
+
+use chrono::{DateTime, Local, NaiveDateTime, TimeZone};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::limits::{quoted, MAX_NAME_BYTES};
+
+pub const ARCHIVE_SUFFIX: &str = ".tar.gz";
+pub const SIDECAR_SUFFIX: &str = ".manifest.json";
+/// Local time, as the original scripts named their archives.
+pub const TIMESTAMP_FORMAT: &str = "%Y%m%d_%H%M%S";
+/// A later backup of the same strategy in the same second is `_2`, `_3`, ... up to this.
+pub const MAX_SEQUENCE: u32 = 9999;
+/// What a restore "as a copy" puts between the strategy and the backup's timestamp.
+const COPY_INFIX: &str = "_restored_";
+/// Stands in for the timestamp of an archive made by another tool under a free-form name.
+const UNKNOWN_TIMESTAMP: &str = "backup";
+
+/// Why a name was refused; shown to people, so it quotes the value safely.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameError {
+    pub what: &'static str,
+    pub value: String,
+    pub reason: &'static str,
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "\"{}\" is not a valid {}: it {}",
+            quoted(&self.value),
+            self.what,
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for NameError {}
+
+/// Why `name` cannot be a single path component we create or accept, if it cannot. The rules of
+/// the scan: not empty, not hidden, no separators, NUL or control characters, at most 255 bytes.
+pub fn component_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("is empty")
+    } else if name.starts_with('.') {
+        Some("starts with a dot (hidden folders and \"..\" are not strategies)")
+    } else if name.contains(['/', '\\']) {
+        Some("contains a slash or backslash")
+    } else if name.chars().any(char::is_control) {
+        Some("contains a control character")
+    } else if name.len() > MAX_NAME_BYTES {
+        Some("is longer than 255 bytes")
+    } else if cfg!(windows) && name.contains(':') {
+        Some("contains \":\", which Windows does not allow in names")
+    } else {
+        None
+    }
+}
+
+macro_rules! validated_string {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<std::path::Path> for $name {
+            fn as_ref(&self) -> &std::path::Path {
+                std::path::Path::new(&self.0)
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = NameError;
+            fn try_from(value: String) -> Result<Self, NameError> {
+                $name::new(value)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = NameError;
+            fn try_from(value: &str) -> Result<Self, NameError> {
+                $name::new(value)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for str {
+            fn eq(&self, other: &$name) -> bool {
+                self == other.0
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+validated_string!(
+    /// A strategy folder's name: one path component by the scan's rules.
+    StrategyName
+);
+
+impl StrategyName {
+    pub fn new(name: impl Into<String>) -> Result<Self, NameError> {
+        let name = name.into();
+        match component_problem(&name) {
+            None => Ok(StrategyName(name)),
+            Some(reason) => Err(NameError {
+                what: "strategy name",
+                value: name,
+                reason,
+            }),
+        }
+    }
+}
+
+validated_string!(
+    /// When a backup was made: `YYYYmmdd_HHMMSS` (a real local date and time), optionally
+    /// followed by `_N` for the N-th backup of a strategy in that second.
+    Timestamp
+);
+
+impl Timestamp {
+    pub fn new(text: impl Into<String>) -> Result<Self, NameError> {
+        let text = text.into();
+        match timestamp_problem(&text) {
+            None => Ok(Timestamp(text)),
+            Some(reason) => Err(NameError {
+                what: "timestamp",
+                value: text,
+                reason,
+            }),
+        }
+    }
+
+    /// The timestamp of a backup started at `time`.
+    pub fn of(time: &DateTime<Local>) -> Timestamp {
+        Timestamp(time.format(TIMESTAMP_FORMAT).to_string())
+    }
+
+    /// The date and time it names, in local time (without the `_N`).
+    pub fn local_time(&self) -> Option<DateTime<Local>> {
+        let naive = NaiveDateTime::parse_from_str(&self.0[..15], TIMESTAMP_FORMAT).ok()?;
+        Local.from_local_datetime(&naive).earliest()
+    }
+}
+
+fn timestamp_problem(text: &str) -> Option<&'static str> {
+    const SHAPE: &str = "does not have the shape YYYYmmdd_HHMMSS (with an optional _N)";
+    let bytes = text.as_bytes();
+    if bytes.len() < 15 || !text.is_ascii() {
+        return Some(SHAPE);
+    }
+    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    if !(digits(0..8) && bytes[8] == b'_' && digits(9..15)) {
+        return Some(SHAPE);
+    }
+    if NaiveDateTime::parse_from_str(&text[..15], TIMESTAMP_FORMAT).is_err() {
+        return Some("is not a real date and time");
+    }
+    match &text[15..] {
+        "" => None,
+        rest => match rest.strip_prefix('_').and_then(parse_sequence) {
+            Some(_) => None,
+            None => Some(SHAPE),
+        },
+    }
+}
+
+/// `2`..=`9999` written without leading zeros.
+fn parse_sequence(text: &str) -> Option<u32> {
+    if text.is_empty() || text.starts_with('0') || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u32 = text.parse().ok()?;
+    (2..=MAX_SEQUENCE).contains(&n).then_some(n)
+}
+
+validated_string!(
+    /// The file name of an archive in the backups folder: one visible component ending in
+    /// `.tar.gz`. Archives made by other tools may have any such name.
+    ArchiveFileName
+);
+
+impl ArchiveFileName {
+    pub fn new(name: impl Into<String>) -> Result<Self, NameError> {
+        let name = name.into();
+        let reason = match component_problem(&name) {
+            Some(reason) => Some(reason),
+            None if !name.ends_with(ARCHIVE_SUFFIX) || name.len() == ARCHIVE_SUFFIX.len() => {
+                Some("does not end in .tar.gz")
+            }
+            None => None,
+        };
+        match reason {
+            None => Ok(ArchiveFileName(name)),
+            Some(reason) => Err(NameError {
+                what: "backup file name",
+                value: name,
+                reason,
+            }),
+        }
+    }
+
+    /// `btc_20240220_143000.tar.gz` -> `btc_20240220_143000`.
+    pub fn stem(&self) -> &str {
+        archive_stem(&self.0)
+    }
+
+    /// The sidecar manifest's file name.
+    pub fn sidecar_name(&self) -> String {
+        sidecar_name(&self.0)
+    }
+
+    /// The name without `.tar.gz`, as the strategy of an archive that names none: it is a valid
+    /// strategy name, because a valid archive file name is a valid component.
+    pub fn stem_as_strategy(&self) -> StrategyName {
+        StrategyName(self.stem().to_string())
+    }
+
+    /// The strategy and timestamp the name carries, when it is one of ours.
+    pub fn backup_name(&self) -> Option<BackupName> {
+        BackupName::parse_stem(self.stem())
+    }
+}
+
+/// `name` without `.tar.gz`.
+pub fn archive_stem(name: &str) -> &str {
+    name.strip_suffix(ARCHIVE_SUFFIX).unwrap_or(name)
+}
+
+/// The sidecar manifest's file name for an archive file name.
+pub fn sidecar_name(archive_file: &str) -> String {
+    format!("{}{SIDECAR_SUFFIX}", archive_stem(archive_file))
+}
+
+/// A backup's name: `<strategy>_<YYYYmmdd_HHMMSS>[_N]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupName {
+    pub strategy: StrategyName,
+    /// Without the `_N`: the second the backup started.
+    pub timestamp: Timestamp,
+    /// 1 for the first backup of that second, else the `N` of `_N`.
+    pub sequence: u32,
+}
+
+impl BackupName {
+    pub fn new(strategy: StrategyName, timestamp: Timestamp, sequence: u32) -> BackupName {
+        BackupName {
+            strategy,
+            timestamp,
+            sequence,
+        }
+    }
+
+    /// `<strategy>_<timestamp>[_N].tar.gz`; only validated parts, so always one file name.
+    pub fn file_name(&self) -> ArchiveFileName {
+        let stem = match self.sequence {
+            0 | 1 => format!("{}_{}", self.strategy, self.timestamp),
+            n => format!("{}_{}_{n}", self.strategy, self.timestamp),
+        };
+        ArchiveFileName(format!("{stem}{ARCHIVE_SUFFIX}"))
+    }
+
+    /// Splits `btc_sma_20240220_143000` or `btc_sma_20240220_143000_2`.
+    pub fn parse_stem(stem: &str) -> Option<BackupName> {
+        let (head, sequence) = match stem.rsplit_once('_') {
+            Some((head, tail)) if parse_sequence(tail).is_some() => (head, parse_sequence(tail)?),
+            _ => (stem, 1),
+        };
+        if head.len() < 17 || !head.is_char_boundary(head.len() - 16) {
+            return None;
+        }
+        let (strategy, rest) = head.split_at(head.len() - 16);
+        let timestamp = Timestamp::new(rest.strip_prefix('_')?).ok()?;
+        if timestamp.len() != 15 {
+            return None;
+        }
+        Some(BackupName {
+            strategy: StrategyName::new(strategy).ok()?,
+            timestamp,
+            sequence,
+        })
+    }
+}
+
+/// The folder name a restore "as a copy" uses: `<strategy>_restored_<timestamp>`, or
+/// `<strategy>_restored_backup` when the backup carries no timestamp. One component, always.
+pub fn copy_folder_name(strategy: &StrategyName, timestamp: Option<&Timestamp>) -> String {
+    let when = timestamp.map_or(UNKNOWN_TIMESTAMP, Timestamp::as_str);
+    format!("{strategy}{COPY_INFIX}{when}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strategy_names_are_single_visible_components() {
+        for good in ["btc_sma", "a b", "é", "x..y"] {
+            assert!(StrategyName::new(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            ".hidden",
+            "a/b",
+            "a\\b",
+            "x/../../../.ssh",
+            "a\0b",
+            "red\u{1b}[31m",
+            "new\nline",
+        ] {
+            assert!(StrategyName::new(bad).is_err(), "{bad:?}");
+        }
+        assert!(StrategyName::new("x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn timestamps_are_real_times_with_an_optional_sequence() {
+        for good in [
+            "20240220_143000",
+            "20240220_143000_2",
+            "19991231_235959_9999",
+        ] {
+            assert!(Timestamp::new(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "x/../../../.ssh",
+            "20240220_143000/..",
+            "20241320_143000",
+            "20240220_146000",
+            "20240220-143000",
+            "20240220_143000_",
+            "20240220_143000_1",
+            "20240220_143000_02",
+            "20240220_143000_10000",
+            "2024022_1430000",
+            "",
+        ] {
+            assert!(Timestamp::new(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn backup_names_round_trip() {
+        let name = BackupName::parse_stem("btc_sma_cross_20240220_143000").unwrap();
+        assert_eq!(name.strategy, "btc_sma_cross");
+        assert_eq!(name.timestamp, "20240220_143000");
+        assert_eq!(name.sequence, 1);
+        assert_eq!(name.file_name(), "btc_sma_cross_20240220_143000.tar.gz");
+        let second = BackupName::parse_stem("btc_20240220_143000_2").unwrap();
+        assert_eq!(second.sequence, 2);
+        assert_eq!(second.file_name(), "btc_20240220_143000_2.tar.gz");
+        assert_eq!(BackupName::parse_stem("notes"), None);
+        assert_eq!(BackupName::parse_stem("_20240220_143000"), None);
+        assert_eq!(BackupName::parse_stem(".x_20240220_143000"), None);
+    }
+
+    #[test]
+    fn archive_file_names_stay_in_their_folder() {
+        assert!(ArchiveFileName::new("export from the old server.tar.gz").is_ok());
+        for bad in [
+            "../outside/x.tar.gz",
+            "/etc/x.tar.gz",
+            ".catalog.lock",
+            ".x.tar.gz",
+            "x.zip",
+            ".tar.gz",
+            "a/b.tar.gz",
+        ] {
+            assert!(ArchiveFileName::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn copy_folder_names_are_one_component() {
+        let strategy = StrategyName::new("btc").unwrap();
+        let ts = Timestamp::new("20240220_143000").unwrap();
+        assert_eq!(
+            copy_folder_name(&strategy, Some(&ts)),
+            "btc_restored_20240220_143000"
+        );
+        assert_eq!(copy_folder_name(&strategy, None), "btc_restored_backup");
+    }
+}
