@@ -1,6 +1,7 @@
 //! The one error shape that crosses IPC: `{code, message, hint}`. Core errors keep their stable
 //! codes and plain sentences; the shell adds a few codes of its own. The UI only renders these.
 
+use results_backup::limits::quoted;
 use serde::Serialize;
 use std::fmt::Display;
 use std::path::Path;
@@ -30,7 +31,7 @@ impl IpcError {
     pub fn not_allowed(what: impl Display) -> Self {
         IpcError {
             code: "not_allowed".into(),
-            message: format!("The app may not use {what}"),
+            message: format!("The app may not use {}", quoted(&what.to_string())),
             hint: "Choose the folder with the \"Choose…\" button or drop the file on the window; the app only works with what you gave it.".into(),
         }
     }
@@ -38,7 +39,10 @@ impl IpcError {
     pub fn not_an_archive(path: &Path) -> Self {
         IpcError {
             code: "not_an_archive".into(),
-            message: format!("{} is not a backup archive", path.display()),
+            message: format!(
+                "{} is not a backup archive",
+                quoted(&path.display().to_string())
+            ),
             hint:
                 "Drop a .tar.gz file made by Results Backup (or any .tar.gz of a strategy folder)."
                     .into(),

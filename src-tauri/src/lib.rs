@@ -1,15 +1,16 @@
 //! Results Backup desktop shell: maps the webview's commands to the core library, runs long
-//! jobs off the UI thread with throttled progress, and remembers what the analyst granted.
+//! jobs off the UI thread with throttled progress, and remembers exactly what the analyst
+//! granted (see `access`).
 
+mod access;
 mod commands;
 mod error;
-mod grants;
-mod jobs;
+mod job_queue;
 mod picker;
 mod progress_channel;
 mod samples;
 
-use results_backup::manifest::ARCHIVE_SUFFIX;
+use results_backup::names::ARCHIVE_SUFFIX;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use tauri::{DragDropEvent, Emitter, Manager, Runtime, WindowEvent};
@@ -34,34 +35,37 @@ fn looks_like_archive(path: &Path) -> bool {
     path.is_file() && (name.ends_with(ARCHIVE_SUFFIX) || name.ends_with(".tgz"))
 }
 
+/// Grants each dropped archive (exactly that file, as it is now) and tells the UI.
 fn on_drop<R: Runtime>(window: &tauri::Window<R>, paths: &[PathBuf]) {
     let shell = window.state::<Shell>();
-    let (archives, others): (Vec<PathBuf>, Vec<PathBuf>) =
-        paths.iter().cloned().partition(|p| looks_like_archive(p));
-    for archive in &archives {
-        shell.grants.grant_file(archive);
-    }
+    let (archives, others): (Vec<PathBuf>, Vec<PathBuf>) = paths
+        .iter()
+        .cloned()
+        .partition(|p| looks_like_archive(p) && shell.grants.grant_file(p));
     let _ = window.emit(FILES_DROPPED_EVENT, FilesDropped { archives, others });
 }
 
-pub fn app_builder(builder: tauri::Builder<tauri::Wry>) -> tauri::Builder<tauri::Wry> {
+/// The whole app on any tauri runtime: the real one for the window, the mock one for the
+/// command tests.
+pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    use commands::{files, jobs, library, settings};
     builder
         .plugin(tauri_plugin_opener::init())
         .manage(Shell::new())
         .invoke_handler(tauri::generate_handler![
-            commands::app_overview,
-            commands::use_sample_results,
-            commands::pick_folder,
-            commands::save_settings,
-            commands::scan_strategies,
-            commands::list_backups,
-            commands::backup_details,
-            commands::restore_preview,
-            commands::run_job,
-            commands::cancel_job,
-            commands::delete_backup,
-            commands::show_in_folder,
-            commands::open_folder,
+            settings::app_overview,
+            settings::use_sample_results,
+            settings::pick_folder,
+            settings::save_settings,
+            library::scan_strategies,
+            library::list_backups,
+            library::backup_details,
+            library::restore_preview,
+            jobs::run_job,
+            jobs::cancel_job,
+            library::delete_backup,
+            files::show_in_folder,
+            files::open_folder,
         ])
         .on_window_event(|window, event| {
             if let WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event {

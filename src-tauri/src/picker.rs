@@ -11,8 +11,8 @@ use crate::error::IpcError;
 #[cfg(debug_assertions)]
 pub const E2E_PICKS_ENV: &str = "RESULTS_BACKUP_E2E_PICKS";
 
-pub async fn pick_folder(
-    window: tauri::WebviewWindow,
+pub async fn pick_folder<R: tauri::Runtime>(
+    window: tauri::WebviewWindow<R>,
     title: &str,
     start: &Path,
 ) -> CommandResult<Option<PathBuf>> {

@@ -1,0 +1,160 @@
+//! Long work the webview asks for (back up, check, check all, restore): resolved against what
+//! was handed over when it is queued, run in the job queue, with progress over a channel. A
+//! restore carries the identity its destination had when queued; the core checks it again when
+//! the job runs, so a folder swapped meanwhile is refused.
+
+use results_backup::backup::{back_up, BackupOptions, BackupOutcome};
+use results_backup::check::{check, check_all, CheckReport};
+use results_backup::restore::{restore, OnConflict, RestoreOptions, RestoreOutcome};
+use results_backup::Locations;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, Runtime};
+
+use super::{current_locations, load_catalog, off_ui_thread, Shell};
+use crate::access::{self, BackupRef};
+use crate::error::{CommandResult, IpcError};
+use crate::job_queue::Work;
+use crate::progress_channel::JobEvent;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobRequest {
+    Backup {
+        strategy: String,
+    },
+    Check {
+        backup: BackupRef,
+    },
+    CheckAll,
+    Restore {
+        backup: BackupRef,
+        destination: Option<PathBuf>,
+        on_conflict: OnConflict,
+    },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckFailure {
+    pub backup_file: String,
+    pub error: IpcError,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobResult {
+    Backup {
+        outcome: BackupOutcome,
+    },
+    Check {
+        report: CheckReport,
+    },
+    CheckAll {
+        reports: Vec<CheckReport>,
+        failures: Vec<CheckFailure>,
+    },
+    Restore {
+        outcome: RestoreOutcome,
+    },
+}
+
+/// Checks the request against what was handed over, then returns the work to queue.
+pub(super) fn prepare<R: Runtime>(
+    app: &AppHandle<R>,
+    locations: Locations,
+    job: JobRequest,
+) -> CommandResult<Work<JobResult>> {
+    let shell = app.state::<Shell>();
+    Ok(match job {
+        JobRequest::Backup { strategy } => {
+            let strategy = access::strategy(&locations, &strategy)?;
+            Box::new(move |progress, cancel| {
+                let options = BackupOptions {
+                    level: locations.level,
+                    if_changed: false,
+                };
+                let outcome = back_up(&locations, &strategy, &options, progress, cancel)?;
+                Ok(JobResult::Backup { outcome })
+            })
+        }
+        JobRequest::Check { backup } => {
+            let wanted = access::backup(&shell.grants, &load_catalog(&locations)?, &backup)?;
+            Box::new(move |progress, cancel| {
+                let report = check(&locations, &wanted, false, progress, cancel)?;
+                Ok(JobResult::Check { report })
+            })
+        }
+        JobRequest::CheckAll => Box::new(move |progress, cancel| {
+            let mut reports = Vec::new();
+            let mut failures = Vec::new();
+            for (backup_file, result) in check_all(&locations, false, progress, cancel)? {
+                match result {
+                    Ok(report) => reports.push(report),
+                    Err(results_backup::Error::Cancelled) => {
+                        return Err(results_backup::Error::Cancelled.into())
+                    }
+                    Err(e) => failures.push(CheckFailure {
+                        backup_file,
+                        error: e.into(),
+                    }),
+                }
+            }
+            Ok(JobResult::CheckAll { reports, failures })
+        }),
+        JobRequest::Restore {
+            backup,
+            destination,
+            on_conflict,
+        } => {
+            let wanted = access::backup(&shell.grants, &load_catalog(&locations)?, &backup)?;
+            let (destination, identity) =
+                access::destination(&shell.grants, &locations, destination)?;
+            let app = app.clone();
+            Box::new(move |progress, cancel| {
+                let options = RestoreOptions {
+                    destination: Some(destination),
+                    on_conflict,
+                    expected_destination: Some(identity),
+                };
+                let outcome = restore(&locations, &wanted, &options, progress, cancel)?;
+                // The analyst may now open what was restored: exactly that folder.
+                if let Some(restored) = outcome.restored_identity {
+                    app.state::<Shell>()
+                        .grants
+                        .grant_folder_as(&outcome.restored_to, restored);
+                }
+                Ok(JobResult::Restore { outcome })
+            })
+        }
+    })
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn run_job<R: Runtime>(
+    app: AppHandle<R>,
+    job_id: String,
+    job: JobRequest,
+    on_event: Channel<JobEvent>,
+) -> CommandResult<JobResult> {
+    let waiting = {
+        let app = app.clone();
+        off_ui_thread(move || {
+            let work = prepare(&app, current_locations()?, job)?;
+            app.state::<Shell>()
+                .jobs
+                .submit(&job_id, Arc::new(on_event), work)
+        })
+        .await?
+    };
+    tauri::async_runtime::spawn_blocking(move || waiting.recv())
+        .await
+        .map_err(IpcError::internal)?
+        .map_err(|_| IpcError::internal("the job worker stopped"))?
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub fn cancel_job<R: Runtime>(app: AppHandle<R>, job_id: String) -> CommandResult<()> {
+    app.state::<Shell>().jobs.cancel(&job_id)
+}

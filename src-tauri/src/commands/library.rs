@@ -1,0 +1,166 @@
+//! The strategies and the backups: scanning, listing, a backup's details, what a restore would
+//! do, and deleting a backup.
+
+use results_backup::catalog::CatalogEntry;
+use results_backup::check::Proof;
+use results_backup::delete::{delete, Deleted};
+use results_backup::locate::{inspect, known_identity, locate_in, LocatedBackup};
+use results_backup::manifest::Manifest;
+use results_backup::restore::{preview, RestorePreview};
+use results_backup::scan::{scan, StrategyStatus};
+use results_backup::{CancelToken, Locations, NoProgress, Progress, ProgressUpdate};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use tauri::{AppHandle, Manager, Runtime};
+
+use super::{current_locations, load_catalog, off_ui_thread, Shell};
+use crate::access::{self, absolute, BackupRef, Grants};
+use crate::error::CommandResult;
+
+/// Collects the core's warnings (a repaired catalog, say) so the UI can show them.
+#[derive(Default)]
+struct Warnings(Mutex<Vec<String>>);
+
+impl Progress for Warnings {
+    fn update(&self, _update: &ProgressUpdate) {}
+    fn warn(&self, message: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(message.to_string());
+    }
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn scan_strategies() -> CommandResult<Vec<StrategyStatus>> {
+    off_ui_thread(|| Ok(scan(&current_locations()?, &NoProgress)?)).await
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BackupList {
+    pub backups_dir: PathBuf,
+    pub backups: Vec<CatalogEntry>,
+    pub warnings: Vec<String>,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_backups() -> CommandResult<BackupList> {
+    off_ui_thread(|| {
+        let locations = current_locations()?;
+        let warnings = Warnings::default();
+        let catalog = results_backup::catalog::Catalog::load(&locations.backups, &warnings)?;
+        Ok(BackupList {
+            backups_dir: absolute(&locations.backups),
+            backups: catalog.list(None),
+            warnings: warnings.0.into_inner().unwrap_or_else(|p| p.into_inner()),
+        })
+    })
+    .await
+}
+
+/// The backup a reference names, refusing anything not handed over; the catalog is read once
+/// for both the permission check and the lookup.
+fn locate_allowed(
+    grants: &Grants,
+    locations: &Locations,
+    backup: &BackupRef,
+) -> CommandResult<LocatedBackup> {
+    let catalog = load_catalog(locations)?;
+    let wanted = access::backup(grants, &catalog, backup)?;
+    Ok(locate_in(&catalog, &locations.backups, &wanted)?)
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BackupDetails {
+    pub backup: BackupRef,
+    pub backup_file: String,
+    pub path: PathBuf,
+    pub folder: PathBuf,
+    pub size: u64,
+    pub in_catalog: bool,
+    pub entry: Option<CatalogEntry>,
+    pub manifest: Option<Manifest>,
+    pub proof: Proof,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn backup_details<R: Runtime>(
+    app: AppHandle<R>,
+    backup: BackupRef,
+) -> CommandResult<BackupDetails> {
+    off_ui_thread(move || {
+        let shell = app.state::<Shell>();
+        let locations = current_locations()?;
+        let located = locate_allowed(&shell.grants, &locations, &backup)?;
+        let inspection = inspect(&located, &CancelToken::new())?;
+        let proof = match (&located.sidecar, &inspection.manifest) {
+            (Some(_), _) => Proof::Manifest,
+            (None, Some(_)) => Proof::EmbeddedManifest,
+            (None, None) => Proof::None,
+        };
+        shell
+            .identities
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(located.path.clone(), inspection.identity);
+        let size = located.open()?.size;
+        Ok(BackupDetails {
+            backup,
+            backup_file: located.file_name.clone(),
+            folder: absolute(results_backup::fsutil::parent_of(&located.path)),
+            path: absolute(&located.path),
+            size,
+            in_catalog: located.catalog_entry.is_some(),
+            entry: located.catalog_entry.clone(),
+            manifest: inspection.manifest,
+            proof,
+        })
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn restore_preview<R: Runtime>(
+    app: AppHandle<R>,
+    backup: BackupRef,
+    destination: Option<PathBuf>,
+) -> CommandResult<RestorePreview> {
+    off_ui_thread(move || {
+        let shell = app.state::<Shell>();
+        let locations = current_locations()?;
+        let (destination, _) = access::destination(&shell.grants, &locations, destination)?;
+        let located = locate_allowed(&shell.grants, &locations, &backup)?;
+        let known = shell
+            .identities
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&located.path)
+            .cloned();
+        let identity = match known.or_else(|| known_identity(&located)) {
+            Some(identity) => identity,
+            None => inspect(&located, &CancelToken::new())?.identity,
+        };
+        Ok(preview(
+            &identity.strategy,
+            identity.timestamp.as_ref(),
+            &destination,
+        ))
+    })
+    .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn delete_backup<R: Runtime>(
+    app: AppHandle<R>,
+    backup_file: String,
+) -> CommandResult<Deleted> {
+    off_ui_thread(move || {
+        let shell = app.state::<Shell>();
+        let locations = current_locations()?;
+        let catalog = load_catalog(&locations)?;
+        let wanted = access::backup(&shell.grants, &catalog, &BackupRef::Catalog(backup_file))?;
+        Ok(delete(&locations, &wanted, &NoProgress)?)
+    })
+    .await
+}

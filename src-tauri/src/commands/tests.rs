@@ -1,0 +1,380 @@
+//! Every command, called through IPC on tauri's mock runtime the way a compromised webview
+//! would call it: with paths never picked, files never dropped, `../` names, strategies the scan
+//! did not find. Each must answer `not_allowed` and touch nothing. These run in milliseconds,
+//! without a window or WebDriver.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+use super::jobs::JobRequest;
+use super::Shell;
+use crate::app_builder;
+
+/// The commands read the settings file named by the environment, which is the process's: the
+/// tests take turns.
+static ENVIRONMENT: Mutex<()> = Mutex::new(());
+
+/// One test's private world: results with one strategy, a backups folder, a settings file
+/// naming both, an app on the mock runtime with its main window.
+struct World {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    _turn: MutexGuard<'static, ()>,
+}
+
+impl World {
+    fn new() -> World {
+        let turn = ENVIRONMENT.lock().unwrap_or_else(|p| p.into_inner());
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        let results = root.join("results");
+        std::fs::create_dir_all(results.join("alpha/runs")).expect("mkdir");
+        std::fs::write(results.join("alpha/metrics.json"), br#"{"sharpe": 1.5}"#).expect("write");
+        std::fs::write(results.join("alpha/runs/trades.csv"), b"t,p\n1,2\n").expect("write");
+        std::fs::create_dir_all(root.join("backups")).expect("mkdir");
+        std::fs::create_dir_all(root.join("elsewhere")).expect("mkdir");
+        let settings = root.join("settings.json");
+        std::fs::write(
+            &settings,
+            serde_json::to_vec(&json!({
+                "format_version": 1,
+                "results_dir": results,
+                "backups_dir": root.join("backups"),
+            }))
+            .expect("json"),
+        )
+        .expect("write");
+        std::env::set_var("RESULTS_BACKUP_SETTINGS", &settings);
+        std::env::remove_var("RESULTS_BACKUP_RESULTS");
+        std::env::remove_var("RESULTS_BACKUP_BACKUPS");
+        std::env::remove_var(crate::picker::E2E_PICKS_ENV);
+        let app = app_builder(mock_builder())
+            .build(tauri::generate_context!())
+            .expect("the app builds on the mock runtime");
+        let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("main window");
+        World {
+            _dir: dir,
+            root,
+            app,
+            window,
+            _turn: turn,
+        }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: command.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().expect("url"),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().expect("a JSON answer"))
+    }
+
+    /// The command must be refused as `not_allowed`.
+    fn refused(&self, command: &str, args: Value) {
+        let started = std::time::Instant::now();
+        match self.invoke(command, args.clone()) {
+            Err(error) => assert_eq!(
+                error["code"], "not_allowed",
+                "{command} {args}: refused for another reason: {error}"
+            ),
+            Ok(answer) => panic!("{command} {args} was allowed: {answer}"),
+        }
+        assert!(started.elapsed().as_secs() < 5, "{command} took too long");
+    }
+
+    fn job(&self, job: Value) -> Result<Value, Value> {
+        self.invoke(
+            "run_job",
+            json!({"job_id": format!("j{}", rand_id()), "job": job, "on_event": "__CHANNEL__:7"}),
+        )
+    }
+
+    /// Picks a folder through the dialog's test seam, as the analyst would.
+    fn pick(&self, folder: &Path) -> Result<Value, Value> {
+        let answers = self.path("picks");
+        std::fs::write(&answers, folder.to_str().expect("utf-8")).expect("write");
+        std::env::set_var(crate::picker::E2E_PICKS_ENV, &answers);
+        let answer = self.invoke("pick_folder", json!({"purpose": "destination"}));
+        std::env::remove_var(crate::picker::E2E_PICKS_ENV);
+        answer
+    }
+
+    fn backup_alpha(&self) -> String {
+        let done = self
+            .job(json!({"kind": "backup", "strategy": "alpha"}))
+            .expect("backup of a scanned strategy");
+        done["outcome"]["backup"]["backup_file"]
+            .as_str()
+            .expect("a file name")
+            .to_string()
+    }
+
+    fn tree(&self) -> Vec<String> {
+        let mut names: Vec<String> = walk(&self.root)
+            .into_iter()
+            .filter(|p| !p.ends_with("picks"))
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+fn walk(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            out.push(
+                path.strip_prefix(root)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string(),
+            );
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(path);
+            }
+        }
+    }
+    out
+}
+
+fn rand_id() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+const HOSTILE_NAMES: [&str; 6] = [
+    "../../etc/passwd",
+    "/etc/passwd",
+    "sub/alpha.tar.gz",
+    ".catalog.lock",
+    "",
+    "alpha_20260101_120000.tar.gz",
+];
+
+#[test]
+fn backups_are_named_only_by_catalogued_file_names() {
+    let w = World::new();
+    for name in HOSTILE_NAMES {
+        w.refused("backup_details", json!({"backup": {"catalog": name}}));
+        w.refused(
+            "restore_preview",
+            json!({"backup": {"catalog": name}, "destination": null}),
+        );
+        w.refused("delete_backup", json!({"backup_file": name}));
+        w.refused("run_job", json!({"job_id": "c", "job": {"kind": "check", "backup": {"catalog": name}}, "on_event": "__CHANNEL__:1"}));
+    }
+}
+
+#[test]
+fn a_dropped_path_is_usable_only_once_it_was_dropped() {
+    let w = World::new();
+    let file = w.backup_alpha();
+    let archive = w.path("backups").join(&file);
+    let copy = w.path("elsewhere/copy.tar.gz");
+    std::fs::copy(&archive, &copy).expect("copy");
+    for path in [&copy, &archive, &w.path("backups/catalog.json")] {
+        w.refused("backup_details", json!({"backup": {"dropped": path}}));
+        w.refused(
+            "run_job",
+            json!({"job_id": "d", "job": {"kind": "restore", "backup": {"dropped": path}, "destination": null, "on_conflict": "copy"}, "on_event": "__CHANNEL__:1"}),
+        );
+    }
+    let shell = w.app.state::<Shell>();
+    assert!(shell.grants.grant_file(&copy));
+    let details = w
+        .invoke("backup_details", json!({"backup": {"dropped": copy}}))
+        .expect("a dropped archive opens");
+    assert_eq!(details["manifest"]["strategy"], "alpha");
+}
+
+#[test]
+fn strategies_are_only_those_the_scan_found() {
+    let w = World::new();
+    std::fs::create_dir_all(w.path("results/.hidden")).expect("mkdir");
+    for name in [
+        "../results/alpha",
+        "missing",
+        ".hidden",
+        "",
+        "alpha/runs",
+        "/",
+    ] {
+        w.refused(
+            "run_job",
+            json!({"job_id": "b", "job": {"kind": "backup", "strategy": name}, "on_event": "__CHANNEL__:1"}),
+        );
+    }
+    assert!(w
+        .path("backups")
+        .read_dir()
+        .expect("listing")
+        .next()
+        .is_none());
+}
+
+#[test]
+fn folders_are_only_those_picked_or_configured() {
+    let w = World::new();
+    let file = w.backup_alpha();
+    let before = w.tree();
+    let never_picked = w.path("elsewhere");
+    w.refused(
+        "restore_preview",
+        json!({"backup": {"catalog": file}, "destination": never_picked}),
+    );
+    w.refused(
+        "run_job",
+        json!({"job_id": "r", "job": {"kind": "restore", "backup": {"catalog": file}, "destination": never_picked, "on_conflict": "copy"}, "on_event": "__CHANNEL__:1"}),
+    );
+    for path in [
+        never_picked.clone(),
+        w.path("results/alpha"),
+        PathBuf::from("/"),
+    ] {
+        w.refused("open_folder", json!({"path": path}));
+    }
+    w.refused(
+        "show_in_folder",
+        json!({"path": w.path("backups/catalog.json")}),
+    );
+    w.refused("show_in_folder", json!({"path": "/etc/passwd"}));
+    w.refused(
+        "save_settings",
+        json!({"results_dir": never_picked, "backups_dir": w.path("backups"), "compression_level": 6}),
+    );
+    w.refused(
+        "save_settings",
+        json!({"results_dir": w.path("results"), "backups_dir": never_picked, "compression_level": 6}),
+    );
+    assert_eq!(before, w.tree(), "nothing was written anywhere");
+}
+
+#[cfg(unix)]
+#[test]
+fn picking_a_link_grants_the_link_never_its_target() {
+    let w = World::new();
+    let file = w.backup_alpha();
+    let target = w.path("elsewhere");
+    let link = w.path("link-to-elsewhere");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    assert_eq!(w.pick(&link).expect("picked"), json!(link));
+    w.invoke(
+        "restore_preview",
+        json!({"backup": {"catalog": file}, "destination": link}),
+    )
+    .expect("the picked path itself is allowed");
+    w.refused(
+        "restore_preview",
+        json!({"backup": {"catalog": file}, "destination": target}),
+    );
+    w.refused("open_folder", json!({"path": target}));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_restore_destination_swapped_after_it_was_queued_is_refused_when_the_job_runs() {
+    let w = World::new();
+    let file = w.backup_alpha();
+    let picked = w.path("picked");
+    std::fs::create_dir(&picked).expect("mkdir");
+    w.pick(&picked).expect("picked");
+    let locations = super::current_locations().expect("locations");
+    let request: JobRequest = serde_json::from_value(json!({
+        "kind": "restore", "backup": {"catalog": file}, "destination": picked, "on_conflict": "copy"
+    }))
+    .expect("request");
+    let work =
+        super::jobs::prepare(w.app.handle(), locations, request).expect("allowed when queued");
+    // Between queueing and running, the picked folder becomes a link to somewhere else.
+    std::fs::rename(&picked, w.path("picked-moved")).expect("move");
+    std::os::unix::fs::symlink(w.path("elsewhere"), &picked).expect("symlink");
+    let error = match work(
+        &results_backup::NoProgress,
+        &results_backup::CancelToken::new(),
+    ) {
+        Ok(_) => panic!("the restore ran into a swapped folder"),
+        Err(error) => error,
+    };
+    assert_eq!(error.code, "changed_since_chosen", "{error:?}");
+    assert!(w
+        .path("elsewhere")
+        .read_dir()
+        .expect("listing")
+        .next()
+        .is_none());
+}
+
+#[test]
+fn a_restored_folder_is_granted_exactly_and_only_folders_open() {
+    let w = World::new();
+    let file = w.backup_alpha();
+    let picked = w.path("picked");
+    std::fs::create_dir(&picked).expect("mkdir");
+    w.pick(&picked).expect("picked");
+    let done = w
+        .job(json!({"kind": "restore", "backup": {"catalog": file}, "destination": picked, "on_conflict": "copy"}))
+        .expect("restored");
+    let restored = PathBuf::from(done["outcome"]["restored_to"].as_str().expect("path"));
+    assert_eq!(restored, picked.join("alpha"));
+    let shell = w.app.state::<Shell>();
+    assert!(
+        shell.grants.folder(&restored).is_some(),
+        "the restored folder"
+    );
+    assert!(
+        shell.grants.folder(&restored.join("runs")).is_none(),
+        "not what is inside"
+    );
+    // Replaced by a file of the same name, it is no longer a folder to open.
+    std::fs::remove_dir_all(&restored).expect("remove");
+    std::fs::write(&restored, b"<html>").expect("write");
+    w.refused("open_folder", json!({"path": restored}));
+}
+
+#[test]
+fn saving_a_new_results_folder_keeps_the_backups_folder_that_was_shown() {
+    let w = World::new();
+    let new_results = w.path("new/results");
+    std::fs::create_dir_all(&new_results).expect("mkdir");
+    w.pick(&new_results).expect("picked");
+    let shown_backups = w.path("backups");
+    let overview = w
+        .invoke(
+            "save_settings",
+            json!({"results_dir": new_results, "backups_dir": shown_backups, "compression_level": 6}),
+        )
+        .expect("saved");
+    assert_eq!(overview["backups_dir"], json!(shown_backups));
+    assert!(
+        !w.path("new/backups").exists(),
+        "never a folder beside the new results that nobody chose"
+    );
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(w.path("settings.json")).expect("read settings"))
+            .expect("json");
+    assert_eq!(saved["backups_dir"], json!(shown_backups));
+}
