@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil::{self, FileIdentity};
 use crate::hashing::HashingReader;
-use crate::limits::MAX_EXPANSION_RATIO;
+use crate::limits::{quoted_bytes, MAX_EXPANSION_RATIO};
 use crate::members;
 use crate::progress::{CancelToken, Operation, Progress, Tracker};
 use crate::tar_reader::{MemberHeader, MemberKind, TarError, TarReader};
@@ -203,6 +203,18 @@ pub fn read_members(
                 Err(e) => return Err(tar_error(path, e, first)),
             };
             first = false;
+            // A member claiming more than the archive may still inflate to can never be whole:
+            // refused before its content is read (or written anywhere).
+            if header.size > tar.inner_mut().left {
+                return Err(Error::UnsafeArchive {
+                    path: path.to_path_buf(),
+                    detail: format!(
+                        "the member \"{}\" claims {} bytes, far more than an archive of this size holds: it looks like a decompression bomb",
+                        quoted_bytes(&header.raw_path),
+                        header.size
+                    ),
+                });
+            }
             visit(&header, &mut tar.content())?;
             if let Some(tracker) = tracker.as_deref_mut() {
                 let now = counter.get();

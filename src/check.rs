@@ -185,6 +185,16 @@ pub fn check_located(
         report.result = CheckResult::Missing;
         return Ok(report);
     }
+    if let Some(problem) = &located.sidecar_problem {
+        report.add(
+            None,
+            format!(
+                "the manifest beside it ({}) cannot be trusted: {}",
+                problem.path.display(),
+                problem.detail
+            ),
+        );
+    }
     let recorded = recorded_archive_identity(located);
     if quick && recorded.is_some() {
         quick_check(located, recorded, &mut report, progress, cancel)?;

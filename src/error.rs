@@ -79,7 +79,7 @@ pub enum Error {
     UnsafeArchive { path: PathBuf, detail: String },
 
     #[error(
-        "There is not enough free space for this restore in {}: it needs {} and {} is free",
+        "There is not enough free space for this restore in {}: it needs {} and room to spare, and {} is free",
         .path.display(), human_bytes(*.needed), human_bytes(*.available)
     )]
     NotEnoughSpace {

@@ -221,3 +221,22 @@ impl Drop for BackgroundHashingWriter {
         let _ = self.join();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashing_an_endless_source_stops_when_cancelled() {
+        let cancel = CancelToken::new();
+        let stopper = cancel.clone();
+        let started = std::time::Instant::now();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            stopper.cancel();
+        });
+        let outcome = hash_reader(io::repeat(0), Path::new("/dev/zero"), &cancel, |_| {});
+        assert!(matches!(outcome, Err(crate::Error::Cancelled)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+}

@@ -38,8 +38,14 @@ pub const EXPANSION_ALLOWANCE: u64 = 64 * 1024 * 1024;
 /// Tar bytes a listed entry may add besides its content: header, PAX record, padding.
 pub const TAR_OVERHEAD_PER_ENTRY: u64 = 16 * 1024;
 
-/// Free space a restore leaves on the destination's disk, so the analyst's system keeps working.
+/// Free space a restore leaves on the destination's disk beyond what it writes, so the
+/// analyst's system keeps working: as much again as the restore, up to this.
 pub const DISK_RESERVE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The free space writing `bytes` needs: the bytes and a margin (see [`DISK_RESERVE_BYTES`]).
+pub fn space_needed(bytes: u64) -> u64 {
+    bytes.saturating_add(bytes.min(DISK_RESERVE_BYTES))
+}
 
 /// Bytes of a message quoting something read from a file (a name, a parser's complaint).
 pub const MAX_QUOTED_CHARS: usize = 160;

@@ -58,9 +58,51 @@ pub struct LocatedBackup {
     pub catalog_entry: Option<CatalogEntry>,
     /// The sidecar manifest, when one sits beside the archive and can be read.
     pub sidecar: Option<Manifest>,
+    /// Why a sidecar that sits beside the archive could not be used: restore refuses, check
+    /// reports it (a forged sidecar must never be silently replaced by the embedded copy).
+    pub sidecar_problem: Option<SidecarProblem>,
     /// False for names from the catalog: a link planted there is never followed.
     follow_links: bool,
     identity: Option<FileIdentity>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SidecarProblem {
+    pub path: PathBuf,
+    pub detail: String,
+}
+
+impl SidecarProblem {
+    pub fn to_error(&self) -> Error {
+        Error::InvalidManifest {
+            path: self.path.clone(),
+            detail: self.detail.clone(),
+        }
+    }
+}
+
+/// The sidecar beside an archive: absent, read, or there but unusable.
+fn read_sidecar(path: &Path) -> (Option<Manifest>, Option<SidecarProblem>) {
+    if std::fs::symlink_metadata(path).is_err() {
+        return (None, None);
+    }
+    match Manifest::load(path) {
+        Ok(manifest) => (Some(manifest), None),
+        Err(Error::InvalidManifest { detail, .. }) => (
+            None,
+            Some(SidecarProblem {
+                path: path.to_path_buf(),
+                detail,
+            }),
+        ),
+        Err(other) => (
+            None,
+            Some(SidecarProblem {
+                path: path.to_path_buf(),
+                detail: other.to_string(),
+            }),
+        ),
+    }
 }
 
 impl LocatedBackup {
@@ -112,8 +154,10 @@ pub fn locate_in(catalog: &Catalog, backups: &Path, wanted: &Locator) -> Result<
 
 fn in_backups_folder(backups: &Path, entry: CatalogEntry) -> LocatedBackup {
     let path = backups.join(&entry.backup_file);
+    let (sidecar, sidecar_problem) = read_sidecar(&backups.join(entry.backup_file.sidecar_name()));
     LocatedBackup {
-        sidecar: Manifest::load(&backups.join(entry.backup_file.sidecar_name())).ok(),
+        sidecar,
+        sidecar_problem,
         file_name: entry.backup_file.to_string(),
         catalog_entry: Some(entry),
         path,
@@ -152,8 +196,10 @@ fn located_by_path(
             return Ok(in_backups_folder(backups, entry.clone()));
         }
     }
+    let (sidecar, sidecar_problem) = read_sidecar(&sidecar_path(path));
     Ok(LocatedBackup {
-        sidecar: Manifest::load(&sidecar_path(path)).ok(),
+        sidecar,
+        sidecar_problem,
         path: path.to_path_buf(),
         file_name,
         catalog_entry: None,
@@ -204,6 +250,9 @@ pub fn known_identity(located: &LocatedBackup) -> Option<BackupIdentity> {
 /// holds (what a restore creates), and its timestamp the one in its name, if any. An archive the
 /// layout rules refuse is an error here too.
 pub fn inspect(located: &LocatedBackup, cancel: &CancelToken) -> Result<Inspection> {
+    if let Some(problem) = &located.sidecar_problem {
+        return Err(problem.to_error());
+    }
     if let Some(sidecar) = &located.sidecar {
         return Ok(Inspection {
             manifest: Some(sidecar.clone()),

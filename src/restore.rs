@@ -23,7 +23,7 @@ use crate::check::{manifest_differences, Proof};
 use crate::error::{Error, IoContext, Result};
 use crate::fsutil::FileIdentity;
 use crate::layout::{Admitted, Layout};
-use crate::limits::{quoted_bytes, DISK_RESERVE_BYTES};
+use crate::limits::{quoted_bytes, space_needed};
 use crate::locate::{locate, timestamp_in_name, LocatedBackup, Locator};
 use crate::manifest::{EntryKind, Manifest, ManifestEntry};
 use crate::names::{copy_folder_name, StrategyName, Timestamp};
@@ -209,11 +209,11 @@ fn refuse_what_will_not_fit(located: &LocatedBackup, dest: &Destination) -> Resu
         return Ok(());
     };
     let needed = bytes.saturating_add(entries.saturating_mul(BLOCK_PER_ENTRY));
-    if needed.saturating_add(DISK_RESERVE_BYTES) > available {
+    if space_needed(needed) > available {
         return Err(Error::NotEnoughSpace {
             path: dest.path.clone(),
             needed,
-            available: available.saturating_sub(DISK_RESERVE_BYTES),
+            available,
         });
     }
     Ok(())
@@ -227,6 +227,9 @@ fn restore_into(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<RestoreOutcome> {
+    if let Some(problem) = &located.sidecar_problem {
+        return Err(problem.to_error());
+    }
     refuse_known_conflict_early(located, dest, options)?;
     refuse_what_will_not_fit(located, dest)?;
     clean_stale_staging(dest);
@@ -541,11 +544,11 @@ impl ExtractState<'_> {
             return Ok(());
         }
         if let Some(available) = platform::available_space(&self.staging.dir) {
-            if size.saturating_add(DISK_RESERVE_BYTES) > available {
+            if space_needed(size) > available {
                 return Err(Error::NotEnoughSpace {
                     path: self.staging.parent_path.clone(),
                     needed: size,
-                    available: available.saturating_sub(DISK_RESERVE_BYTES),
+                    available,
                 });
             }
         }

@@ -286,9 +286,65 @@ fn long_name_records(_: &World) -> Vec<Attack> {
     ]
 }
 
+/// Archives whose every name is harmless but whose shape is not the one backup folder restore
+/// accepts: a file or a link where the strategy folder belongs, members under a link that points
+/// back into its own folder or under a file, a second manifest, members after the manifest, a
+/// strategy folder named to rewrite the terminal.
+fn archive_shapes(_: &World) -> Vec<Attack> {
+    let manifest = hostile_archives::benign_manifest("strat", "20231114_221320");
+    vec![
+        attack(
+            "a lone file where the strategy folder belongs",
+            RawTar::new().file("report.html", b"<html>open me</html>\n"),
+            "report.html",
+        ),
+        attack(
+            "a link at the top pointing to itself, then a file through it",
+            RawTar::new()
+                .symlink("rl", ".")
+                .file("rl/through.txt", b"evil\n"),
+            "rl",
+        ),
+        attack(
+            "a link to its own folder, then a file through it",
+            benign_start("strat")
+                .symlink("strat/rl", ".")
+                .file("strat/rl/through.txt", b"evil\n"),
+            "strat/rl/through.txt",
+        ),
+        attack(
+            "a file under a file",
+            benign_start("strat").file("strat/ok.txt/inner.txt", b"evil\n"),
+            "strat/ok.txt/inner.txt",
+        ),
+        attack(
+            "a second embedded manifest",
+            benign_start("strat")
+                .file(".results-backup/manifest.json", &manifest)
+                .file(".results-backup/manifest.json", &manifest),
+            ".results-backup/manifest.json",
+        ),
+        attack(
+            "a member after the embedded manifest",
+            benign_start("strat")
+                .file(".results-backup/manifest.json", &manifest)
+                .file("strat/late.txt", b"unverified\n"),
+            "strat/late.txt",
+        ),
+        attack(
+            "a strategy folder named with a terminal escape",
+            RawTar::new()
+                .dir("s\u{1b}[2Jx/")
+                .file("s\u{1b}[2Jx/a.txt", b"x\n"),
+            "s\\u{1b}[2Jx/",
+        ),
+    ]
+}
+
 type AttackFamily = fn(&World) -> Vec<Attack>;
 
-const EVERY_FAMILY: [AttackFamily; 10] = [
+const EVERY_FAMILY: [AttackFamily; 11] = [
+    archive_shapes,
     absolute_paths,
     dot_dot,
     backslashes,
@@ -469,6 +525,11 @@ fn restore_refuses_the_same_entry_twice() {
 }
 
 #[test]
+fn restore_refuses_archives_not_shaped_as_one_strategy_folder() {
+    refuse_family(archive_shapes);
+}
+
+#[test]
 fn restore_refuses_pax_and_gnu_long_names_that_escape() {
     refuse_family(long_name_records);
 }
@@ -526,7 +587,9 @@ fn crafted_archives_are_well_formed() {
                 attack.label,
                 listing.describe()
             );
-            let shown = attack.entry.trim_start_matches('/').trim_end_matches('/');
+            // Messages show control characters escaped; GNU tar lists them raw.
+            let raw = attack.entry.replace("\\u{1b}", "\u{1b}");
+            let shown = raw.trim_start_matches('/').trim_end_matches('/');
             assert!(
                 listing.stdout.contains(shown),
                 "{}: GNU tar lists {shown:?}\n{}",
@@ -715,13 +778,11 @@ fn assert_refused_before_writing(w: &World, given: &str, mentions: &[&str]) {
 
 #[test]
 fn restore_refuses_a_file_larger_than_its_manifest_says_before_writing_it() {
-    // 8 GB claimed, a few bytes present: extracting it first would fail only at the end of the
-    // stream, after filling the disk with whatever the archive holds.
-    let claimed: u64 = 8_000_000_000;
-    let hostile =
-        RawTar::new()
-            .dir("strat/")
-            .truncated_file("strat/data.csv", claimed, b"x\n and much more");
+    // 2 MB claimed where the manifest lists 2 bytes: refused at the member's header.
+    let claimed: u64 = 2_000_000;
+    let hostile = RawTar::new()
+        .dir("strat/")
+        .file("strat/data.csv", &vec![b'x'; claimed as usize]);
     let (w, backup_file) = backup_replaced_by(&hostile);
     assert_refused_before_writing(
         &w,
@@ -732,6 +793,34 @@ fn restore_refuses_a_file_larger_than_its_manifest_says_before_writing_it() {
             "manifest says 2",
         ],
     );
+}
+
+#[test]
+fn restore_refuses_a_file_claiming_more_than_the_archive_can_hold_before_writing_it() {
+    // 8 GB claimed, a few bytes present: extracting it first would fail only at the end of the
+    // stream, after filling the disk with whatever the archive holds.
+    let claimed: u64 = 8_000_000_000;
+    let hostile =
+        RawTar::new()
+            .dir("strat/")
+            .truncated_file("strat/data.csv", claimed, b"x\n and much more");
+    let (w, backup_file) = backup_replaced_by(&hostile);
+    let before = before(&w);
+    cli_restore(&w, &backup_file).assert_plain_error(
+        1,
+        &[
+            &backup_file,
+            "strat/data.csv",
+            &format!("claims {claimed} bytes"),
+            "Nothing was written",
+        ],
+    );
+    assert_untouched(&w, &before, "restoring a swollen archive");
+    match lib_restore(&w, &backup_file) {
+        Err(Error::UnsafeArchive { detail, .. }) => assert!(detail.contains("decompression bomb")),
+        other => panic!("the library should refuse with UnsafeArchive, got {other:?}"),
+    }
+    assert_untouched(&w, &before, "restoring a swollen archive with the library");
 }
 
 #[test]

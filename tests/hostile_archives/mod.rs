@@ -264,6 +264,18 @@ impl RawTar {
             .member(&header, b"")
     }
 
+    /// Appends a header alone, whatever content it claims: what a bomb's header looks like
+    /// before the (compressed) content that follows it.
+    pub fn bare_header(mut self, header: &RawHeader) -> Self {
+        self.bytes.extend_from_slice(&header.encode());
+        self
+    }
+
+    /// The tar stream so far, without an end marker.
+    pub fn unfinished(&self) -> Vec<u8> {
+        self.bytes.clone()
+    }
+
     /// The tar stream with its end marker (two zero blocks).
     pub fn tar_bytes(&self) -> Vec<u8> {
         let mut bytes = self.bytes.clone();
@@ -290,6 +302,48 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
     encoder.write_all(data).expect("gzip into memory");
     encoder.finish().expect("finish gzip into memory")
+}
+
+/// `mib` MiB of zeros as that many gzip members of 1 MiB each: a gigabyte of inflated data in
+/// about a megabyte, made by compressing one block once (multi-member gzip is standard).
+pub fn gzipped_zeros(mib: usize) -> Vec<u8> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder
+        .write_all(&vec![0u8; 1 << 20])
+        .expect("gzip into memory");
+    let member = encoder.finish().expect("finish gzip into memory");
+    member.repeat(mib)
+}
+
+/// A `.tar.gz` whose tar stream is `tar` (unfinished), then `mib` MiB of zeros, then the end
+/// marker: a member that claims a gigabyte really is followed by one.
+pub fn with_zeros_after(tar: &RawTar, mib: usize) -> Vec<u8> {
+    let mut archive = gzip(&tar.unfinished());
+    archive.extend(gzipped_zeros(mib));
+    archive.extend(gzip(&[0u8; 2 * BLOCK]));
+    archive
+}
+
+/// A valid embedded manifest for `benign_start(strategy)` with the given timestamp (no
+/// `archive` field, as inside an archive).
+pub fn benign_manifest(strategy: &str, timestamp: &str) -> Vec<u8> {
+    let content = b"harmless content\n";
+    serde_json::to_vec_pretty(&serde_json::json!({
+        "format": "results-backup-manifest",
+        "format_version": 1,
+        "app_version": "0.1.0",
+        "strategy": strategy,
+        "timestamp": timestamp,
+        "created": "2023-11-14T22:13:20+00:00",
+        "source": format!("/somewhere/{strategy}"),
+        "totals": {"files": 1, "dirs": 1, "symlinks": 0, "bytes": content.len()},
+        "entries": [
+            {"path": strategy, "kind": "dir", "size": 0, "mode": 0o755, "mtime": 1_700_000_000},
+            {"path": format!("{strategy}/ok.txt"), "kind": "file", "size": content.len(),
+             "mode": 0o644, "mtime": 1_700_000_000, "sha256": harness::sha256(content)},
+        ],
+    }))
+    .expect("a manifest serializes")
 }
 
 /// Decompresses a whole `.tar.gz` into its tar bytes.
