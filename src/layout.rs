@@ -173,6 +173,9 @@ pub struct Layout {
     /// Paths (below the strategy folder) of links and files: nothing may lie under them.
     leaves: HashSet<Vec<String>>,
     links: HashSet<Vec<String>>,
+    /// Paths that are folders, named or implied by a member inside them: no file or link may
+    /// take their place.
+    folders: HashSet<Vec<String>>,
     manifest_seen: bool,
     entries: usize,
 }
@@ -310,6 +313,12 @@ impl Layout {
                 return Err("lies inside a file".into());
             }
         }
+        if kind != EntryKind::Dir && self.folders.contains(inside) {
+            return Err("stands where the archive already has a folder".into());
+        }
+        for depth in 1..inside.len() {
+            self.folders.insert(inside[..depth].to_vec());
+        }
         match kind {
             EntryKind::Symlink => {
                 let target = header.link_target.as_deref().unwrap_or_default();
@@ -319,7 +328,9 @@ impl Layout {
             EntryKind::File => {
                 self.leaves.insert(inside.to_vec());
             }
-            EntryKind::Dir => {}
+            EntryKind::Dir => {
+                self.folders.insert(inside.to_vec());
+            }
         }
         Ok(kind)
     }
@@ -418,6 +429,18 @@ mod tests {
             .is_err());
         layout.admit(&member("s/f", MemberKind::File)).unwrap();
         assert!(layout.admit(&member("s/f/g", MemberKind::File)).is_err());
+        layout
+            .admit(&member("s/d/inner", MemberKind::File))
+            .unwrap();
+        assert!(
+            layout.admit(&member("s/d", MemberKind::File)).is_err(),
+            "a folder already"
+        );
+        let mut layout = Layout::new(None);
+        layout
+            .admit(&member("s/d/inner", MemberKind::File))
+            .unwrap();
+        layout.admit(&member("s/d/", MemberKind::Dir)).unwrap();
     }
 
     #[test]
