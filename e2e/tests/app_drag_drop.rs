@@ -89,3 +89,98 @@ async fn dropping_something_else_explains_what_the_window_accepts() {
     assert_eq!(app.count("[data-testid=\"details\"]").await, 0);
     app.close().await;
 }
+
+/// An archive made with GNU tar holding `members` (paths relative to `dir`).
+fn gnu_tar(dir: &std::path::Path, archive: &std::path::Path, members: &[&str]) {
+    let status = std::process::Command::new("tar")
+        .arg("czf")
+        .arg(archive)
+        .arg("-C")
+        .arg(dir)
+        .args(members)
+        .status()
+        .expect("GNU tar runs");
+    assert!(status.success(), "tar czf {}", archive.display());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_dropped_archive_that_is_not_one_strategy_folder_is_refused_in_plain_words() {
+    let scratch = tempfile::tempdir().expect("scratch");
+    let (results, backups) = folders(scratch.path(), &["alpha"]);
+    let loose = scratch.path().join("loose");
+    std::fs::create_dir_all(&loose).expect("loose");
+    std::fs::write(loose.join("report.html"), "<html>open me</html>").expect("report");
+    let dropped = scratch.path().join("report.tar.gz");
+    gnu_tar(&loose, &dropped, &["report.html"]);
+
+    let app = App::configured(&results, &backups).await;
+    app.wait_for(&strategy_row("alpha")).await;
+    drag_file_onto_app(&dropped, || async {}).await;
+    let message = app
+        .text_of("[data-testid=\"error-banner\"][data-code=\"unsafe_entry\"]")
+        .await;
+    assert!(
+        message.contains("report.html"),
+        "names the member: {message}"
+    );
+    assert!(
+        message.contains("top of the archive"),
+        "says why in plain words: {message}"
+    );
+    assert_eq!(app.count("[data-testid=\"details-restore\"]").await, 0);
+    assert_eq!(app.count("[data-testid=\"restore-open-folder\"]").await, 0);
+    app.screenshot("dropped-unsafe").await;
+    app.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_dropped_archive_replaced_before_its_restore_runs_is_refused() {
+    let scratch = tempfile::tempdir().expect("scratch");
+    let (results, backups) = folders(scratch.path(), &["alpha"]);
+    let elsewhere = scratch.path().join("made elsewhere");
+    let file = back_up_with_core(&results, &elsewhere, "alpha");
+    let inbox = scratch.path().join("inbox");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    let dropped = inbox.join(&file);
+    std::fs::copy(elsewhere.join(&file), &dropped).expect("copy archive");
+
+    let app = App::configured(&results, &backups).await;
+    app.wait_for(&strategy_row("alpha")).await;
+    drag_file_onto_app(&dropped, || async {}).await;
+    app.by_id("file-tree").await;
+
+    // While the analyst looks at it, someone swaps the file for another archive.
+    let other = scratch.path().join("other");
+    std::fs::create_dir_all(other.join("alpha")).expect("other");
+    std::fs::write(other.join("alpha/planted.txt"), "not what was dropped").expect("planted");
+    let swapped = scratch.path().join("swapped.tar.gz");
+    gnu_tar(&other, &swapped, &["alpha"]);
+    std::fs::remove_file(&dropped).expect("remove");
+    std::fs::rename(&swapped, &dropped).expect("swap");
+
+    let destination = scratch.path().join("restore here");
+    std::fs::create_dir_all(&destination).expect("destination");
+    app.click("details-restore").await;
+    app.by_id("restore-dialog").await;
+    app.pick_next(Some(&destination));
+    app.click("restore-pick-destination").await;
+    app.eventually("the dialog shows the picked folder", || async {
+        app.text("restore-destination")
+            .await
+            .contains("restore here")
+    })
+    .await;
+    app.click("restore-confirm").await;
+    let message = app
+        .text_of("[data-testid=\"error-banner\"][data-code=\"not_allowed\"], [data-testid=\"error-banner\"][data-code=\"changed_since_chosen\"]")
+        .await;
+    assert!(message.contains(&file), "names the archive: {message}");
+    assert!(
+        std::fs::read_dir(&destination)
+            .expect("listing")
+            .next()
+            .is_none(),
+        "nothing restored from the swapped file"
+    );
+    app.close().await;
+}
