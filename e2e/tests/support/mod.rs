@@ -166,7 +166,12 @@ impl App {
 
         let port = free_port();
         let native_port = free_port();
-        let driver = Command::new(tauri_driver())
+        become_subreaper();
+        let mut command = Command::new(tauri_driver());
+        // Its own process group: tauri-driver starts WebKitWebDriver, which starts the app, and
+        // ending the group ends all three (killing tauri-driver alone orphans the others).
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let driver = command
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
             .env("DISPLAY", display())
@@ -359,18 +364,71 @@ impl App {
         screenshot_screen(name)
     }
 
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        // Dropping ends every process the test started.
     }
 }
 
 impl Drop for App {
+    /// Ends tauri-driver, the WebKitWebDriver it started and the app, even when a test failed.
     fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        end_process_group(&mut self.driver);
     }
+}
+
+/// Kills the process group `leader` heads and reaps every member. This process is a child
+/// subreaper (set when the first app starts), so members orphaned by the leader's death come to
+/// it instead of to init, where they would linger as zombies; each is reaped by its own id, so
+/// no other child's exit status is taken.
+fn end_process_group(leader: &mut Child) {
+    use rustix::process::{kill_process_group, waitpid, Pid, Signal, WaitOptions};
+    let Some(group) = Pid::from_raw(leader.id() as i32) else {
+        return;
+    };
+    let members = group_members(leader.id());
+    let _ = kill_process_group(group, Signal::KILL);
+    let _ = leader.wait();
+    for member in members.into_iter().filter(|&m| m != leader.id()) {
+        let Some(pid) = Pid::from_raw(member as i32) else {
+            continue;
+        };
+        for _ in 0..300 {
+            match waitpid(Some(pid), WaitOptions::NOHANG) {
+                Ok(Some(_)) => break,
+                _ if !Path::new(&format!("/proc/{member}")).exists() => break,
+                _ => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+    }
+}
+
+/// The processes in process group `group`, from /proc.
+fn group_members(group: u32) -> Vec<u32> {
+    let mut members = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // Fields after the command name (which may hold spaces, inside parentheses).
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        if fields.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(group) {
+            members.push(pid);
+        }
+    }
+    members
+}
+
+/// Orphans of the processes the tests start come to this process, to be reaped.
+fn become_subreaper() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustix::process::set_child_subreaper(rustix::process::Pid::from_raw(1));
+    });
 }
 
 fn slug(text: &str) -> String {
