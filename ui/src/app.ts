@@ -1,38 +1,30 @@
-// The window: navigation, shared state, banners, toasts, the job panel, drag and drop.
+// The window and composition root: it owns the state, the DOM shell (navigation, banners, toasts,
+// the job panel, drag and drop) and builds the one ViewContext every view gets. Views never import
+// this module.
 import appIcon from "../../icons/icon.svg";
+import type { AppState, PageName, ViewContext, ViewName } from "./context";
 import { closeAllDialogs, dialogOpen } from "./dialog";
 import { h, replaceChildren } from "./dom";
 import { toUserError, type UserError } from "./errors";
 import { baseName } from "./format";
 import type { Ipc } from "./ipc";
 import { describeJob, JobStore, type Job } from "./jobs";
-import type { BackupList, BackupRef, FilesDropped, JobRequest, Overview, StrategyStatus } from "./types";
+import type { BackupRef, FilesDropped, Overview } from "./types";
 import { BackupsView } from "./views/backups";
 import { openDetails } from "./views/details";
 import { JobPanel } from "./views/jobpanel";
+import { openRestore } from "./views/restore";
 import { SettingsView } from "./views/settings";
 import { StrategiesView } from "./views/strategies";
 import { WelcomeView } from "./views/welcome";
 import { errorBanner } from "./widgets";
-
-export type ViewName = "welcome" | "strategies" | "backups" | "settings";
-
-export type AppState = {
-  overview: Overview | null;
-  strategies: StrategyStatus[] | null;
-  strategiesError: UserError | null;
-  backups: BackupList | null;
-  backupsError: UserError | null;
-  view: ViewName;
-  banner: { error: UserError; view: ViewName } | null;
-};
 
 interface View {
   readonly el: HTMLElement;
   update(): void;
 }
 
-const NAV: { view: Exclude<ViewName, "welcome">; text: string; testid: string }[] = [
+const NAV: { view: PageName; text: string; testid: string }[] = [
   { view: "strategies", text: "Strategies", testid: "nav-strategies" },
   { view: "backups", text: "Backups", testid: "nav-backups" },
   { view: "settings", text: "Settings", testid: "nav-settings" },
@@ -48,7 +40,9 @@ export class App {
     view: "strategies",
     banner: null,
   };
-  readonly jobs: JobStore;
+  /** What every view gets: the only way views reach the state, jobs, messages and the shell. */
+  readonly context: ViewContext;
+  private readonly jobs: JobStore;
   private readonly header: HTMLElement;
   private readonly nav: HTMLElement;
   private readonly bannerArea: HTMLElement;
@@ -63,12 +57,38 @@ export class App {
 
   constructor(
     root: HTMLElement,
-    readonly ipc: Ipc,
+    private readonly ipc: Ipc,
   ) {
     this.jobs = new JobStore(
       (id, request, onEvent) => ipc.runJob(id, request, onEvent),
       (id) => ipc.cancelJob(id),
     );
+    this.context = {
+      store: { state: this.state, refresh: () => this.refresh() },
+      jobs: this.jobs,
+      notify: {
+        showError: (err, title) => this.showError(err, title),
+        toast: (message, timeoutMs) => this.toast(message, timeoutMs),
+      },
+      navigate: {
+        openDetails: (ref) => this.openDetails(ref),
+        openRestore: (details, returnFocus) => openRestore(this.context, details, returnFocus),
+      },
+      // Only the calls views make; each looks the function up when called.
+      ipc: {
+        appOverview: () => ipc.appOverview(),
+        useSampleResults: () => ipc.useSampleResults(),
+        pickFolder: (purpose) => ipc.pickFolder(purpose),
+        saveSettings: (results_dir, backups_dir, compression_level) =>
+          ipc.saveSettings(results_dir, backups_dir, compression_level),
+        backupDetails: (backup) => ipc.backupDetails(backup),
+        restorePreview: (backup, destination) => ipc.restorePreview(backup, destination),
+        deleteBackup: (backup_file) => ipc.deleteBackup(backup_file),
+        showInFolder: (path) => ipc.showInFolder(path),
+        openFolder: (path) => ipc.openFolder(path),
+      },
+      configured: (overview, then) => this.configured(overview, then),
+    };
     this.nav = h(
       "nav",
       { class: "nav", "aria-label": "Main" },
@@ -94,7 +114,7 @@ export class App {
     );
     this.bannerArea = h("div", { class: "banner-area" });
     this.viewArea = h("main", { class: "view", id: "main", tabindex: "-1" });
-    this.jobPanel = new JobPanel(this);
+    this.jobPanel = new JobPanel(this.context);
     this.live = h("div", { class: "visually-hidden", "aria-live": "polite", role: "status" });
     this.toasts = h("div", { class: "toasts", "aria-live": "polite" });
     this.dropOverlay = h(
@@ -140,7 +160,7 @@ export class App {
 
   // ---- navigation -------------------------------------------------------------------------
 
-  navigate(view: Exclude<ViewName, "welcome">): void {
+  private navigate(view: PageName): void {
     if (this.state.view === view) return;
     this.show(view);
     if (view === "strategies" && this.state.strategies === null && !this.state.strategiesError) void this.refresh();
@@ -168,16 +188,16 @@ export class App {
     if (!v) {
       switch (name) {
         case "welcome":
-          v = new WelcomeView(this);
+          v = new WelcomeView(this.context);
           break;
         case "strategies":
-          v = new StrategiesView(this);
+          v = new StrategiesView(this.context);
           break;
         case "backups":
-          v = new BackupsView(this);
+          v = new BackupsView(this.context);
           break;
         case "settings":
-          v = new SettingsView(this);
+          v = new SettingsView(this.context);
           break;
       }
       this.views.set(name, v);
@@ -190,12 +210,12 @@ export class App {
   }
 
   /** Re-renders the view on screen (after a state change). */
-  render(): void {
+  private render(): void {
     this.currentView()?.update();
   }
 
   /** After the first settings were saved (welcome) or changed. */
-  configured(overview: Overview, then: Exclude<ViewName, "welcome"> = "strategies"): void {
+  private configured(overview: Overview, then: PageName = "strategies"): void {
     const backupsMoved = this.state.overview?.backups_dir !== overview.backups_dir;
     this.state.overview = overview;
     if (backupsMoved) this.state.backups = null;
@@ -207,7 +227,7 @@ export class App {
   // ---- data -------------------------------------------------------------------------------
 
   /** Reloads strategies and backups; concurrent calls share one reload. */
-  refresh(): Promise<void> {
+  private refresh(): Promise<void> {
     if (this.refreshing) return this.refreshing;
     this.refreshing = (async () => {
       const [strategies, backups] = await Promise.allSettled([this.ipc.scanStrategies(), this.ipc.listBackups()]);
@@ -244,10 +264,6 @@ export class App {
   }
 
   // ---- jobs -------------------------------------------------------------------------------
-
-  startJob(request: JobRequest): { id: string; done: Promise<Job> } {
-    return this.jobs.start(request);
-  }
 
   private onJobChange(jobs: readonly Job[], changed: Job): void {
     this.jobPanel.update(jobs);
@@ -289,7 +305,7 @@ export class App {
   // ---- messages ---------------------------------------------------------------------------
 
   /** Shows an error banner at the top of the current view. */
-  showError(err: unknown, title?: string): void {
+  private showError(err: unknown, title?: string): void {
     const error = toUserError(err);
     this.state.banner = { error, view: this.state.view };
     this.bannerTitle = title;
@@ -298,7 +314,7 @@ export class App {
   }
   private bannerTitle: string | undefined;
 
-  clearError(): void {
+  private clearError(): void {
     this.state.banner = null;
     this.renderBanner();
   }
@@ -314,7 +330,7 @@ export class App {
     this.bannerArea.replaceChildren(errorBanner(banner.error, options));
   }
 
-  announce(message: string): void {
+  private announce(message: string): void {
     // Replacing the text (not appending) makes screen readers read each message once.
     this.live.textContent = "";
     setTimeout(() => {
@@ -322,7 +338,7 @@ export class App {
     }, 30);
   }
 
-  toast(message: string, timeoutMs = 6000): void {
+  private toast(message: string, timeoutMs = 6000): void {
     const close = () => el.remove();
     const el = h(
       "div",
@@ -337,7 +353,7 @@ export class App {
   // ---- details ----------------------------------------------------------------------------
 
   openDetails(ref: BackupRef): void {
-    openDetails(this, ref);
+    openDetails(this.context, ref);
   }
 
   // ---- drag and drop ----------------------------------------------------------------------
@@ -353,7 +369,7 @@ export class App {
     this.ipc.onFilesDropped((dropped) => this.onFilesDropped(dropped)).catch(() => undefined);
   }
 
-  onFilesDropped(dropped: FilesDropped): void {
+  private onFilesDropped(dropped: FilesDropped): void {
     this.dropOverlay.hidden = true;
     document.body.classList.remove("dragging");
     const [first, ...rest] = dropped.archives;

@@ -117,7 +117,7 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
           running.push({ id, job, onEvent, resolve, reject });
         }),
     ),
-    cancelJob: vi.fn(async () => null),
+    cancelJob: vi.fn(async (_job_id: string) => null),
     deleteBackup: vi.fn(async (backup_file: string) => ({ backup_file, removed: [backup_file] })),
     showInFolder: vi.fn(async () => null),
     openFolder: vi.fn(async () => null),

@@ -1,5 +1,5 @@
 // Backups: the catalog as a fast virtual list with a strategy filter and search.
-import type { App } from "../app";
+import type { ViewContext } from "../context";
 import { h, keepFocus } from "../dom";
 import { filterBackups, strategiesOf } from "../filter";
 import { backupDate, formatBytes, formatCount, formatDateTime, formatRelative, plural } from "../format";
@@ -25,13 +25,13 @@ export class BackupsView {
   private lastSource: readonly CatalogEntry[] | null = null;
   private searchTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly app: App) {
+  constructor(private readonly ctx: ViewContext) {
     this.list = new VirtualList<CatalogEntry>({
       label: "Backups, newest first",
       rowRem: ROW_REM,
       key: (b) => b.backup_file,
       render: (b) => backupRow(b),
-      activate: (b) => app.openDetails({ catalog: b.backup_file }),
+      activate: (b) => ctx.navigate.openDetails({ catalog: b.backup_file }),
     });
     this.filterSelect = h("select", {
       id: "strategy-filter",
@@ -96,26 +96,26 @@ export class BackupsView {
   }
 
   update(): void {
-    const { backups, backupsError } = this.app.state;
-    const dir = backups?.backups_dir ?? this.app.state.overview?.backups_dir ?? "";
+    const { backups, backupsError } = this.ctx.store.state;
+    const dir = backups?.backups_dir ?? this.ctx.store.state.overview?.backups_dir ?? "";
     this.headerInfo.replaceChildren(dir ? h("span", {}, "In ", h("span", { class: "path", title: dir }, dir)) : "");
     const messages: HTMLElement[] = [];
     if (backupsError) {
-      messages.push(errorBanner(backupsError, { actions: [h("button", { type: "button", class: "btn", onclick: () => void this.app.refresh() }, "Try again")] }));
+      messages.push(errorBanner(backupsError, { actions: [h("button", { type: "button", class: "btn", onclick: () => void this.ctx.store.refresh() }, "Try again")] }));
     }
     for (const warning of backups?.warnings ?? []) messages.push(notice(warning, "warning"));
     keepFocus(this.messages, () => this.messages.replaceChildren(...messages));
-    const checking = this.app.jobs.list().some((j) => isActive(j) && j.request.kind === "check_all");
+    const checking = this.ctx.jobs.list().some((j) => isActive(j) && j.request.kind === "check_all");
     this.checkAll.disabled = checking || !backups || backups.backups.length === 0;
     this.checkAll.title = checking ? "Already checking every backup" : "";
     this.apply(false);
   }
 
   private apply(resetScroll: boolean): void {
-    const backups = this.app.state.backups;
+    const backups = this.ctx.store.state.backups;
     if (!backups) {
       this.count.textContent = "";
-      this.empty.replaceChildren(this.app.state.backupsError ? "" : spinner("Reading the catalog…"));
+      this.empty.replaceChildren(this.ctx.store.state.backupsError ? "" : spinner("Reading the catalog…"));
       this.list.el.hidden = true;
       this.list.setItems([]);
       return;
@@ -167,7 +167,7 @@ export class BackupsView {
   }
 
   private runCheckAll(): void {
-    this.app.startJob({ kind: "check_all" });
+    this.ctx.jobs.start({ kind: "check_all" });
     this.update();
   }
 }

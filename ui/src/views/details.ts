@@ -1,5 +1,5 @@
 // A backup's details: summary, proof, check, file tree, metrics; Check, Restore, Delete.
-import type { App } from "../app";
+import type { ViewContext } from "../context";
 import { confirm, openDialog, type DialogHandle } from "../dialog";
 import { attrEscape, h, icon, replaceChildren } from "../dom";
 import { toUserError } from "../errors";
@@ -19,13 +19,12 @@ import { describeJob, isActive, refName, type Job } from "../jobs";
 import { buildTree, visibleNodes, type TreeNode } from "../tree";
 import type { BackupDetails, BackupRef, CheckReport, CheckResult, Manifest } from "../types";
 import { checkBadge, errorBanner, progressBar, proofText, setProgress, spinner } from "../widgets";
-import { openRestore } from "./restore";
 
-export function openDetails(app: App, ref: BackupRef): void {
+export function openDetails(ctx: ViewContext, ref: BackupRef): void {
   const dialog = openDialog({ title: refName(ref), testid: "details", wide: true, content: [spinner("Reading the backup…")] });
-  app.ipc.backupDetails(ref).then(
+  ctx.ipc.backupDetails(ref).then(
     (details) => {
-      if (dialog.isOpen()) new DetailsPanel(app, dialog, details);
+      if (dialog.isOpen()) new DetailsPanel(ctx, dialog, details);
     },
     (err: unknown) => {
       if (!dialog.isOpen()) return;
@@ -47,7 +46,7 @@ class DetailsPanel {
   private lastReport: CheckReport | null = null;
 
   constructor(
-    private readonly app: App,
+    private readonly ctx: ViewContext,
     private readonly dialog: DialogHandle,
     private readonly details: BackupDetails,
   ) {
@@ -69,7 +68,7 @@ class DetailsPanel {
         type: "button",
         class: "btn btn-primary",
         "data-testid": "details-restore",
-        onclick: (e: Event) => openRestore(app, d, e.currentTarget as HTMLElement),
+        onclick: (e: Event) => ctx.navigate.openRestore(d, e.currentTarget as HTMLElement),
       },
       "Restore",
     );
@@ -102,7 +101,7 @@ class DetailsPanel {
       treeSection(d.manifest),
     );
     this.renderCheck();
-    this.unsubscribe = app.jobs.subscribe((jobs, changed) => {
+    this.unsubscribe = ctx.jobs.subscribe((jobs, changed) => {
       if (!dialog.isOpen()) {
         this.unsubscribe?.();
         return;
@@ -131,7 +130,7 @@ class DetailsPanel {
               type: "button",
               class: "btn btn-small",
               "data-testid": "details-show-in-folder",
-              onclick: () => void this.app.ipc.showInFolder(d.path).catch((err: unknown) => this.showError(err)),
+              onclick: () => void this.ctx.ipc.showInFolder(d.path).catch((err: unknown) => this.showError(err)),
             },
             "Show in folder",
           ),
@@ -187,10 +186,10 @@ class DetailsPanel {
 
   private check(): void {
     this.errors.replaceChildren();
-    const { id } = this.app.startJob({ kind: "check", backup: this.details.backup });
+    const { id } = this.ctx.jobs.start({ kind: "check", backup: this.details.backup });
     this.checkJob = id;
-    const job = this.app.jobs.get(id);
-    this.renderCheck(job, this.app.jobs.list());
+    const job = this.ctx.jobs.get(id);
+    this.renderCheck(job, this.ctx.jobs.list());
   }
 
   private onCheckJob(job: Job, jobs: readonly Job[]): void {
@@ -231,10 +230,10 @@ class DetailsPanel {
     });
     if (!yes) return;
     try {
-      await this.app.ipc.deleteBackup(d.backup_file);
+      await this.ctx.ipc.deleteBackup(d.backup_file);
       this.dialog.close();
-      this.app.toast(`Deleted ${d.backup_file}.`);
-      void this.app.refresh();
+      this.ctx.notify.toast(`Deleted ${d.backup_file}.`);
+      void this.ctx.store.refresh();
     } catch (err) {
       this.showError(err);
     }

@@ -1,5 +1,5 @@
 // The job list: every job with what it is, progress, speed, time left, Cancel / Dismiss.
-import type { App } from "../app";
+import type { ViewContext } from "../context";
 import { h, icon } from "../dom";
 import { describeJob, isActive, type Job } from "../jobs";
 import { percent } from "../format";
@@ -30,7 +30,7 @@ export class JobPanel {
   private readonly clearButton: HTMLButtonElement;
   private rows = new Map<string, JobRow>();
 
-  constructor(private readonly app: App) {
+  constructor(private readonly ctx: ViewContext) {
     this.list = h("ul", { class: "job-items", "aria-label": "Jobs" });
     this.summary = h("span", { class: "muted small" });
     this.clearButton = h(
@@ -91,10 +91,10 @@ export class JobPanel {
       h("div", { class: "job-actions" }, button),
     );
     button.addEventListener("click", () => {
-      const current = this.app.jobs.get(job.id);
+      const current = this.ctx.jobs.get(job.id);
       if (!current) return;
-      if (isActive(current)) void this.app.jobs.cancel(job.id);
-      else this.app.jobs.dismiss(job.id);
+      if (isActive(current)) void this.ctx.jobs.cancel(job.id);
+      else this.ctx.jobs.dismiss(job.id);
     });
     return { el, status, state, bar, button, warnings, hint };
   }
@@ -128,6 +128,6 @@ export class JobPanel {
   }
 
   private clearFinished(): void {
-    for (const job of this.app.jobs.list()) if (!isActive(job)) this.app.jobs.dismiss(job.id);
+    for (const job of this.ctx.jobs.list()) if (!isActive(job)) this.ctx.jobs.dismiss(job.id);
   }
 }

@@ -1,5 +1,5 @@
 // Restore: say exactly what will happen, let the analyst choose, then run and report.
-import type { App } from "../app";
+import type { ViewContext } from "../context";
 import { openDialog } from "../dialog";
 import { h, icon, uniqueId, type Children } from "../dom";
 import { toUserError } from "../errors";
@@ -8,8 +8,8 @@ import { describeJob, isActive, refName, type Job } from "../jobs";
 import type { BackupDetails, OnConflict, RestoreOutcome, RestorePreview } from "../types";
 import { errorBanner, progressBar, setProgress, spinner } from "../widgets";
 
-export function openRestore(app: App, details: BackupDetails, returnFocus: HTMLElement | null = null): void {
-  new RestoreDialog(app, details, returnFocus);
+export function openRestore(ctx: ViewContext, details: BackupDetails, returnFocus: HTMLElement | null = null): void {
+  new RestoreDialog(ctx, details, returnFocus);
 }
 
 class RestoreDialog {
@@ -23,7 +23,7 @@ class RestoreDialog {
   private unsubscribe: (() => void) | null = null;
 
   constructor(
-    private readonly app: App,
+    private readonly ctx: ViewContext,
     private readonly details: BackupDetails,
     returnFocus: HTMLElement | null,
   ) {
@@ -47,7 +47,7 @@ class RestoreDialog {
   private async loadPreview(): Promise<void> {
     this.content.replaceChildren(spinner("Looking at the destination…"));
     try {
-      this.preview = await this.app.ipc.restorePreview(this.details.backup, this.destination);
+      this.preview = await this.ctx.ipc.restorePreview(this.details.backup, this.destination);
       if (!this.dialog.isOpen()) return;
       this.choice = "copy";
       this.renderPreview();
@@ -60,7 +60,7 @@ class RestoreDialog {
 
   private async chooseDestination(): Promise<void> {
     try {
-      const folder = await this.app.ipc.pickFolder("destination");
+      const folder = await this.ctx.ipc.pickFolder("destination");
       if (folder === null || !this.dialog.isOpen()) return;
       this.errors.replaceChildren();
       this.destination = folder;
@@ -73,7 +73,7 @@ class RestoreDialog {
 
   private renderPreview(): void {
     const p = this.preview;
-    const destination = p?.destination ?? this.destination ?? this.app.state.overview?.results_dir ?? "";
+    const destination = p?.destination ?? this.destination ?? this.ctx.store.state.overview?.results_dir ?? "";
     const isResults = p ? p.destination_is_results : this.destination === null;
     const pick = h(
       "button",
@@ -178,7 +178,7 @@ class RestoreDialog {
     if (!p) return;
     this.errors.replaceChildren();
     const on_conflict: OnConflict = p.target_exists ? this.choice : "fail";
-    const { id } = this.app.startJob({
+    const { id } = this.ctx.jobs.start({
       kind: "restore",
       backup: this.details.backup,
       destination: this.destination,
@@ -189,7 +189,7 @@ class RestoreDialog {
     const bar = progressBar(null, "Restore progress");
     const cancel = h(
       "button",
-      { type: "button", class: "btn", "data-testid": "restore-cancel", onclick: () => void this.app.jobs.cancel(id) },
+      { type: "button", class: "btn", "data-testid": "restore-cancel", onclick: () => void this.ctx.jobs.cancel(id) },
       "Cancel",
     );
     const hide = h("button", { type: "button", class: "btn btn-quiet", onclick: () => this.dialog.close() }, "Hide");
@@ -207,9 +207,9 @@ class RestoreDialog {
       setProgress(bar, job.state === "running" && pr ? percent(pr.bytes_done, pr.bytes_total) : isActive(job) ? null : 100);
       cancel.disabled = job.cancelRequested;
     };
-    const first = this.app.jobs.get(id);
-    if (first) show(first, this.app.jobs.list());
-    this.unsubscribe = this.app.jobs.subscribe((jobs, job) => {
+    const first = this.ctx.jobs.get(id);
+    if (first) show(first, this.ctx.jobs.list());
+    this.unsubscribe = this.ctx.jobs.subscribe((jobs, job) => {
       if (job.id !== this.jobId || !this.dialog.isOpen()) return;
       if (isActive(job)) show(job, jobs);
       else this.finished(job);
@@ -240,7 +240,7 @@ class RestoreDialog {
         type: "button",
         class: "btn btn-primary",
         "data-testid": "restore-open-folder",
-        onclick: () => void this.app.ipc.openFolder(o.restored_to).catch((err: unknown) => this.fail(err)),
+        onclick: () => void this.ctx.ipc.openFolder(o.restored_to).catch((err: unknown) => this.fail(err)),
       },
       "Open folder",
     );

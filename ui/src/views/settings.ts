@@ -1,5 +1,5 @@
 // Settings: where results and backups live, and how hard to compress. Shared with the command line.
-import type { App } from "../app";
+import type { ViewContext } from "../context";
 import { h } from "../dom";
 import { toUserError } from "../errors";
 import type { FolderPurpose } from "../types";
@@ -31,7 +31,7 @@ export class SettingsView {
   private readonly shared: HTMLElement;
   private dirty = false;
 
-  constructor(private readonly app: App) {
+  constructor(private readonly ctx: ViewContext) {
     this.results = h("input", {
       id: "settings-results",
       type: "text",
@@ -132,7 +132,7 @@ export class SettingsView {
   }
 
   update(): void {
-    const o = this.app.state.overview;
+    const o = this.ctx.store.state.overview;
     if (!o) return;
     if (!this.dirty) {
       this.results.value = o.results_dir;
@@ -173,7 +173,7 @@ export class SettingsView {
 
   private async pick(purpose: FolderPurpose, input: HTMLInputElement): Promise<void> {
     try {
-      const folder = await this.app.ipc.pickFolder(purpose);
+      const folder = await this.ctx.ipc.pickFolder(purpose);
       if (folder === null) return;
       input.value = folder;
       this.dirty = true;
@@ -186,13 +186,13 @@ export class SettingsView {
   private async submit(): Promise<void> {
     this.save.disabled = true;
     this.feedback.replaceChildren();
-    const before = this.app.state.overview;
+    const before = this.ctx.store.state.overview;
     try {
-      const overview = await this.app.ipc.saveSettings(this.results.value, this.backups.value, Number(this.level.value));
+      const overview = await this.ctx.ipc.saveSettings(this.results.value, this.backups.value, Number(this.level.value));
       this.dirty = false;
       const movedBackups = before !== null && before.backups_dir !== overview.backups_dir;
-      this.app.configured(overview, movedBackups ? "backups" : "settings");
-      this.app.toast(movedBackups ? `Saved. Showing the backups in ${overview.backups_dir}.` : "Settings saved.");
+      this.ctx.configured(overview, movedBackups ? "backups" : "settings");
+      this.ctx.notify.toast(movedBackups ? `Saved. Showing the backups in ${overview.backups_dir}.` : "Settings saved.");
     } catch (err) {
       this.fail(err);
     } finally {

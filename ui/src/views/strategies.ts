@@ -1,5 +1,5 @@
 // Strategies: each strategy folder with its state, and backing them up.
-import type { App } from "../app";
+import type { ViewContext } from "../context";
 import { h, keepFocus } from "../dom";
 import { formatBytes, formatDateTime, formatRelative, plural, backupDate } from "../format";
 import { isActive } from "../jobs";
@@ -10,7 +10,7 @@ export class StrategiesView {
   readonly el: HTMLElement;
   private readonly selected = new Set<string>();
 
-  constructor(private readonly app: App) {
+  constructor(private readonly ctx: ViewContext) {
     this.el = h("section", { class: "page", "aria-labelledby": "strategies-title" });
   }
 
@@ -19,7 +19,7 @@ export class StrategiesView {
   }
 
   private render(): void {
-    const { overview, strategies, strategiesError } = this.app.state;
+    const { overview, strategies, strategiesError } = this.ctx.store.state;
     const names = new Set((strategies ?? []).map((s) => s.name));
     for (const name of [...this.selected]) if (!names.has(name)) this.selected.delete(name);
 
@@ -47,7 +47,7 @@ export class StrategiesView {
                 "Choose another folder…",
               ),
             ]
-          : [h("button", { type: "button", class: "btn", "data-key": "retry", onclick: () => void this.app.refresh() }, "Try again")];
+          : [h("button", { type: "button", class: "btn", "data-key": "retry", onclick: () => void this.ctx.store.refresh() }, "Try again")];
       body.push(errorBanner(strategiesError, { actions }));
     } else if (strategies === null) {
       body.push(spinner("Looking for strategies…"));
@@ -124,7 +124,7 @@ export class StrategiesView {
   private list(strategies: StrategyStatus[]): HTMLElement {
     // What each strategy's pending backup is doing: running now, or waiting its turn.
     const busy = new Map(
-      this.app.jobs
+      this.ctx.jobs
         .list()
         .filter((j) => isActive(j) && j.request.kind === "backup")
         .map((j) => [j.request.kind === "backup" ? j.request.strategy : "", j.state === "running" ? "Backing up…" : "Waiting to back up"]),
@@ -183,9 +183,9 @@ export class StrategiesView {
 
   private backUp(strategies: StrategyStatus[]): void {
     if (strategies.length === 0) return;
-    for (const s of strategies) this.app.startJob({ kind: "backup", strategy: s.name });
+    for (const s of strategies) this.ctx.jobs.start({ kind: "backup", strategy: s.name });
     this.selected.clear();
-    this.app.toast(
+    this.ctx.notify.toast(
       strategies.length === 1
         ? `Backing up ${strategies[0]?.name}.`
         : `Backing up ${strategies.length} strategies, one after another.`,
@@ -194,14 +194,14 @@ export class StrategiesView {
   }
 
   private async pickResults(): Promise<void> {
-    const o = this.app.state.overview;
+    const o = this.ctx.store.state.overview;
     try {
-      const folder = await this.app.ipc.pickFolder("results");
+      const folder = await this.ctx.ipc.pickFolder("results");
       if (folder === null || !o) return;
-      const overview = await this.app.ipc.saveSettings(folder, o.backups_dir, o.compression_level);
-      this.app.configured(overview);
+      const overview = await this.ctx.ipc.saveSettings(folder, o.backups_dir, o.compression_level);
+      this.ctx.configured(overview);
     } catch (err) {
-      this.app.showError(err);
+      this.ctx.notify.showError(err);
     }
   }
 }

@@ -1,5 +1,5 @@
 // First launch: choose the results folder, or try the app with sample results.
-import type { App } from "../app";
+import type { ViewContext } from "../context";
 import { h, icon } from "../dom";
 import { toUserError } from "../errors";
 import { errorBanner, spinner } from "../widgets";
@@ -11,7 +11,7 @@ export class WelcomeView {
   private readonly pick: HTMLButtonElement;
   private readonly sample: HTMLButtonElement;
 
-  constructor(private readonly app: App) {
+  constructor(private readonly ctx: ViewContext) {
     this.pick = h(
       "button",
       { type: "button", class: "btn btn-primary btn-large", "data-testid": "welcome-pick", onclick: () => void this.choose() },
@@ -54,7 +54,7 @@ export class WelcomeView {
   }
 
   update(): void {
-    const o = this.app.state.overview;
+    const o = this.ctx.store.state.overview;
     if (o) this.sample.title = `Copies sample strategies to ${o.sample_results}`;
   }
 
@@ -72,14 +72,14 @@ export class WelcomeView {
     this.error.replaceChildren();
     this.busy("Waiting for you to choose a folder…");
     try {
-      const folder = await this.app.ipc.pickFolder("results");
+      const folder = await this.ctx.ipc.pickFolder("results");
       if (folder === null) return;
       this.busy("Setting up…");
       // Passing the current backups folder back unchanged lets an unconfigured one follow the
       // results folder (the shell keeps it "beside the results folder").
-      const o = this.app.state.overview ?? (await this.app.ipc.appOverview());
-      const overview = await this.app.ipc.saveSettings(folder, o.backups_dir, o.compression_level);
-      this.app.configured(overview);
+      const o = this.ctx.store.state.overview ?? (await this.ctx.ipc.appOverview());
+      const overview = await this.ctx.ipc.saveSettings(folder, o.backups_dir, o.compression_level);
+      this.ctx.configured(overview);
     } catch (err) {
       this.fail(err);
     } finally {
@@ -91,9 +91,9 @@ export class WelcomeView {
     this.error.replaceChildren();
     this.busy("Preparing sample results…");
     try {
-      const overview = await this.app.ipc.useSampleResults();
-      this.app.configured(overview);
-      this.app.toast("Sample results are ready. Try “Back up all”.");
+      const overview = await this.ctx.ipc.useSampleResults();
+      this.ctx.configured(overview);
+      this.ctx.notify.toast("Sample results are ready. Try “Back up all”.");
     } catch (err) {
       this.fail(err);
     } finally {
