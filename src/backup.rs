@@ -36,14 +36,14 @@ pub struct BackupOptions {
     pub if_changed: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum BackupStatus {
     Created,
     Unchanged,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct BackupOutcome {
     pub strategy: StrategyName,
     pub status: BackupStatus,

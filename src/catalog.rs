@@ -25,7 +25,7 @@ pub const CATALOG_FORMAT: &str = "results-backup-catalog";
 pub const CATALOG_FORMAT_VERSION: u32 = 1;
 const LOCK_FILE: &str = ".catalog.lock";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckResult {
     Ok,
@@ -33,7 +33,7 @@ pub enum CheckResult {
     Missing,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CatalogEntry {
     pub strategy: StrategyName,
     /// `YYYYmmdd_HHMMSS`, local time, as in the file name.

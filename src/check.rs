@@ -24,7 +24,7 @@ use crate::tar_reader::MemberHeader;
 /// Content handed to the background hasher at a time.
 const HASH_PIECE: usize = 256 * 1024;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct Problem {
     /// The archive member concerned, when the problem is about one.
     pub path: Option<String>,
@@ -32,7 +32,7 @@ pub struct Problem {
 }
 
 /// What the check could prove the contents against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Proof {
     /// The sidecar manifest (and the embedded copy, which must agree).
@@ -43,7 +43,7 @@ pub enum Proof {
     None,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct CheckReport {
     pub backup_file: String,
     pub path: PathBuf,

@@ -10,7 +10,7 @@ use crate::locate::{locate, Locator};
 use crate::progress::Progress;
 use crate::settings::Locations;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct Deleted {
     pub backup_file: String,
     pub removed: Vec<PathBuf>,

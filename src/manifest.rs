@@ -27,7 +27,7 @@ const METRICS_MAX_FIELDS: usize = 64;
 const METRICS_MAX_TEXT: usize = 200;
 const APP_VERSION_MAX_BYTES: usize = 64;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     Dir,
@@ -35,7 +35,7 @@ pub enum EntryKind {
     Symlink,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ManifestEntry {
     /// Path inside the archive, `/`-separated, starting with the strategy folder.
     pub path: String,
@@ -47,13 +47,15 @@ pub struct ManifestEntry {
     /// Seconds since 1970-01-01 UTC.
     pub mtime: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub sha256: Option<String>,
     /// Where a symbolic link points, exactly as stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub target: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Totals {
     pub files: u64,
     pub dirs: u64,
@@ -63,14 +65,14 @@ pub struct Totals {
 }
 
 /// The archive's own identity, known only after it is written: sidecar only.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ArchiveInfo {
     pub file: ArchiveFileName,
     pub size: u64,
     pub sha256: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Manifest {
     pub format: String,
     pub format_version: u32,
@@ -83,9 +85,11 @@ pub struct Manifest {
     pub source: String,
     pub totals: Totals,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "Record<string, number | string | boolean>")]
     pub metrics: Option<serde_json::Map<String, serde_json::Value>>,
     pub entries: Vec<ManifestEntry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub archive: Option<ArchiveInfo>,
 }
 

@@ -77,6 +77,18 @@ macro_rules! validated_string {
             }
         }
 
+        /// A plain string on the wire (and in the generated TypeScript types).
+        impl ts_rs::TS for $name {
+            type WithoutGenerics = Self;
+            type OptionInnerType = Self;
+            fn name(_: &ts_rs::Config) -> String {
+                "string".into()
+            }
+            fn inline(_: &ts_rs::Config) -> String {
+                "string".into()
+            }
+        }
+
         impl std::ops::Deref for $name {
             type Target = str;
             fn deref(&self) -> &str {

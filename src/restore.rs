@@ -48,7 +48,7 @@ const COPY_BUFFER: usize = 256 * 1024;
 /// Disk space a folder or a small file takes beyond its content, for the free-space estimate.
 const BLOCK_PER_ENTRY: u64 = 4096;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum OnConflict {
     /// Restore beside the existing folder as `<strategy>_restored_<timestamp>`.
@@ -70,7 +70,7 @@ pub struct RestoreOptions {
     pub expected_destination: Option<FileIdentity>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct RestoreOutcome {
     pub backup_file: String,
     pub strategy: StrategyName,
@@ -682,7 +682,7 @@ fn swap_in(staging: &Staging, dest: &Destination, strategy: &str) -> Result<()> 
 }
 
 /// What a restore of `strategy` into `destination` would do, told before anything is written.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct RestorePreview {
     pub strategy: StrategyName,
     pub destination: PathBuf,

@@ -16,7 +16,7 @@ use crate::progress::Progress;
 use crate::settings::{check_results_folder, Locations};
 use crate::walk::{walk_strategy, SourceEntry};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum StrategyState {
     NeverBackedUp,
@@ -24,7 +24,7 @@ pub enum StrategyState {
     Protected,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct StrategyStatus {
     pub name: StrategyName,
     pub path: PathBuf,

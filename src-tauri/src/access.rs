@@ -106,7 +106,7 @@ fn still_the_same(
 }
 
 /// A backup as the webview names it: a catalog file name, or an archive dropped on the window.
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum BackupRef {
     Catalog(String),

@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::fmt::Display;
 use std::path::Path;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct IpcError {
     pub code: String,
     pub message: String,

@@ -5,6 +5,8 @@
 mod access;
 mod commands;
 mod error;
+#[cfg(test)]
+mod ipc_types;
 mod job_queue;
 mod picker;
 mod progress_channel;
@@ -19,8 +21,8 @@ pub use commands::Shell;
 pub use error::IpcError;
 
 /// What the shell tells the UI after a drop, once the archives are granted.
-#[derive(Clone, Debug, Serialize)]
-struct FilesDropped {
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub(crate) struct FilesDropped {
     archives: Vec<PathBuf>,
     others: Vec<PathBuf>,
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 /// About ten updates a second: smooth for the eye, negligible for the job.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, ts_rs::TS)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum JobEvent {
     Queued {

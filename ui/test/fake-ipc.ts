@@ -75,6 +75,7 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
       entry,
       proof: "manifest",
       manifest: {
+        format: "results-backup-manifest",
         format_version: 1,
         app_version: "0.1.0",
         strategy: entry?.strategy ?? "btc",
@@ -109,7 +110,6 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
       target: "/home/ana/results/btc",
       target_exists: true,
       copy_target: "/home/ana/results/btc_restored_20261126_091502",
-      destination_is_results: true,
     })),
     runJob: vi.fn(
       (id: string, job: JobRequest, onEvent: (e: JobEvent) => void) =>

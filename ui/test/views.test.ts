@@ -328,7 +328,6 @@ describe("restore", () => {
       target: "/home/ana/review/btc",
       target_exists: false,
       copy_target: "/home/ana/review/btc_restored",
-      destination_is_results: false,
     });
     click(byTestId("restore-pick-destination"));
     await settle();

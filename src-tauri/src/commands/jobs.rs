@@ -19,7 +19,7 @@ use crate::error::{CommandResult, IpcError};
 use crate::job_queue::Work;
 use crate::progress_channel::JobEvent;
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobRequest {
     Backup {
@@ -36,13 +36,13 @@ pub enum JobRequest {
     },
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct CheckFailure {
     pub backup_file: String,
     pub error: IpcError,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JobResult {
     Backup {

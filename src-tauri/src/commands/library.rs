@@ -37,7 +37,7 @@ pub async fn scan_strategies() -> CommandResult<Vec<StrategyStatus>> {
     off_ui_thread(|| Ok(scan(&current_locations()?, &NoProgress)?)).await
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct BackupList {
     pub backups_dir: PathBuf,
     pub backups: Vec<CatalogEntry>,
@@ -71,7 +71,7 @@ fn locate_allowed(
     Ok(locate_in(&catalog, &locations.backups, &wanted)?)
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct BackupDetails {
     pub backup: BackupRef,
     pub backup_file: String,

@@ -14,7 +14,7 @@ use crate::error::{CommandResult, IpcError};
 use crate::picker;
 use crate::samples::install_samples;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct Overview {
     pub configured: bool,
     pub results_dir: PathBuf,
@@ -95,7 +95,7 @@ pub async fn use_sample_results() -> CommandResult<Overview> {
     .await
 }
 
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PickPurpose {
     Results,

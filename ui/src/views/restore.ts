@@ -74,7 +74,8 @@ class RestoreDialog {
   private renderPreview(): void {
     const p = this.preview;
     const destination = p?.destination ?? this.destination ?? this.ctx.store.state.overview?.results_dir ?? "";
-    const isResults = p ? p.destination_is_results : this.destination === null;
+    const results = this.ctx.store.state.overview?.results_dir;
+    const isResults = p ? p.destination === results : this.destination === null;
     const pick = h(
       "button",
       { type: "button", class: "btn btn-small", "data-testid": "restore-pick-destination", onclick: () => void this.chooseDestination() },

@@ -1,0 +1,96 @@
+//! The TypeScript types of the IPC contract, generated from the Rust types that cross it (ts-rs),
+//! so the UI can never drift from the shell. `ui/src/ipc-types.ts` is checked in; the test below
+//! fails when it is stale, and rewrites it when `UPDATE_IPC_TYPES=1` is set.
+
+use ts_rs::{Config, TS};
+
+use crate::access::BackupRef;
+use crate::commands::jobs::{CheckFailure, JobRequest, JobResult};
+use crate::commands::library::{BackupDetails, BackupList};
+use crate::commands::settings::{Overview, PickPurpose};
+use crate::error::IpcError;
+use crate::progress_channel::JobEvent;
+use crate::FilesDropped;
+use results_backup::backup::{BackupOutcome, BackupStatus};
+use results_backup::catalog::{CatalogEntry, CheckResult};
+use results_backup::check::{CheckReport, Problem, Proof};
+use results_backup::delete::Deleted;
+use results_backup::manifest::{ArchiveInfo, EntryKind, Manifest, ManifestEntry, Totals};
+use results_backup::progress::Operation;
+use results_backup::restore::{OnConflict, RestoreOutcome, RestorePreview};
+use results_backup::scan::{StrategyState, StrategyStatus};
+
+/// Where the generated file lives, relative to this crate.
+const GENERATED: &str = "../ui/src/ipc-types.ts";
+
+/// One `export type` per type, in this order; JSON numbers are `number` in TypeScript.
+pub fn generate() -> String {
+    let cfg = Config::new().with_large_int("number");
+    let declarations = [
+        IpcError::decl(&cfg),
+        Overview::decl(&cfg),
+        PickPurpose::decl(&cfg),
+        CheckResult::decl(&cfg),
+        CatalogEntry::decl(&cfg),
+        StrategyState::decl(&cfg),
+        StrategyStatus::decl(&cfg),
+        BackupList::decl(&cfg),
+        BackupRef::decl(&cfg),
+        EntryKind::decl(&cfg),
+        ManifestEntry::decl(&cfg),
+        Totals::decl(&cfg),
+        ArchiveInfo::decl(&cfg),
+        Manifest::decl(&cfg),
+        Proof::decl(&cfg),
+        BackupDetails::decl(&cfg),
+        RestorePreview::decl(&cfg),
+        OnConflict::decl(&cfg),
+        JobRequest::decl(&cfg),
+        Operation::decl(&cfg),
+        JobEvent::decl(&cfg),
+        Problem::decl(&cfg),
+        CheckReport::decl(&cfg),
+        BackupStatus::decl(&cfg),
+        BackupOutcome::decl(&cfg),
+        RestoreOutcome::decl(&cfg),
+        CheckFailure::decl(&cfg),
+        JobResult::decl(&cfg),
+        Deleted::decl(&cfg),
+        FilesDropped::decl(&cfg),
+    ];
+    let mut text = String::from(
+        "// Generated from the Rust types by `cargo test -p results-backup-app ipc_types`\n\
+         // (run it with UPDATE_IPC_TYPES=1 to rewrite this file). Do not edit by hand.\n",
+    );
+    for declaration in declarations {
+        text.push('\n');
+        text.push_str("export ");
+        text.push_str(declaration.trim_end());
+        if !text.ends_with(';') {
+            text.push(';');
+        }
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipc_types_in_the_ui_are_generated_from_the_rust_types() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GENERATED);
+        let wanted = generate();
+        if std::env::var_os("UPDATE_IPC_TYPES").is_some() {
+            std::fs::write(&path, &wanted).expect("write the generated types");
+            return;
+        }
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            current == wanted,
+            "{} is stale: run `UPDATE_IPC_TYPES=1 cargo test -p results-backup-app ipc_types` and commit it",
+            path.display()
+        );
+    }
+}

@@ -1,0 +1,146 @@
+// Generated from the Rust types by `cargo test -p results-backup-app ipc_types`
+// (run it with UPDATE_IPC_TYPES=1 to rewrite this file). Do not edit by hand.
+
+export type IpcError = { code: string, message: string, hint: string, };
+
+export type Overview = { configured: boolean, results_dir: string, backups_dir: string, compression_level: number, results_exists: boolean, settings_file: string | null, environment_overrides: Array<string>, sample_results: string, version: string, };
+
+export type PickPurpose = "results" | "backups" | "destination";
+
+export type CheckResult = "ok" | "damaged" | "missing";
+
+export type CatalogEntry = { strategy: string, 
+/**
+ * `YYYYmmdd_HHMMSS`, local time, as in the file name.
+ */
+timestamp: string, 
+/**
+ * File name inside the backups folder.
+ */
+backup_file: string, 
+/**
+ * Archive size in bytes.
+ */
+size: number, created: string, sha256: string, 
+/**
+ * Files in the backup.
+ */
+files: number, 
+/**
+ * Content bytes of those files.
+ */
+bytes: number, last_checked: string | null, check_result: CheckResult | null, 
+/**
+ * False for archives made by another tool: nothing proves their content.
+ */
+has_manifest: boolean, };
+
+export type StrategyState = "never_backed_up" | "changed" | "protected";
+
+export type StrategyStatus = { name: string, path: string, files: number, bytes: number, 
+/**
+ * The newest modification time of anything in the folder.
+ */
+newest_change: string | null, latest_backup: CatalogEntry | null, state: StrategyState, };
+
+export type BackupList = { backups_dir: string, backups: Array<CatalogEntry>, warnings: Array<string>, };
+
+export type BackupRef = { "catalog": string } | { "dropped": string };
+
+export type EntryKind = "dir" | "file" | "symlink";
+
+export type ManifestEntry = { 
+/**
+ * Path inside the archive, `/`-separated, starting with the strategy folder.
+ */
+path: string, kind: EntryKind, 
+/**
+ * Bytes of content (0 for folders and links).
+ */
+size: number, 
+/**
+ * Permission bits, e.g. 0o644 (stored as a number).
+ */
+mode: number, 
+/**
+ * Seconds since 1970-01-01 UTC.
+ */
+mtime: number, sha256?: string, 
+/**
+ * Where a symbolic link points, exactly as stored.
+ */
+target?: string, };
+
+export type Totals = { files: number, dirs: number, symlinks: number, 
+/**
+ * Content bytes of all files.
+ */
+bytes: number, };
+
+export type ArchiveInfo = { file: string, size: number, sha256: string, };
+
+export type Manifest = { format: string, format_version: number, app_version: string, strategy: string, 
+/**
+ * `YYYYmmdd_HHMMSS` in local time, as in the backup's file name.
+ */
+timestamp: string, created: string, 
+/**
+ * The folder that was backed up.
+ */
+source: string, totals: Totals, metrics?: Record<string, number | string | boolean>, entries: Array<ManifestEntry>, archive?: ArchiveInfo, };
+
+export type Proof = "manifest" | "embedded_manifest" | "none";
+
+export type BackupDetails = { backup: BackupRef, backup_file: string, path: string, folder: string, size: number, in_catalog: boolean, entry: CatalogEntry | null, manifest: Manifest | null, proof: Proof, };
+
+export type RestorePreview = { strategy: string, destination: string, 
+/**
+ * The folder the strategy would be restored as.
+ */
+target: string, 
+/**
+ * When true the analyst chooses: a copy beside it, or replacing it (after a safety backup).
+ */
+target_exists: boolean, 
+/**
+ * Where "restore as a copy" would put it.
+ */
+copy_target: string, };
+
+export type OnConflict = "copy" | "replace" | "fail";
+
+export type JobRequest = { "kind": "backup", strategy: string, } | { "kind": "check", backup: BackupRef, } | { "kind": "check_all" } | { "kind": "restore", backup: BackupRef, destination: string | null, on_conflict: OnConflict, };
+
+export type Operation = "backup" | "check" | "restore" | "rebuild";
+
+export type JobEvent = { "event": "queued", position: number, } | { "event": "started" } | { "event": "progress", operation: Operation, item: string, bytes_done: number, bytes_total: number, files_done: number, files_total: number, elapsed_ms: number, } | { "event": "warning", message: string, };
+
+export type Problem = { 
+/**
+ * The archive member concerned, when the problem is about one.
+ */
+path: string | null, issue: string, };
+
+export type CheckReport = { backup_file: string, path: string, ok: boolean, result: CheckResult, quick: boolean, proof: Proof, files_checked: number, checked_at: string, problems: Array<Problem>, };
+
+export type BackupStatus = "created" | "unchanged";
+
+export type BackupOutcome = { strategy: string, status: BackupStatus, 
+/**
+ * The new backup's catalog entry, or for `Unchanged` the latest existing one.
+ */
+backup: CatalogEntry | null, path: string | null, };
+
+export type RestoreOutcome = { backup_file: string, strategy: string, restored_to: string, proof: Proof, files: number, bytes: number, 
+/**
+ * True when an existing folder was replaced (after `safety_backup` was made of it).
+ */
+replaced: boolean, safety_backup: CatalogEntry | null, warnings: Array<string>, };
+
+export type CheckFailure = { backup_file: string, error: IpcError, };
+
+export type JobResult = { "kind": "backup", outcome: BackupOutcome, } | { "kind": "check", report: CheckReport, } | { "kind": "check_all", reports: Array<CheckReport>, failures: Array<CheckFailure>, } | { "kind": "restore", outcome: RestoreOutcome, };
+
+export type Deleted = { backup_file: string, removed: Array<string>, };
+
+export type FilesDropped = { archives: Array<string>, others: Array<string>, };
