@@ -5,14 +5,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::io::Write;
 
-use results_backup::backup::{BackupOutcome, BackupStatus};
-use results_backup::catalog::{CatalogEntry, CheckResult};
-use results_backup::check::CheckReport;
-use results_backup::delete::Deleted;
-use results_backup::manifest::{EntryKind, Manifest};
-use results_backup::restore::RestoreOutcome;
-use results_backup::scan::{StrategyState, StrategyStatus};
-use results_backup::{human_bytes, Error};
+use results_backup::{
+    human_bytes, BackupOutcome, BackupStatus, CatalogEntry, CheckReport, CheckResult, Deleted,
+    EntryKind, Error, Manifest, Proof, RestoreOutcome, StrategyState, StrategyStatus,
+};
 
 /// Prints a line on stdout with control characters escaped (names read from a catalog or an
 /// archive could otherwise move the cursor or rewrite the screen); a closed pipe (`| head`) is
@@ -276,8 +272,7 @@ impl Output {
                         format!("{} files verified", report.files_checked)
                     },
                     match report.proof {
-                        results_backup::check::Proof::None =>
-                            ", but it has no manifest: contents unproven",
+                        Proof::None => ", but it has no manifest: contents unproven",
                         _ => "",
                     }
                 ),
@@ -321,7 +316,7 @@ impl Output {
             outcome.files,
             human_bytes(outcome.bytes),
             match outcome.proof {
-                results_backup::check::Proof::None => "no manifest, so nothing could be verified",
+                Proof::None => "no manifest, so nothing could be verified",
                 _ => "every file verified against its manifest",
             }
         );

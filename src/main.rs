@@ -9,15 +9,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use results_backup::backup::{back_up, BackupOptions};
-use results_backup::catalog::Catalog;
-use results_backup::check::{check_all, check_many};
-use results_backup::delete::delete;
-use results_backup::locate::{locate, manifest_of, Locator};
-use results_backup::restore::{restore, OnConflict, RestoreOptions};
-use results_backup::scan::{scan, strategy_names};
-use results_backup::settings::{validate_level, Overrides};
-use results_backup::{CancelToken, Error, Locations};
+use results_backup::{
+    back_up, check_all, check_many, delete, locate, manifest_of, restore, scan, strategy_names,
+    validate_level, BackupOptions, CancelToken, Catalog, Error, Locations, Locator, OnConflict,
+    Overrides, RestoreOptions,
+};
 
 use cli_output::Output;
 use terminal_progress::TerminalProgress;

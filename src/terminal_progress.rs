@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use results_backup::progress::{Operation, Progress, ProgressUpdate};
+use results_backup::{Operation, Progress, ProgressUpdate};
 
 use crate::cli_output::terminal_safe;
 use results_backup::human_bytes;

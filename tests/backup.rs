@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Local};
-use results_backup::backup::{back_up, BackupOptions, BackupStatus};
+use results_backup::{back_up, BackupOptions, BackupStatus};
 use results_backup::{CancelToken, NoProgress};
 use util::*;
 
@@ -266,7 +266,7 @@ fn embedded_manifest_is_the_archives_last_member_and_agrees_with_the_sidecar() {
     assert!(embedded.get("archive").is_none_or(|v| v.is_null()));
     sidecar.as_object_mut().unwrap().remove("archive");
     assert_eq!(embedded, sidecar);
-    let parsed = results_backup::manifest::Manifest::from_json(&last.content, &ws.backups).unwrap();
+    let parsed = results_backup::Manifest::from_json(&last.content, &ws.backups).unwrap();
     assert_eq!(parsed.strategy, "eth");
 }
 

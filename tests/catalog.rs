@@ -286,8 +286,7 @@ fn a_missing_catalog_is_recreated_and_loses_no_backup() {
 fn library_catalog_load_lists_what_the_cli_made() {
     let ws = Workspace::new();
     let made = three_backups(&ws);
-    let catalog =
-        results_backup::catalog::Catalog::load(&ws.backups, &results_backup::NoProgress).unwrap();
+    let catalog = results_backup::Catalog::load(&ws.backups, &results_backup::NoProgress).unwrap();
     let listed: Vec<String> = catalog
         .list(None)
         .into_iter()

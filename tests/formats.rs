@@ -7,9 +7,9 @@ mod util;
 use std::fs;
 use std::path::Path;
 
-use results_backup::catalog::{Catalog, CheckResult};
-use results_backup::manifest::{EntryKind, Manifest};
 use results_backup::NoProgress;
+use results_backup::{Catalog, CheckResult};
+use results_backup::{EntryKind, Manifest};
 use util::*;
 
 fn fixture(name: &str) -> std::path::PathBuf {

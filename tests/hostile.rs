@@ -13,7 +13,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use results_backup::restore::{restore, OnConflict, RestoreOptions};
+use results_backup::{restore, OnConflict, RestoreOptions};
 use results_backup::{CancelToken, Error, Locations, NoProgress};
 
 /// From a member of the strategy folder inside the staging folder
@@ -402,7 +402,7 @@ fn lib_restore(w: &World, given: &str) -> Result<(), Error> {
     };
     restore(
         &locations,
-        &results_backup::locate::Locator::from_argument(given),
+        &results_backup::Locator::from_argument(given),
         &options,
         &NoProgress,
         &CancelToken::new(),

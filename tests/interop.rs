@@ -300,17 +300,16 @@ fn a_gnu_tar_archive_under_any_name_is_known_by_the_folder_it_holds_before_resto
     let dest = ws.dir("restored");
     fs::create_dir(dest.join("foreign")).unwrap();
 
-    let catalog =
-        results_backup::catalog::Catalog::load(&ws.backups, &results_backup::NoProgress).unwrap();
-    let located = results_backup::locate::locate_in(
+    let catalog = results_backup::Catalog::load(&ws.backups, &results_backup::NoProgress).unwrap();
+    let located = results_backup::locate_in(
         &catalog,
         &ws.backups,
-        &results_backup::locate::Locator::Path(archive.clone()),
+        &results_backup::Locator::Path(archive.clone()),
     )
     .unwrap();
-    assert_eq!(results_backup::locate::known_identity(&located), None);
+    assert_eq!(results_backup::known_identity(&located), None);
     let inspection =
-        results_backup::locate::inspect(&located, &results_backup::CancelToken::new()).unwrap();
+        results_backup::inspect(&located, &results_backup::CancelToken::new()).unwrap();
     assert!(inspection.manifest.is_none(), "GNU tar writes no manifest");
     let identity = inspection.identity;
     assert_eq!(
@@ -319,8 +318,7 @@ fn a_gnu_tar_archive_under_any_name_is_known_by_the_folder_it_holds_before_resto
     );
     assert_eq!(identity.timestamp, None, "a free-form name carries no time");
 
-    let preview =
-        results_backup::restore::preview(&identity.strategy, identity.timestamp.as_ref(), &dest);
+    let preview = results_backup::preview(&identity.strategy, identity.timestamp.as_ref(), &dest);
     assert!(preview.target_exists);
     let json = ws
         .cli([

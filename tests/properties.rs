@@ -13,13 +13,11 @@ use hostile_archives::RawTar;
 use proptest::prelude::*;
 use std::path::{Component, Path};
 
-use results_backup::check::check;
-use results_backup::layout::{check_link_target, classify, MemberPath};
-use results_backup::locate::Locator;
-use results_backup::names::{
-    copy_folder_name, ArchiveFileName, BackupName, StrategyName, Timestamp,
-};
-use results_backup::restore::{restore, OnConflict, RestoreOptions};
+use results_backup::check;
+use results_backup::format::{check_link_target, classify, MemberPath};
+use results_backup::Locator;
+use results_backup::{copy_folder_name, ArchiveFileName, BackupName, StrategyName, Timestamp};
+use results_backup::{restore, OnConflict, RestoreOptions};
 use results_backup::{CancelToken, Locations, NoProgress};
 
 /// Path parts an attacker would try, mixed with ordinary ones.

@@ -8,10 +8,10 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use results_backup::locate::Locator;
-use results_backup::names::{StrategyName, Timestamp};
-use results_backup::restore::{restore, OnConflict, RestoreOptions};
+use results_backup::Locator;
+use results_backup::{restore, OnConflict, RestoreOptions};
 use results_backup::{CancelToken, NoProgress};
+use results_backup::{StrategyName, Timestamp};
 use util::*;
 
 fn restore_lib(ws: &Workspace, given: &str, to: &Path, on_conflict: OnConflict) {
@@ -31,7 +31,7 @@ fn restore_lib(ws: &Workspace, given: &str, to: &Path, on_conflict: OnConflict) 
 
 /// The timestamp an archive file name of ours carries.
 fn timestamp_of(file: &str) -> Timestamp {
-    results_backup::names::ArchiveFileName::new(file)
+    results_backup::ArchiveFileName::new(file)
         .unwrap()
         .backup_name()
         .unwrap()
@@ -194,7 +194,7 @@ fn restore_preview_tells_beforehand_where_a_copy_or_a_fresh_restore_would_land()
     let alpha = StrategyName::new("alpha").unwrap();
     let before = snapshot(&ws.results);
 
-    let over = results_backup::restore::preview(&alpha, Some(&timestamp), &ws.results);
+    let over = results_backup::preview(&alpha, Some(&timestamp), &ws.results);
     assert!(over.target_exists);
     assert_eq!(over.target, ws.results.join("alpha"));
     assert_eq!(
@@ -211,14 +211,14 @@ fn restore_preview_tells_beforehand_where_a_copy_or_a_fresh_restore_would_land()
         json["restored_to"].as_str().unwrap(),
         over.copy_target.to_str().unwrap()
     );
-    let second = results_backup::restore::preview(&alpha, Some(&timestamp), &ws.results);
+    let second = results_backup::preview(&alpha, Some(&timestamp), &ws.results);
     assert_eq!(
         second.copy_target,
         ws.results.join(format!("alpha_restored_{timestamp}_2"))
     );
 
     let fresh = ws.dir("fresh");
-    let elsewhere = results_backup::restore::preview(&alpha, Some(&timestamp), &fresh);
+    let elsewhere = results_backup::preview(&alpha, Some(&timestamp), &fresh);
     assert!(!elsewhere.target_exists);
     assert_eq!(elsewhere.target, fresh.join("alpha"));
 }

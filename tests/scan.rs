@@ -6,8 +6,8 @@ mod util;
 use std::fs;
 use std::os::unix::fs::symlink;
 
-use results_backup::scan::{scan, StrategyState};
 use results_backup::NoProgress;
+use results_backup::{scan, StrategyState};
 use serde_json::Value;
 use util::*;
 

@@ -135,12 +135,12 @@ async fn restoring_over_an_existing_folder_with_replace_backs_the_current_one_up
         .expect("safety backup");
     let restored = scratch.path().join("safety check");
     std::fs::create_dir_all(&restored).expect("folder");
-    results_backup::restore::restore(
+    results_backup::restore(
         &results_backup::Locations::new(&results, &backups),
-        &results_backup::locate::Locator::Name(safety.clone()),
-        &results_backup::restore::RestoreOptions {
+        &results_backup::Locator::Name(safety.clone()),
+        &results_backup::RestoreOptions {
             destination: Some(restored.clone()),
-            on_conflict: results_backup::restore::OnConflict::Fail,
+            on_conflict: results_backup::OnConflict::Fail,
             expected_destination: None,
         },
         &results_backup::NoProgress,

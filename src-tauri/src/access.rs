@@ -8,11 +8,11 @@
 //! child), and a path that now leads somewhere else (swapped for a link, replaced) is refused.
 //! The identity travels with the request to the moment of use, where the core checks it again.
 
-use results_backup::catalog::Catalog;
-use results_backup::fsutil::FileIdentity;
-use results_backup::locate::Locator;
-use results_backup::names::{ArchiveFileName, StrategyName};
-use results_backup::scan::strategy_names;
+use results_backup::strategy_names;
+use results_backup::Catalog;
+use results_backup::FileIdentity;
+use results_backup::Locator;
+use results_backup::{ArchiveFileName, StrategyName};
 use results_backup::{Locations, NoProgress};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

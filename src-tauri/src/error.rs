@@ -1,7 +1,7 @@
 //! The one error shape that crosses IPC: `{code, message, hint}`. Core errors keep their stable
 //! codes and plain sentences; the shell adds a few codes of its own. The UI only renders these.
 
-use results_backup::limits::quoted;
+use results_backup::quoted;
 use serde::Serialize;
 use std::fmt::Display;
 use std::path::Path;

@@ -11,14 +11,14 @@ use crate::commands::settings::{Overview, PickPurpose};
 use crate::error::IpcError;
 use crate::progress_channel::JobEvent;
 use crate::FilesDropped;
-use results_backup::backup::{BackupOutcome, BackupStatus};
-use results_backup::catalog::{CatalogEntry, CheckResult};
-use results_backup::check::{CheckReport, Problem, Proof};
-use results_backup::delete::Deleted;
-use results_backup::manifest::{ArchiveInfo, EntryKind, Manifest, ManifestEntry, Totals};
-use results_backup::progress::Operation;
-use results_backup::restore::{OnConflict, RestoreOutcome, RestorePreview};
-use results_backup::scan::{StrategyState, StrategyStatus};
+use results_backup::Deleted;
+use results_backup::Operation;
+use results_backup::{ArchiveInfo, EntryKind, Manifest, ManifestEntry, Totals};
+use results_backup::{BackupOutcome, BackupStatus};
+use results_backup::{CatalogEntry, CheckResult};
+use results_backup::{CheckReport, Problem, Proof};
+use results_backup::{OnConflict, RestoreOutcome, RestorePreview};
+use results_backup::{StrategyState, StrategyStatus};
 
 /// Where the generated file lives, relative to this crate.
 const GENERATED: &str = "../ui/src/ipc-types.ts";

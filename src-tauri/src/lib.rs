@@ -12,7 +12,7 @@ mod picker;
 mod progress_channel;
 mod samples;
 
-use results_backup::names::ARCHIVE_SUFFIX;
+use results_backup::ARCHIVE_SUFFIX;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use tauri::{DragDropEvent, Emitter, Manager, Runtime, WindowEvent};

@@ -2,7 +2,7 @@
 //! does not flood the UI: the first update goes at once, then at most one per interval, and the
 //! last one is always delivered when the job ends.
 
-use results_backup::progress::Operation;
+use results_backup::Operation;
 use results_backup::{Progress, ProgressUpdate};
 use serde::Serialize;
 use std::sync::Mutex;

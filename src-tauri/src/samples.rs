@@ -3,7 +3,6 @@
 //! a development build, the tests and the installed package) and copied into the data folder.
 
 use include_dir::{include_dir, Dir, DirEntry};
-use results_backup::fsutil;
 use std::path::Path;
 
 static SAMPLES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../samples");
@@ -11,7 +10,7 @@ static SAMPLES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../samples");
 /// Copies every sample strategy folder into `results`. Files already there are left alone, so
 /// trying the samples again never undoes what the analyst changed in them.
 pub fn install_samples(results: &Path) -> results_backup::Result<usize> {
-    fsutil::ensure_dir(results)?;
+    results_backup::ensure_dir(results)?;
     let mut strategies = 0;
     for entry in SAMPLES.entries() {
         if let DirEntry::Dir(strategy) = entry {
@@ -23,14 +22,14 @@ pub fn install_samples(results: &Path) -> results_backup::Result<usize> {
 }
 
 fn copy_dir(dir: &Dir<'_>, results: &Path) -> results_backup::Result<()> {
-    fsutil::ensure_dir(&results.join(dir.path()))?;
+    results_backup::ensure_dir(&results.join(dir.path()))?;
     for entry in dir.entries() {
         match entry {
             DirEntry::Dir(inner) => copy_dir(inner, results)?,
             DirEntry::File(file) => {
                 let target = results.join(file.path());
                 if std::fs::symlink_metadata(&target).is_err() {
-                    fsutil::write_atomically(&target, file.contents())?;
+                    results_backup::write_atomically(&target, file.contents())?;
                 }
             }
         }

@@ -514,10 +514,10 @@ impl Workspace {
     /// Backs up one strategy through the library with default options; returns the archive's
     /// file name.
     pub fn backup_lib(&self, strategy: &str) -> String {
-        let outcome = results_backup::backup::back_up(
+        let outcome = results_backup::back_up(
             &self.locations(),
             strategy,
-            &results_backup::backup::BackupOptions {
+            &results_backup::BackupOptions {
                 level: 6,
                 if_changed: false,
             },

@@ -530,11 +530,11 @@ pub fn back_up_with_core(results: &Path, backups: &Path, strategy: &str) -> Stri
         backups: backups.to_path_buf(),
         level: 1,
     };
-    let options = results_backup::backup::BackupOptions {
+    let options = results_backup::BackupOptions {
         level: 1,
         if_changed: false,
     };
-    let outcome = results_backup::backup::back_up(
+    let outcome = results_backup::back_up(
         &locations,
         strategy,
         &options,

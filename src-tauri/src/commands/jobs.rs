@@ -3,10 +3,10 @@
 //! restore carries the identity its destination had when queued; the core checks it again when
 //! the job runs, so a folder swapped meanwhile is refused.
 
-use results_backup::backup::{back_up, BackupOptions, BackupOutcome};
-use results_backup::check::{check, check_all, CheckReport};
-use results_backup::restore::{restore, OnConflict, RestoreOptions, RestoreOutcome};
 use results_backup::Locations;
+use results_backup::{back_up, BackupOptions, BackupOutcome};
+use results_backup::{check, check_all, CheckReport};
+use results_backup::{restore, OnConflict, RestoreOptions, RestoreOutcome};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;

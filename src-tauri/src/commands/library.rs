@@ -1,13 +1,13 @@
 //! The strategies and the backups: scanning, listing, a backup's details, what a restore would
 //! do, and deleting a backup.
 
-use results_backup::catalog::CatalogEntry;
-use results_backup::check::Proof;
-use results_backup::delete::{delete, Deleted};
-use results_backup::locate::{inspect, known_identity, locate_in, LocatedBackup};
-use results_backup::manifest::Manifest;
-use results_backup::restore::{preview, RestorePreview};
-use results_backup::scan::{scan, StrategyStatus};
+use results_backup::CatalogEntry;
+use results_backup::Manifest;
+use results_backup::Proof;
+use results_backup::{delete, Deleted};
+use results_backup::{inspect, known_identity, locate_in, LocatedBackup};
+use results_backup::{preview, RestorePreview};
+use results_backup::{scan, StrategyStatus};
 use results_backup::{CancelToken, Locations, NoProgress, Progress, ProgressUpdate};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -49,7 +49,7 @@ pub async fn list_backups() -> CommandResult<BackupList> {
     off_ui_thread(|| {
         let locations = current_locations()?;
         let warnings = Warnings::default();
-        let catalog = results_backup::catalog::Catalog::load(&locations.backups, &warnings)?;
+        let catalog = results_backup::Catalog::load(&locations.backups, &warnings)?;
         Ok(BackupList {
             backups_dir: absolute(&locations.backups),
             backups: catalog.list(None),
@@ -94,11 +94,7 @@ pub async fn backup_details<R: Runtime>(
         let locations = current_locations()?;
         let located = locate_allowed(&shell.grants, &locations, &backup)?;
         let inspection = inspect(&located, &CancelToken::new())?;
-        let proof = match (&located.sidecar, &inspection.manifest) {
-            (Some(_), _) => Proof::Manifest,
-            (None, Some(_)) => Proof::EmbeddedManifest,
-            (None, None) => Proof::None,
-        };
+        let proof = Proof::of(located.sidecar.as_ref(), inspection.manifest.as_ref());
         shell
             .identities
             .lock()
@@ -108,7 +104,7 @@ pub async fn backup_details<R: Runtime>(
         Ok(BackupDetails {
             backup,
             backup_file: located.file_name.clone(),
-            folder: absolute(results_backup::fsutil::parent_of(&located.path)),
+            folder: absolute(results_backup::parent_of(&located.path)),
             path: absolute(&located.path),
             size,
             in_catalog: located.catalog_entry.is_some(),

@@ -9,9 +9,9 @@ pub mod settings;
 #[cfg(test)]
 mod tests;
 
-use results_backup::catalog::Catalog;
-use results_backup::locate::BackupIdentity;
-use results_backup::settings::Overrides;
+use results_backup::BackupIdentity;
+use results_backup::Catalog;
+use results_backup::Overrides;
 use results_backup::{Locations, NoProgress};
 use std::collections::HashMap;
 use std::path::PathBuf;

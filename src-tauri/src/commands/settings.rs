@@ -1,9 +1,9 @@
 //! Settings and first launch: what is configured, the sample results, picking folders, saving.
 
-use results_backup::settings::{
+use results_backup::Locations;
+use results_backup::{
     check_results_folder, validate_level, Overrides, Settings, BACKUPS_ENV, RESULTS_ENV,
 };
-use results_backup::Locations;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, Runtime, WebviewWindow};

@@ -8,18 +8,21 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
 
-use crate::archive::{archive_tracker, content_error, read_members, read_piece};
-use crate::background::ContentHasher;
-use crate::catalog::{Catalog, CheckResult};
+use crate::archive::{
+    archive_tracker, content_error, read_members, Admitted, Layout, ManifestEntry, MemberHeader,
+    EMBEDDED_MANIFEST_PATH,
+};
 use crate::error::{Error, Result};
-use crate::hashing::hash_reader;
-use crate::layout::{Admitted, Layout};
 use crate::limits::quoted_bytes;
-use crate::locate::{locate, locate_in, LocatedBackup, Locator};
-use crate::manifest::{EntryKind, Manifest, ManifestEntry};
 use crate::progress::{CancelToken, Operation, Progress};
-use crate::settings::Locations;
-use crate::tar_reader::MemberHeader;
+use crate::store::catalog::{Catalog, CheckResult};
+use crate::store::locate::{locate, locate_in, LocatedBackup, Locator, Proof};
+use crate::store::manifest::Manifest;
+use crate::store::settings::Locations;
+use crate::sys::background::ContentHasher;
+use crate::sys::hashing::hash_reader;
+use crate::sys::pipe::read_piece;
+use crate::sys::EntryKind;
 
 /// Content handed to the background hasher at a time.
 const HASH_PIECE: usize = 256 * 1024;
@@ -29,18 +32,6 @@ pub struct Problem {
     /// The archive member concerned, when the problem is about one.
     pub path: Option<String>,
     pub issue: String,
-}
-
-/// What the check could prove the contents against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Proof {
-    /// The sidecar manifest (and the embedded copy, which must agree).
-    Manifest,
-    /// Only the manifest embedded in the archive (a lone archive).
-    EmbeddedManifest,
-    /// Nothing: an archive made by another tool; only its gzip and tar structure were checked.
-    None,
 }
 
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
@@ -338,15 +329,10 @@ fn full_check(
             report.add(None, "the archive has lost its embedded manifest".into());
             Some(sidecar)
         }
-        (None, Some(inside)) => {
-            report.proof = Proof::EmbeddedManifest;
-            Some(inside)
-        }
-        (None, None) => {
-            report.proof = Proof::None;
-            None
-        }
+        (None, Some(inside)) => Some(inside),
+        (None, None) => None,
     };
+    report.proof = Proof::of(located.sidecar.as_ref(), embedded.as_ref());
     if let Some(manifest) = expected {
         for problem in manifest_differences(manifest, &found) {
             report.add(problem.path, problem.issue);
@@ -412,7 +398,7 @@ impl<'a> Findings<'a> {
                 match Manifest::from_json(&bytes, archive) {
                     Ok(m) => self.embedded = Some(m),
                     Err(e) => self.problem(
-                        crate::manifest::EMBEDDED_MANIFEST_PATH.into(),
+                        EMBEDDED_MANIFEST_PATH.into(),
                         format!("the embedded manifest is unreadable ({e})"),
                     ),
                 }

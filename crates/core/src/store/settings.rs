@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::fsutil;
 use crate::limits::{quoted, MAX_PATH_BYTES, MAX_SETTINGS_BYTES};
+use crate::sys;
 
 pub const RESULTS_ENV: &str = "RESULTS_BACKUP_RESULTS";
 pub const BACKUPS_ENV: &str = "RESULTS_BACKUP_BACKUPS";
@@ -48,7 +48,7 @@ impl Settings {
     /// untrusted like everything read back: a regular file of bounded size, a known format
     /// version, absolute folders and a compression level in range, or a plain error.
     pub fn load(path: &Path) -> Result<Settings> {
-        let file = match fsutil::open_regular(path, true) {
+        let file = match sys::open_regular(path, true) {
             Ok(file) => file,
             Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Settings::default())
@@ -103,14 +103,14 @@ impl Settings {
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
-        fsutil::ensure_dir(fsutil::parent_of(path))?;
+        sys::ensure_dir(sys::parent_of(path))?;
         let mut doc = self.clone();
         doc.format_version = SETTINGS_FORMAT_VERSION;
         let json = serde_json::to_vec_pretty(&doc).map_err(|e| Error::InvalidSettings {
             path: path.to_path_buf(),
             detail: e.to_string(),
         })?;
-        fsutil::write_atomically(path, &json)
+        sys::write_atomically(path, &json)
     }
 }
 

@@ -7,17 +7,14 @@ use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::path::Path;
 
+use super::names::{ArchiveFileName, Timestamp};
+use crate::archive::{Admitted, Layout, ManifestEntry, MemberHeader, MemberKind, StrategyName};
 use crate::error::{Error, Result};
-use crate::fsutil;
-use crate::layout::{Admitted, Layout};
 use crate::limits::{quoted, MAX_ENTRIES, MAX_MANIFEST_BYTES, MAX_PATH_BYTES};
-use crate::names::{ArchiveFileName, StrategyName, Timestamp};
-use crate::tar_reader::{MemberHeader, MemberKind};
+use crate::sys::{self, EntryKind};
 
 pub const MANIFEST_FORMAT: &str = "results-backup-manifest";
 pub const MANIFEST_FORMAT_VERSION: u32 = 1;
-/// The archive member that holds the embedded manifest; always the archive's last member.
-pub const EMBEDDED_MANIFEST_PATH: &str = ".results-backup/manifest.json";
 /// Only small, scalar facts from `metrics.json` are kept: enough to recognise a run.
 const METRICS_FILE: &str = "metrics.json";
 const METRICS_SUMMARY_MAX_FIELDS: usize = 24;
@@ -26,34 +23,6 @@ const METRICS_FILE_MAX_BYTES: u64 = 1024 * 1024;
 const METRICS_MAX_FIELDS: usize = 64;
 const METRICS_MAX_TEXT: usize = 200;
 const APP_VERSION_MAX_BYTES: usize = 64;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKind {
-    Dir,
-    File,
-    Symlink,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct ManifestEntry {
-    /// Path inside the archive, `/`-separated, starting with the strategy folder.
-    pub path: String,
-    pub kind: EntryKind,
-    /// Bytes of content (0 for folders and links).
-    pub size: u64,
-    /// Permission bits, e.g. 0o644 (stored as a number).
-    pub mode: u32,
-    /// Seconds since 1970-01-01 UTC.
-    pub mtime: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub sha256: Option<String>,
-    /// Where a symbolic link points, exactly as stored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[ts(optional)]
-    pub target: Option<String>,
-}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Totals {
@@ -200,7 +169,7 @@ impl Manifest {
     /// Reads a sidecar manifest: a regular file (never through a link), no larger than a
     /// manifest may be.
     pub fn load(path: &Path) -> Result<Manifest> {
-        let file = fsutil::open_regular(path, false)?;
+        let file = sys::open_regular(path, false)?;
         let mut bytes = Vec::new();
         file.take(MAX_MANIFEST_BYTES + 1)
             .read_to_end(&mut bytes)
@@ -250,7 +219,7 @@ fn validate_metrics(
 /// Reads the scalar top-level fields of `<strategy>/metrics.json`, if it exists and is an object.
 pub fn metrics_summary(strategy_dir: &Path) -> Option<serde_json::Map<String, serde_json::Value>> {
     let path = strategy_dir.join(METRICS_FILE);
-    let file = fsutil::open_regular(&path, false).ok()?;
+    let file = sys::open_regular(&path, false).ok()?;
     let mut bytes = Vec::new();
     file.take(METRICS_FILE_MAX_BYTES + 1)
         .read_to_end(&mut bytes)

@@ -1,4 +1,4 @@
-//! `fsutil` where there is no `O_NOFOLLOW` nor inode number in `std` (Windows): a link is refused
+//! `sys` where there is no `O_NOFOLLOW` nor inode number in `std` (Windows): a link is refused
 //! by looking before opening, identities stand on the creation time, folders cannot be synced.
 
 use std::fs::{File, Metadata, OpenOptions};
@@ -35,4 +35,13 @@ pub fn identity(meta: &Metadata) -> io::Result<Identity> {
 
 pub fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
+}
+
+/// Without Unix permission bits: folders 0755, read-only files 0444, others 0644.
+pub fn file_mode(meta: &Metadata) -> u32 {
+    match (meta.is_dir(), meta.permissions().readonly()) {
+        (true, _) => 0o755,
+        (false, true) => 0o444,
+        (false, false) => 0o644,
+    }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::thread::JoinHandle;
 
-use crate::hashing::Sha256;
+use super::hashing::Sha256;
 
 /// How many pieces may wait for a worker; with 256 KiB pieces, about 4 MiB.
 const QUEUE_DEPTH: usize = 16;

@@ -39,13 +39,6 @@ use libdeflater::{CompressionLvl, Compressor};
 /// history cost less than 0.1%.
 pub const BLOCK_SIZE: usize = 1 << 20;
 
-/// Worker count to use when the caller has no better idea.
-pub fn default_threads() -> usize {
-    thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-}
-
 struct Job {
     seq: u64,
     data: Vec<u8>,
@@ -80,7 +73,7 @@ fn compress_member(
             let lvl = CompressionLvl::new(level as i32).unwrap_or_default();
             Compressor::new(lvl)
         });
-        crate::members::frame(compressor, data, out)
+        super::gzip_blocks::frame(compressor, data, out)
     }));
     match result {
         Ok(r) => r,
@@ -646,8 +639,8 @@ mod tests {
     }
 
     #[test]
-    fn default_threads_is_positive() {
-        assert!(default_threads() >= 1);
+    fn worker_threads_is_positive() {
+        assert!(crate::sys::worker_threads() >= 1);
     }
 
     #[test]

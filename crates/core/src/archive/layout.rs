@@ -7,10 +7,10 @@
 
 use std::collections::HashSet;
 
+use super::tar_read::{MemberHeader, MemberKind};
+use super::{StrategyName, EMBEDDED_MANIFEST_PATH};
 use crate::limits::{quoted, MAX_ENTRIES, MAX_MANIFEST_BYTES, MAX_NAME_BYTES};
-use crate::manifest::{EntryKind, EMBEDDED_MANIFEST_PATH};
-use crate::names::{component_problem, StrategyName};
-use crate::tar_reader::{MemberHeader, MemberKind};
+use crate::sys::{component_problem, EntryKind};
 
 const MANIFEST_FOLDER: &str = ".results-backup";
 

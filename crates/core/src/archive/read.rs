@@ -7,17 +7,18 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use super::gzip_blocks;
+use super::tar_read::{MemberHeader, MemberKind, TarError, TarReader};
 use crate::error::{Error, IoContext, Result};
-use crate::fsutil::{self, FileIdentity};
-use crate::hashing::HashingReader;
 use crate::limits::{quoted_bytes, MAX_EXPANSION_RATIO};
-use crate::members;
 use crate::progress::{CancelToken, Operation, Progress, Tracker};
-use crate::tar_reader::{MemberHeader, MemberKind, TarError, TarReader};
+use crate::sys::hashing::HashingReader;
+use crate::sys::pipe::{Chunk, ChunkReader};
+use crate::sys::{self, worker_threads, FileIdentity};
 
 /// Decompressed bytes handed from the decompression thread to the tar parser at a time; with
 /// `PIPE_DEPTH` chunks in flight this bounds read-side memory to a few MiB.
@@ -49,7 +50,7 @@ impl ArchiveFile {
         follow_links: bool,
         expected: Option<FileIdentity>,
     ) -> Result<ArchiveFile> {
-        let file = fsutil::open_regular(path, follow_links)?;
+        let file = sys::open_regular(path, follow_links)?;
         if let Some(expected) = expected {
             let now = FileIdentity::of_file(&file).at("read", path)?;
             if now != expected {
@@ -301,14 +302,6 @@ fn check_gzip_magic(file: &File, path: &Path) -> Result<()> {
     })
 }
 
-/// Reads up to `max` bytes into a new buffer, empty at the end of the input. The buffer is not
-/// zeroed first (`read_to_end` fills spare capacity), which matters at a gigabyte a run.
-pub fn read_piece(reader: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
-    let mut piece = Vec::with_capacity(max);
-    reader.take(max as u64).read_to_end(&mut piece)?;
-    Ok(piece)
-}
-
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
@@ -334,80 +327,6 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-type Chunk = io::Result<Vec<u8>>;
-
-/// Reads, as a stream, the chunks another thread sends.
-struct ChunkReader {
-    chunks: Option<Receiver<Chunk>>,
-    current: Vec<u8>,
-    offset: usize,
-}
-
-impl ChunkReader {
-    fn new(chunks: Receiver<Chunk>) -> Self {
-        ChunkReader {
-            chunks: Some(chunks),
-            current: Vec::new(),
-            offset: 0,
-        }
-    }
-}
-
-impl Read for ChunkReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.offset == self.current.len() {
-            let Some(chunks) = &self.chunks else {
-                return Ok(0);
-            };
-            match chunks.recv() {
-                Ok(Ok(chunk)) => {
-                    self.current = chunk;
-                    self.offset = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                Err(_) => {
-                    self.chunks = None;
-                    return Ok(0);
-                }
-            }
-        }
-        let n = buf.len().min(self.current.len() - self.offset);
-        buf[..n].copy_from_slice(&self.current[self.offset..self.offset + n]);
-        self.offset += n;
-        Ok(n)
-    }
-}
-
-/// Hands a read error to the stage downstream (which reports it where the data was wanted) and
-/// returns a copy for the stage's own outcome.
-pub(crate) fn forward<T>(sender: &SyncSender<io::Result<T>>, error: io::Error) -> io::Error {
-    let returned = io::Error::new(error.kind(), error.to_string());
-    let _ = sender.send(Err(error));
-    returned
-}
-
-/// Moves `source` into the channel chunk by chunk. `Ok(true)` at the end of the source,
-/// `Ok(false)` when the receiving side stopped listening (an error or cancel there); a read
-/// error is forwarded to the receiver and returned.
-pub(crate) fn pump(
-    source: &mut dyn Read,
-    sender: &SyncSender<Chunk>,
-    chunk_size: usize,
-) -> io::Result<bool> {
-    loop {
-        let chunk = match read_piece(source, chunk_size) {
-            Ok(chunk) => chunk,
-            Err(e) => return Err(forward(sender, e)),
-        };
-        if chunk.is_empty() {
-            return Ok(true);
-        }
-        if sender.send(Ok(chunk)).is_err() {
-            return Ok(false);
-        }
-    }
-}
-
 /// The compressed file's SHA-256 and size, or `None` when reading stopped before its end.
 type ReaderOutcome = io::Result<Option<(String, u64)>>;
 
@@ -422,13 +341,13 @@ struct DecompressPipe {
 }
 
 fn spawn_decompressor(file: File, counter: ReadCounter) -> DecompressPipe {
-    let (raw_sender, raw_receiver) = sync_channel::<io::Result<members::Unit>>(PIPE_DEPTH);
+    let (raw_sender, raw_receiver) = sync_channel::<io::Result<gzip_blocks::Unit>>(PIPE_DEPTH);
     let reader = std::thread::spawn(move || {
         let mut source = HashingReader::new(CountingReader {
             inner: file,
             counter,
         });
-        if members::split(&mut source, &raw_sender, RAW_CHUNK)? {
+        if gzip_blocks::split(&mut source, &raw_sender, RAW_CHUNK)? {
             let (_, sha256, size) = source.finish();
             Ok(Some((sha256, size)))
         } else {
@@ -437,12 +356,7 @@ fn spawn_decompressor(file: File, counter: ReadCounter) -> DecompressPipe {
     });
     let (plain_sender, plain_receiver) = sync_channel::<Chunk>(PIPE_DEPTH);
     let decompressor = std::thread::spawn(move || {
-        members::inflate(
-            raw_receiver,
-            &plain_sender,
-            crate::compress::default_threads(),
-            PIPE_CHUNK,
-        )
+        gzip_blocks::inflate(raw_receiver, &plain_sender, worker_threads(), PIPE_CHUNK)
     });
     DecompressPipe {
         output: ChunkReader::new(plain_receiver),
@@ -463,7 +377,7 @@ impl DecompressPipe {
     fn finish(mut self, path: &Path) -> Result<Option<ArchiveStats>> {
         // Dropping the receiving ends unblocks stages still waiting to hand over a chunk; the
         // decompressor goes first, which in turn releases the reader.
-        self.output.chunks = None;
+        self.output.close();
         let stopped = || io::Error::other("a reading thread stopped unexpectedly");
         let decompressed = match self.decompressor.take().map(|t| t.join()) {
             Some(Ok(outcome)) => outcome,

@@ -1,5 +1,5 @@
-//! The Unix side of `fsutil`: opens that never follow a link or block on a pipe, file identities
-//! (device and inode), and folder syncs.
+//! The Unix side of `sys`: opens that never follow a link or block on a pipe, file identities
+//! (device and inode), permission bits, and folder syncs.
 
 use std::fs::{File, Metadata, OpenOptions};
 use std::io;
@@ -38,4 +38,9 @@ pub fn identity(meta: &Metadata) -> io::Result<Identity> {
 
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
+}
+
+pub fn file_mode(meta: &Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o7777
 }

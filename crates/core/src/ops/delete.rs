@@ -4,11 +4,11 @@
 use serde::Serialize;
 use std::path::PathBuf;
 
-use crate::catalog::{sidecar_path, Catalog};
 use crate::error::{Error, Result};
-use crate::locate::{locate, Locator};
 use crate::progress::Progress;
-use crate::settings::Locations;
+use crate::store::catalog::{sidecar_path, Catalog};
+use crate::store::locate::{locate, Locator};
+use crate::store::settings::Locations;
 
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct Deleted {

@@ -3,16 +3,17 @@
 //! is a path someone typed; a file handed over earlier (dropped on the window) must still be the
 //! very file that was handed over when it is read.
 
+use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-use crate::archive::ArchiveFile;
-use crate::catalog::{read_embedded, sidecar_path, Catalog, CatalogEntry};
+use super::catalog::{read_embedded, sidecar_path, Catalog, CatalogEntry};
+use super::manifest::Manifest;
+use super::names::{ArchiveFileName, Timestamp, ARCHIVE_SUFFIX};
+use crate::archive::{ArchiveFile, StrategyName};
 use crate::error::{Error, Result};
-use crate::fsutil::FileIdentity;
 use crate::limits::{allowed_expansion, quoted};
-use crate::manifest::Manifest;
-use crate::names::{ArchiveFileName, StrategyName, Timestamp, ARCHIVE_SUFFIX};
 use crate::progress::{CancelToken, Progress};
+use crate::sys::FileIdentity;
 
 /// How a backup is named.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -185,7 +186,7 @@ fn located_by_path(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let same_folder = match (
-        std::fs::canonicalize(crate::fsutil::parent_of(path)),
+        std::fs::canonicalize(crate::sys::parent_of(path)),
         std::fs::canonicalize(backups),
     ) {
         (Ok(a), Ok(b)) => a == b,
@@ -206,6 +207,30 @@ fn located_by_path(
         follow_links: true,
         identity,
     })
+}
+
+/// What the check could prove the contents against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Proof {
+    /// The sidecar manifest (and the embedded copy, which must agree).
+    Manifest,
+    /// Only the manifest embedded in the archive (a lone archive).
+    EmbeddedManifest,
+    /// Nothing: an archive made by another tool; only its gzip and tar structure were checked.
+    None,
+}
+
+impl Proof {
+    /// What a backup's contents can be proved against: its sidecar when it has one (the
+    /// embedded copy must then agree), else the manifest embedded in the archive, else nothing.
+    pub fn of(sidecar: Option<&Manifest>, embedded: Option<&Manifest>) -> Proof {
+        match (sidecar, embedded) {
+            (Some(_), _) => Proof::Manifest,
+            (None, Some(_)) => Proof::EmbeddedManifest,
+            (None, None) => Proof::None,
+        }
+    }
 }
 
 /// Which strategy a backup holds and when it was made: what a restore of it is named after.

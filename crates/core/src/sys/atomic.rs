@@ -1,18 +1,14 @@
-//! File-system building blocks that make every write crash-safe: temporary files in the target
-//! folder that vanish unless published, durable renames, and an inter-process lock.
+//! Writes that crash cannot leave half-done: temporary files in the target folder that vanish
+//! unless published, durable renames, an inter-process lock, and the one loop that finds a free
+//! temporary name.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use super::open::open_no_follow;
+use super::platform;
 use crate::error::{Error, IoContext, Result};
-
-#[cfg(unix)]
-#[path = "fsutil_unix.rs"]
-mod platform;
-#[cfg(not(unix))]
-#[path = "fsutil_other.rs"]
-mod platform;
 
 /// Prefix and suffix of every temporary file we create; a name of this shape never looks finished,
 /// and `clean_stale_partials` removes the ones whose writer died.
@@ -38,36 +34,28 @@ impl PartialFile {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let pid = std::process::id();
-        for attempt in 0..1000u32 {
+        first_free_name("create a file in", dir, |attempt| {
             let path = dir.join(format!(
                 "{PARTIAL_PREFIX}{name}.{pid}.{attempt}{PARTIAL_SUFFIX}"
             ));
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(file) => {
-                    // Between creating and locking, another process's `clean_stale_partials`
-                    // may take the file for a dead writer's and delete it: if it holds the lock,
-                    // or the name is already gone, leave the file to it and take the next name.
-                    // Any other lock failure (no locking on this disk) only weakens cleanup.
-                    match file.try_lock() {
-                        Err(std::fs::TryLockError::WouldBlock) => continue,
-                        _ if fs::symlink_metadata(&path).is_err() => continue,
-                        _ => {}
-                    }
-                    return Ok(PartialFile {
-                        path,
-                        file,
-                        published: false,
-                    });
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => return Err(Error::io("create a file in", dir, e)),
+            let file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)?;
+            // Between creating and locking, another process's `clean_stale_partials` may take the
+            // file for a dead writer's and delete it: if it holds the lock, or the name is already
+            // gone, leave the file to it and take the next name. Any other lock failure (no
+            // locking on this disk) only weakens cleanup.
+            match file.try_lock() {
+                Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+                _ if fs::symlink_metadata(&path).is_err() => Ok(None),
+                _ => Ok(Some(PartialFile {
+                    path,
+                    file,
+                    published: false,
+                })),
             }
-        }
-        Err(Error::io(
-            "create a file in",
-            dir,
-            io::Error::other("too many temporary files"),
-        ))
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -108,6 +96,33 @@ impl Drop for PartialFile {
             let _ = fs::remove_file(&self.path);
         }
     }
+}
+
+/// How many temporary names are tried before giving up (a thousand live writers in one folder
+/// means something else is wrong).
+const NAME_ATTEMPTS: u32 = 1000;
+
+/// The one loop that finds a free temporary name in `dir`: `attempt(n)` creates the n-th name,
+/// answering `Ok(None)` or an "already exists" error when it is taken.
+/// `action` names what failed in messages ("create a file in").
+pub fn first_free_name<T>(
+    action: &'static str,
+    dir: &Path,
+    mut attempt: impl FnMut(u32) -> io::Result<Option<T>>,
+) -> Result<T> {
+    for n in 0..NAME_ATTEMPTS {
+        match attempt(n) {
+            Ok(Some(made)) => return Ok(made),
+            Ok(None) => continue,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(action, dir, e)),
+        }
+    }
+    Err(Error::io(
+        action,
+        dir,
+        io::Error::other("too many temporary names taken"),
+    ))
 }
 
 /// Renames without ever replacing: a hard link fails if the target exists, which makes the
@@ -193,70 +208,6 @@ impl DirLock {
         let file = open_no_follow(&mut options, &path)?;
         file.lock().at("lock", &path)?;
         Ok(DirLock { _file: file })
-    }
-}
-
-/// Opens `path` with `options`, never through a link and never blocking on a pipe, and insists
-/// on a regular file.
-pub fn open_no_follow(options: &mut OpenOptions, path: &Path) -> Result<File> {
-    let file = platform::open_no_follow(options, path).map_err(|e| refused_or_io(path, e))?;
-    must_be_regular(file, path)
-}
-
-/// Opens an existing file for reading, never blocking on a pipe, and insists on a regular file.
-/// `follow_links` is false for names read from a shared folder (the catalog's), true for a path
-/// a person gave.
-pub fn open_regular(path: &Path, follow_links: bool) -> Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    let opened = if follow_links {
-        platform::open_no_block(&mut options, path)
-    } else {
-        platform::open_no_follow(&mut options, path)
-    };
-    must_be_regular(opened.map_err(|e| refused_or_io(path, e))?, path)
-}
-
-fn must_be_regular(file: File, path: &Path) -> Result<File> {
-    let meta = file.metadata().at("read", path)?;
-    if meta.is_file() {
-        Ok(file)
-    } else {
-        Err(Error::NotARegularFile {
-            path: path.to_path_buf(),
-        })
-    }
-}
-
-/// A link met where none may be reads as "not a regular file", not as a system error code.
-fn refused_or_io(path: &Path, error: io::Error) -> Error {
-    if platform::is_link_refusal(&error) {
-        Error::NotARegularFile {
-            path: path.to_path_buf(),
-        }
-    } else {
-        Error::io("open", path, error)
-    }
-}
-
-/// Which file or folder a path led to when it was checked, to tell later whether it still leads
-/// there (a path swapped for a link in between leads elsewhere).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct FileIdentity(platform::Identity);
-
-impl FileIdentity {
-    /// The identity of what an open file or folder is.
-    pub fn of_file(file: &File) -> io::Result<FileIdentity> {
-        platform::identity(&file.metadata()?).map(FileIdentity)
-    }
-
-    /// The identity of what `path` leads to now (following links).
-    pub fn of_path(path: &Path) -> io::Result<FileIdentity> {
-        platform::identity(&fs::metadata(path)?).map(FileIdentity)
-    }
-
-    pub fn of_metadata(meta: &fs::Metadata) -> io::Result<FileIdentity> {
-        platform::identity(meta).map(FileIdentity)
     }
 }
 

@@ -11,14 +11,16 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::archive::{read_members, ArchiveFile};
+use super::manifest::{ArchiveInfo, Manifest};
+use super::names::{sidecar_name, ArchiveFileName, Timestamp};
+use crate::archive::{
+    content_error, read_members, Admitted, ArchiveFile, ArchiveStats, Layout, StrategyName,
+};
 use crate::error::{Error, Result};
-use crate::fsutil::{self, DirLock};
-use crate::layout::{Admitted, Layout};
-use crate::limits::{allowed_expansion, quoted, MAX_CATALOG_BYTES};
-use crate::manifest::{ArchiveInfo, EntryKind, Manifest};
-use crate::names::{ArchiveFileName, StrategyName, Timestamp};
+use crate::limits::{allowed_expansion, quoted, quoted_bytes, MAX_CATALOG_BYTES};
 use crate::progress::{CancelToken, Progress};
+use crate::sys::hashing::hash_reader;
+use crate::sys::{self, DirLock, EntryKind};
 
 pub const CATALOG_FILE: &str = "catalog.json";
 pub const CATALOG_FORMAT: &str = "results-backup-catalog";
@@ -136,7 +138,7 @@ impl Catalog {
 
     /// Takes the catalog's inter-process lock (creating the backups folder if needed).
     pub fn lock(backups: &Path) -> Result<CatalogLock> {
-        fsutil::ensure_dir(backups)?;
+        sys::ensure_dir(backups)?;
         Ok(CatalogLock {
             _lock: DirLock::acquire(backups, LOCK_FILE)?,
         })
@@ -195,7 +197,7 @@ impl Catalog {
         progress: &dyn Progress,
         cancel: &CancelToken,
     ) -> Result<Vec<CatalogEntry>> {
-        fsutil::ensure_dir(backups)?;
+        sys::ensure_dir(backups)?;
         let _lock = DirLock::acquire(backups, LOCK_FILE)?;
         let folder = BackupsFolder::list(backups);
         let previous = match read_document(backups) {
@@ -334,7 +336,7 @@ fn sorted_newest_first(mut entries: Vec<CatalogEntry>) -> Vec<CatalogEntry> {
 /// whole. Lines that fail their own checks are left out and named in `ignored`.
 fn read_document(backups: &Path) -> std::result::Result<Option<Document>, String> {
     let path = backups.join(CATALOG_FILE);
-    let file = match fsutil::open_regular(&path, false) {
+    let file = match sys::open_regular(&path, false) {
         Ok(file) => file,
         Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
             return Ok(None)
@@ -408,12 +410,7 @@ fn save(backups: &Path, entries: &[CatalogEntry]) -> Result<()> {
         text.push_str(if i + 1 < entries.len() { ",\n" } else { "\n" });
     }
     text.push_str("]}\n");
-    fsutil::write_atomically(&backups.join(CATALOG_FILE), text.as_bytes())
-}
-
-/// Archive file names in the backups folder: regular files with a valid, visible name.
-pub fn archive_files(backups: &Path) -> Vec<ArchiveFileName> {
-    BackupsFolder::list(backups).archives
+    sys::write_atomically(&backups.join(CATALOG_FILE), text.as_bytes())
 }
 
 /// Builds a catalog entry for one archive from the best source available: its sidecar manifest,
@@ -446,7 +443,7 @@ fn describe_archive(
                 sha256: stats.sha256,
             };
             manifest.archive = Some(archive.clone());
-            if fsutil::write_atomically(&sidecar, &manifest.to_json()).is_ok() {
+            if sys::write_atomically(&sidecar, &manifest.to_json()).is_ok() {
                 progress.warn(&format!(
                     "Recreated the lost manifest {} from the archive's embedded copy.",
                     sidecar.display()
@@ -473,7 +470,7 @@ fn describe_archive(
             let (sha256, size) = ArchiveFile::open(&path, false, None)
                 .and_then(|archive| {
                     let path = archive.path.clone();
-                    crate::hashing::hash_reader(archive.into_file(), &path, cancel, |_| {})
+                    hash_reader(archive.into_file(), &path, cancel, |_| {})
                 })
                 .unwrap_or_default();
             let mut entry = entry_from_file_name(&path, file, size, sha256);
@@ -488,7 +485,7 @@ fn describe_archive(
 pub(crate) struct MemberScan {
     /// The embedded manifest, when the archive carries one.
     pub(crate) manifest: Option<Manifest>,
-    pub(crate) stats: crate::archive::ArchiveStats,
+    pub(crate) stats: ArchiveStats,
     /// The strategy folder it holds: the one a restore would create.
     pub(crate) strategy: Option<StrategyName>,
     files: u64,
@@ -515,7 +512,7 @@ pub(crate) fn read_embedded(
     let stats = read_members(archive, limit, cancel, None, |header, content| {
         let refused = |reason: String| Error::UnsafeEntry {
             path: path.clone(),
-            entry: crate::limits::quoted_bytes(&header.raw_path),
+            entry: quoted_bytes(&header.raw_path),
             reason,
         };
         match layout.admit(header).map_err(refused)? {
@@ -524,7 +521,7 @@ pub(crate) fn read_embedded(
                 content
                     .take(header.size)
                     .read_to_end(&mut json)
-                    .map_err(|e| crate::archive::content_error(&path, e))?;
+                    .map_err(|e| content_error(&path, e))?;
                 embedded = Some(Manifest::from_json(&json, &path)?);
             }
             Admitted::Entry(entry) if entry.kind == EntryKind::File => {
@@ -592,5 +589,5 @@ pub fn sidecar_path(archive: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    archive.with_file_name(crate::names::sidecar_name(&name))
+    archive.with_file_name(sidecar_name(&name))
 }

@@ -1,15 +1,16 @@
-//! The names everything on disk is built from, validated where they are parsed: a strategy name is
-//! one harmless path component, a timestamp is `YYYYmmdd_HHMMSS` with an optional `_N`, an archive
-//! file name is one file in the backups folder, and a backup's name joins a strategy and a
-//! timestamp (`<strategy>_<timestamp>[_N].tar.gz`, sidecar `<stem>.manifest.json`). Values of these
-//! types can only be made by the checks below, so an output path built from them cannot leave
-//! the folder it is joined to, whatever a manifest, a catalog or the webview said.
+//! How backups are named: a timestamp (`YYYYmmdd_HHMMSS` with an optional `_N`), an archive file
+//! name (one visible component ending in `.tar.gz`), a backup's name joining a strategy and a
+//! timestamp (`<strategy>_<timestamp>[_N].tar.gz`, sidecar `<stem>.manifest.json`), and the name
+//! of a restore "as a copy". Each is validated where it is parsed, so a path joined from them
+//! cannot leave the folder it is joined to, whatever a manifest, a catalog or the webview said.
 
 use chrono::{DateTime, Local, NaiveDateTime, TimeZone};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use crate::limits::{quoted, MAX_NAME_BYTES};
+use crate::archive::StrategyName;
+use crate::sys::name_rules::validated_string;
+use crate::sys::{component_problem, NameError};
 
 pub const ARCHIVE_SUFFIX: &str = ".tar.gz";
 pub const SIDECAR_SUFFIX: &str = ".manifest.json";
@@ -21,175 +22,6 @@ pub const MAX_SEQUENCE: u32 = 9999;
 const COPY_INFIX: &str = "_restored_";
 /// Stands in for the timestamp of an archive made by another tool under a free-form name.
 const UNKNOWN_TIMESTAMP: &str = "backup";
-
-/// Why a name was refused; shown to people, so it quotes the value safely.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NameError {
-    pub what: &'static str,
-    pub value: String,
-    pub reason: &'static str,
-}
-
-impl fmt::Display for NameError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "\"{}\" is not a valid {}: it {}",
-            quoted(&self.value),
-            self.what,
-            self.reason
-        )
-    }
-}
-
-impl std::error::Error for NameError {}
-
-/// Why `name` cannot be a single path component we create or accept, if it cannot. The rules of
-/// the scan: not empty, not hidden, no separators, NUL or control characters, at most 255 bytes.
-pub fn component_problem(name: &str) -> Option<&'static str> {
-    if name.is_empty() {
-        Some("is empty")
-    } else if name.starts_with('.') {
-        Some("starts with a dot (hidden folders and \"..\" are not strategies)")
-    } else if name.contains(['/', '\\']) {
-        Some("contains a slash or backslash")
-    } else if name.chars().any(char::is_control) {
-        Some("contains a control character")
-    } else if name.len() > MAX_NAME_BYTES {
-        Some("is longer than 255 bytes")
-    } else if cfg!(windows) && name.contains(':') {
-        Some("contains \":\", which Windows does not allow in names")
-    } else {
-        None
-    }
-}
-
-macro_rules! validated_string {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        /// A plain string on the wire (and in the generated TypeScript types).
-        impl ts_rs::TS for $name {
-            type WithoutGenerics = Self;
-            type OptionInnerType = Self;
-            fn name(_: &ts_rs::Config) -> String {
-                "string".into()
-            }
-            fn inline(_: &ts_rs::Config) -> String {
-                "string".into()
-            }
-        }
-
-        impl std::ops::Deref for $name {
-            type Target = str;
-            fn deref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl AsRef<std::path::Path> for $name {
-            fn as_ref(&self) -> &std::path::Path {
-                std::path::Path::new(&self.0)
-            }
-        }
-
-        impl std::borrow::Borrow<str> for $name {
-            fn borrow(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(value: $name) -> String {
-                value.0
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = NameError;
-            fn try_from(value: String) -> Result<Self, NameError> {
-                $name::new(value)
-            }
-        }
-
-        impl TryFrom<&str> for $name {
-            type Error = NameError;
-            fn try_from(value: &str) -> Result<Self, NameError> {
-                $name::new(value)
-            }
-        }
-
-        impl PartialEq<str> for $name {
-            fn eq(&self, other: &str) -> bool {
-                self.0 == other
-            }
-        }
-
-        impl PartialEq<String> for $name {
-            fn eq(&self, other: &String) -> bool {
-                self.0 == *other
-            }
-        }
-
-        impl PartialEq<$name> for String {
-            fn eq(&self, other: &$name) -> bool {
-                *self == other.0
-            }
-        }
-
-        impl PartialEq<$name> for str {
-            fn eq(&self, other: &$name) -> bool {
-                self == other.0
-            }
-        }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.0 == *other
-            }
-        }
-    };
-}
-
-validated_string!(
-    /// A strategy folder's name: one path component by the scan's rules.
-    StrategyName
-);
-
-impl StrategyName {
-    pub fn new(name: impl Into<String>) -> Result<Self, NameError> {
-        let name = name.into();
-        match component_problem(&name) {
-            None => Ok(StrategyName(name)),
-            Some(reason) => Err(NameError {
-                what: "strategy name",
-                value: name,
-                reason,
-            }),
-        }
-    }
-}
 
 validated_string!(
     /// When a backup was made: `YYYYmmdd_HHMMSS` (a real local date and time), optionally
@@ -292,7 +124,7 @@ impl ArchiveFileName {
     /// The name without `.tar.gz`, as the strategy of an archive that names none: it is a valid
     /// strategy name, because a valid archive file name is a valid component.
     pub fn stem_as_strategy(&self) -> StrategyName {
-        StrategyName(self.stem().to_string())
+        StrategyName::from_checked(self.stem().to_string())
     }
 
     /// The strategy and timestamp the name carries, when it is one of ours.
@@ -367,32 +199,9 @@ pub fn copy_folder_name(strategy: &StrategyName, timestamp: Option<&Timestamp>) 
     let when = timestamp.map_or(UNKNOWN_TIMESTAMP, Timestamp::as_str);
     format!("{strategy}{COPY_INFIX}{when}")
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strategy_names_are_single_visible_components() {
-        for good in ["btc_sma", "a b", "é", "x..y"] {
-            assert!(StrategyName::new(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            ".",
-            "..",
-            ".hidden",
-            "a/b",
-            "a\\b",
-            "x/../../../.ssh",
-            "a\0b",
-            "red\u{1b}[31m",
-            "new\nline",
-        ] {
-            assert!(StrategyName::new(bad).is_err(), "{bad:?}");
-        }
-        assert!(StrategyName::new("x".repeat(256)).is_err());
-    }
 
     #[test]
     fn timestamps_are_real_times_with_an_optional_sequence() {

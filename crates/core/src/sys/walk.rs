@@ -3,16 +3,17 @@
 
 use std::path::{Path, PathBuf};
 
+use super::{platform, EntryKind};
 use crate::error::{Error, Result};
-use crate::layout::check_link_target;
 use crate::limits::{MAX_ENTRIES, MAX_PATH_BYTES};
-use crate::manifest::EntryKind;
 use crate::progress::Progress;
 
 #[derive(Clone, Debug)]
 pub struct SourceEntry {
     /// `strategy/a/b`, as stored in the archive and the manifest.
     pub archive_path: String,
+    /// The parts below the strategy folder (`["a", "b"]`).
+    pub inside: Vec<String>,
     pub absolute: PathBuf,
     pub kind: EntryKind,
     pub size: u64,
@@ -67,10 +68,6 @@ pub fn walk_strategy(
                     path: item.path().to_path_buf(),
                 })?
                 .replace(std::path::MAIN_SEPARATOR, "/");
-            check_link_target(&inside, target.as_bytes()).map_err(|reason| Error::UnsafeLink {
-                path: item.path().to_path_buf(),
-                reason,
-            })?;
             (EntryKind::Symlink, 0, Some(target))
         } else {
             progress.warn(&format!(
@@ -93,6 +90,7 @@ pub fn walk_strategy(
         }
         entries.push(SourceEntry {
             archive_path,
+            inside,
             absolute: item.path().to_path_buf(),
             kind,
             size,
@@ -119,19 +117,8 @@ fn walk_error(root: &Path, err: walkdir::Error) -> Error {
     }
 }
 
-#[cfg(unix)]
 pub fn file_mode(meta: &std::fs::Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o7777
-}
-
-#[cfg(not(unix))]
-pub fn file_mode(meta: &std::fs::Metadata) -> u32 {
-    match (meta.is_dir(), meta.permissions().readonly()) {
-        (true, _) => 0o755,
-        (false, true) => 0o444,
-        (false, false) => 0o644,
-    }
+    platform::file_mode(meta)
 }
 
 pub fn mtime_seconds(meta: &std::fs::Metadata) -> i64 {

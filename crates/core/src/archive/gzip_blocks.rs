@@ -13,7 +13,7 @@ use std::io::{self, Read};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
-use crate::archive::forward;
+use crate::sys::pipe::{forward, pump, read_piece};
 
 /// Header: magic, CM=8, FLG=FEXTRA, MTIME 0, XFL 0, OS unknown, XLEN=8, then the subfield
 /// `R` `B`, its length 4, and the member's total length (little-endian u32).
@@ -80,7 +80,7 @@ pub fn split(
 ) -> io::Result<bool> {
     let mut offset = 0u64;
     loop {
-        let head = match crate::archive::read_piece(source, HEADER_LEN) {
+        let head = match read_piece(source, HEADER_LEN) {
             Ok(head) => head,
             Err(e) => return Err(forward(sender, e)),
         };
@@ -125,7 +125,7 @@ fn split_raw(
         if sender.send(Ok(Unit::Raw(chunk))).is_err() {
             return Ok(false);
         }
-        chunk = match crate::archive::read_piece(source, raw_chunk) {
+        chunk = match read_piece(source, raw_chunk) {
             Ok(chunk) => chunk,
             Err(e) => return Err(forward(sender, e)),
         };
@@ -193,7 +193,7 @@ pub fn inflate(
                         current: io::Cursor::new(first),
                         units,
                     });
-                    return crate::archive::pump(&mut decoder, output, plain_chunk);
+                    return pump(&mut decoder, output, plain_chunk);
                 }
                 Ok(Err(e)) => {
                     order.drain()?;

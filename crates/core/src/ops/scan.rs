@@ -7,14 +7,15 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::catalog::{Catalog, CatalogEntry};
+use crate::archive::StrategyName;
 use crate::error::{Error, Result};
 use crate::limits::quoted;
-use crate::manifest::{EntryKind, Manifest};
-use crate::names::StrategyName;
 use crate::progress::Progress;
-use crate::settings::{check_results_folder, Locations};
-use crate::walk::{walk_strategy, SourceEntry};
+use crate::store::catalog::{Catalog, CatalogEntry};
+use crate::store::manifest::Manifest;
+use crate::store::settings::{check_results_folder, Locations};
+use crate::sys::walk::{walk_strategy, SourceEntry};
+use crate::sys::EntryKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]

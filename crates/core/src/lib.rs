@@ -1,0 +1,62 @@
+//! Results Backup core: finds strategy result folders, packs each into a verified `.tar.gz`,
+//! keeps a catalog, checks backups byte for byte and restores them safely.
+//!
+//! The core knows nothing about terminals or windows: long operations take a [`Progress`] sink
+//! and a [`CancelToken`], and every failure is one [`Error`] with a stable code, a
+//! plain-language message and a hint.
+//!
+//! Inside, four layers, each depending only on those below it (`scripts/test` checks it):
+//! `ops` (scan, back up, check, restore, delete) -> `store` (names, manifest, catalog, locating a
+//! backup, settings) -> `archive` (tar, gzip blocks, the member rules) -> `sys` (files, hashing,
+//! background threads). `error`, `progress` and `limits` are shared by all. The modules are
+//! private; this file is the one public API.
+
+mod archive;
+mod error;
+mod limits;
+mod ops;
+mod progress;
+mod store;
+mod sys;
+
+pub use error::{human_bytes, Error, Result};
+pub use limits::quoted;
+pub use progress::{CancelToken, NoProgress, Operation, Progress, ProgressUpdate};
+
+pub use archive::{ManifestEntry, StrategyName, EMBEDDED_MANIFEST_PATH};
+pub use sys::{ensure_dir, parent_of, write_atomically, EntryKind, FileIdentity, NameError};
+
+pub use store::catalog::{Catalog, CatalogEntry, CheckResult};
+pub use store::locate::{
+    inspect, known_identity, locate, locate_in, manifest_of, BackupIdentity, Inspection,
+    LocatedBackup, Locator, Proof,
+};
+pub use store::manifest::{ArchiveInfo, Manifest, Totals};
+pub use store::names::{
+    copy_folder_name, ArchiveFileName, BackupName, Timestamp, ARCHIVE_SUFFIX, SIDECAR_SUFFIX,
+};
+pub use store::settings::{
+    check_results_folder, validate_level, Locations, Overrides, Settings, BACKUPS_ENV,
+    DEFAULT_LEVEL, RESULTS_ENV, SETTINGS_ENV,
+};
+
+pub use ops::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};
+pub use ops::check::{check, check_all, check_many, CheckReport, Problem};
+pub use ops::delete::{delete, Deleted};
+pub use ops::restore::{
+    preview, restore, OnConflict, RestoreOptions, RestoreOutcome, RestorePreview,
+};
+pub use ops::scan::{scan, strategy_names, StrategyState, StrategyStatus};
+
+/// The on-disk format's readers and rules themselves, for the fuzzers and the property tests
+/// (nothing else should need them).
+pub mod format {
+    pub use crate::archive::layout::{
+        check_link_target, classify, Admitted, AdmittedEntry, Layout, MemberPath,
+    };
+    pub use crate::archive::tar_read::{MemberHeader, MemberKind, TarError, TarReader};
+    pub use crate::limits::*;
+}
+
+/// The version written into every manifest, so a backup says which app made it.
+pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");

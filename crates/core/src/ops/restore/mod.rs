@@ -1,0 +1,297 @@
+//! Restoring a backup without ever trusting it. The destination folder is opened once, and every
+//! later step works relative to that handle (a path swapped for a link meanwhile changes
+//! nothing): members are extracted into a staging folder inside it, each admitted by the layout
+//! rules first (see `layout`), checked file by file against the manifest (entries a sidecar does
+//! not list, or lists smaller, before a byte of them is written), and only then moved into place
+//! under a name built from validated parts. Files are created with their final permissions,
+//! masked by the umask, never briefly more open. Free space is checked before the first write.
+//! On any failure the staging folder is removed and the destination is exactly as it was.
+
+use serde::{Deserialize, Serialize};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::backup::{back_up, BackupOptions};
+use crate::archive::StrategyName;
+use crate::error::{Error, IoContext, Result};
+use crate::limits::space_needed;
+use crate::progress::{CancelToken, Progress};
+use crate::store::catalog::CatalogEntry;
+use crate::store::locate::{locate, timestamp_in_name, LocatedBackup, Locator, Proof};
+use crate::store::names::copy_folder_name;
+use crate::store::settings::Locations;
+use crate::sys::FileIdentity;
+
+mod destination;
+mod extract;
+#[cfg(unix)]
+#[path = "platform_unix.rs"]
+mod platform;
+#[cfg(not(unix))]
+#[path = "platform_other.rs"]
+mod platform;
+mod preview;
+mod staging;
+
+pub use preview::{preview, RestorePreview};
+
+use destination::{free_name, identity_of, Destination};
+use extract::extract_verified;
+use staging::{clean_stale_staging, Staging};
+
+/// Inside the staging folder: where the current folder is parked while the restored one moves in.
+const PARKING: &str = "previous";
+/// Disk space a folder or a small file takes beyond its content, for the free-space estimate.
+const BLOCK_PER_ENTRY: u64 = 4096;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// Restore beside the existing folder as `<strategy>_restored_<timestamp>`.
+    Copy,
+    /// Back up the existing folder first, then swap the restored one in.
+    Replace,
+    /// Stop with an error.
+    Fail,
+}
+
+#[derive(Clone, Debug)]
+pub struct RestoreOptions {
+    /// Where the strategy folder goes; the results folder when `None`.
+    pub destination: Option<PathBuf>,
+    pub on_conflict: OnConflict,
+    /// The identity the destination had when the analyst chose it: a folder that is no longer
+    /// that one (moved, replaced by a link) is refused. `None` for a destination typed on the
+    /// command line, which is created when missing.
+    pub expected_destination: Option<FileIdentity>,
+}
+
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct RestoreOutcome {
+    pub backup_file: String,
+    pub strategy: StrategyName,
+    pub restored_to: PathBuf,
+    /// Which folder `restored_to` is, so the app can grant exactly it.
+    #[serde(skip)]
+    pub restored_identity: Option<FileIdentity>,
+    pub proof: Proof,
+    pub files: u64,
+    pub bytes: u64,
+    /// True when an existing folder was replaced (after `safety_backup` was made of it).
+    pub replaced: bool,
+    pub safety_backup: Option<CatalogEntry>,
+    pub warnings: Vec<String>,
+}
+
+pub fn restore(
+    locations: &Locations,
+    wanted: &Locator,
+    options: &RestoreOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<RestoreOutcome> {
+    let located = locate(&locations.backups, wanted, progress)?;
+    let destination = options
+        .destination
+        .clone()
+        .unwrap_or_else(|| locations.results.clone());
+    // Folders this restore creates for the destination go again if it fails: a refused archive
+    // leaves no trace, not even an empty folder. A chosen destination is never created.
+    let created = match options.expected_destination {
+        Some(_) => Vec::new(),
+        None => missing_folders(&destination),
+    };
+    if options.expected_destination.is_none() {
+        crate::sys::ensure_dir(&destination)?;
+    }
+    let result = Destination::open(&destination, options.expected_destination)
+        .and_then(|dest| restore_into(locations, &located, &dest, options, progress, cancel));
+    if result.is_err() {
+        for folder in &created {
+            let _ = fs::remove_dir(folder);
+        }
+    }
+    result
+}
+
+/// `path` and those of its ancestors that do not exist yet, deepest first.
+fn missing_folders(path: &Path) -> Vec<PathBuf> {
+    path.ancestors()
+        .take_while(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// With `--on-conflict fail` and a strategy the manifest or catalog already names, a conflict is
+/// reported before anything (even a staging folder) is created in the destination.
+fn refuse_known_conflict_early(
+    located: &LocatedBackup,
+    dest: &Destination,
+    options: &RestoreOptions,
+) -> Result<()> {
+    if options.on_conflict != OnConflict::Fail {
+        return Ok(());
+    }
+    let known_strategy = located
+        .sidecar
+        .as_ref()
+        .map(|m| m.strategy.clone())
+        .or_else(|| located.catalog_entry.as_ref().map(|e| e.strategy.clone()));
+    match known_strategy {
+        Some(strategy) if dest.holds(&strategy) => Err(Error::AlreadyExists {
+            path: dest.path.join(strategy),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// When the backup says how much it holds, it must fit on the destination's disk (with room to
+/// spare) before anything is written.
+fn refuse_what_will_not_fit(located: &LocatedBackup, dest: &Destination) -> Result<()> {
+    let listed = located
+        .sidecar
+        .as_ref()
+        .map(|m| (m.totals.bytes, m.entries.len() as u64))
+        .or_else(|| {
+            located
+                .catalog_entry
+                .as_ref()
+                .map(|e| (e.bytes, e.files.saturating_add(1)))
+        });
+    let (Some((bytes, entries)), Some(available)) = (listed, platform::available_space(&dest.dir))
+    else {
+        return Ok(());
+    };
+    let needed = bytes.saturating_add(entries.saturating_mul(BLOCK_PER_ENTRY));
+    if space_needed(needed) > available {
+        return Err(Error::NotEnoughSpace {
+            path: dest.path.clone(),
+            needed,
+            available,
+        });
+    }
+    Ok(())
+}
+
+fn restore_into(
+    locations: &Locations,
+    located: &LocatedBackup,
+    dest: &Destination,
+    options: &RestoreOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<RestoreOutcome> {
+    if let Some(problem) = &located.sidecar_problem {
+        return Err(problem.to_error());
+    }
+    refuse_known_conflict_early(located, dest, options)?;
+    refuse_what_will_not_fit(located, dest)?;
+    clean_stale_staging(dest);
+    let staging = Staging::create(dest)?;
+
+    let extracted = extract_verified(located, &staging, progress, cancel)?;
+    let mut warnings = Vec::new();
+    if extracted.proof == Proof::None {
+        let warning = format!(
+            "{} was not made by Results Backup: nothing can prove its contents (only the gzip checksum was checked).",
+            located.path.display()
+        );
+        progress.warn(&warning);
+        warnings.push(warning);
+    }
+    cancel.check()?;
+
+    let strategy = extracted.strategy.clone();
+    let mut outcome = RestoreOutcome {
+        backup_file: located.file_name.clone(),
+        strategy: strategy.clone(),
+        restored_to: dest.path.join(&strategy),
+        restored_identity: None,
+        proof: extracted.proof,
+        files: extracted.files,
+        bytes: extracted.bytes,
+        replaced: false,
+        safety_backup: None,
+        warnings,
+    };
+    let final_name = if !dest.holds(&strategy) {
+        strategy.to_string()
+    } else {
+        match options.on_conflict {
+            OnConflict::Fail => {
+                return Err(Error::AlreadyExists {
+                    path: dest.path.join(&strategy),
+                })
+            }
+            OnConflict::Copy => {
+                let timestamp = extracted
+                    .timestamp
+                    .clone()
+                    .or_else(|| timestamp_in_name(&located.file_name));
+                free_name(dest, &copy_folder_name(&strategy, timestamp.as_ref()))
+            }
+            OnConflict::Replace => {
+                let current = Locations {
+                    results: dest.path.clone(),
+                    backups: locations.backups.clone(),
+                    level: locations.level,
+                };
+                let backup_options = BackupOptions {
+                    level: locations.level,
+                    if_changed: false,
+                };
+                let safety = back_up(&current, &strategy, &backup_options, progress, cancel)?;
+                outcome.safety_backup = safety.backup;
+                swap_in(&staging, dest, &strategy)?;
+                outcome.replaced = true;
+                outcome.restored_identity = dest
+                    .dir
+                    .open_dir(strategy.as_str())
+                    .ok()
+                    .and_then(|dir| identity_of(&dir, &outcome.restored_to).ok());
+                return Ok(outcome);
+            }
+        }
+    };
+    move_into_place(&staging, dest, &strategy, &final_name)?;
+    outcome.restored_to = dest.path.join(&final_name);
+    outcome.restored_identity = dest
+        .dir
+        .open_dir(&final_name)
+        .ok()
+        .and_then(|dir| identity_of(&dir, &outcome.restored_to).ok());
+    Ok(outcome)
+}
+
+/// Moves the restored strategy folder from the staging folder to `name` in the destination,
+/// never over something that is there.
+fn move_into_place(
+    staging: &Staging,
+    dest: &Destination,
+    strategy: &str,
+    name: &str,
+) -> Result<()> {
+    let target = dest.path.join(name);
+    if dest.holds(name) {
+        return Err(Error::AlreadyExists { path: target });
+    }
+    staging
+        .dir
+        .rename(strategy, &dest.dir, name)
+        .at("move the restored folder to", &target)?;
+    dest.sync()
+}
+
+/// Swaps the restored folder in for the current one; if the second step fails the current folder
+/// is put back, so the analyst never ends up with neither.
+fn swap_in(staging: &Staging, dest: &Destination, strategy: &str) -> Result<()> {
+    let target = dest.path.join(strategy);
+    dest.dir
+        .rename(strategy, &staging.dir, PARKING)
+        .at("move aside", &target)?;
+    if let Err(e) = staging.dir.rename(strategy, &dest.dir, strategy) {
+        let _ = staging.dir.rename(PARKING, &dest.dir, strategy);
+        return Err(Error::io("move the restored folder to", target, e));
+    }
+    dest.sync()
+}

@@ -1,0 +1,9 @@
+//! What is kept: how backups are named, the manifest, the catalog, finding a backup someone
+//! named, and the settings shared by the command line and the app. Every document here is read
+//! back as untrusted and checked where it is parsed.
+
+pub mod catalog;
+pub mod locate;
+pub mod manifest;
+pub mod names;
+pub mod settings;
