@@ -378,3 +378,57 @@ fn saving_a_new_results_folder_keeps_the_backups_folder_that_was_shown() {
             .expect("json");
     assert_eq!(saved["backups_dir"], json!(shown_backups));
 }
+
+/// A dropped archive whose embedded manifest names a timestamp that climbs out of the folder:
+/// restoring it "as a copy" must fail before anything is moved, and grant nothing.
+#[test]
+fn a_dropped_archive_with_a_climbing_timestamp_restores_nowhere() {
+    let w = World::new();
+    let made = w.path("made");
+    std::fs::create_dir_all(made.join("alpha")).expect("mkdir");
+    std::fs::write(made.join("alpha/ok.txt"), b"x\n").expect("write");
+    std::fs::create_dir_all(made.join(".results-backup")).expect("mkdir");
+    std::fs::write(
+        made.join(".results-backup/manifest.json"),
+        serde_json::to_vec(&json!({
+            "format": "results-backup-manifest", "format_version": 1, "app_version": "0.1.0",
+            "strategy": "alpha", "timestamp": "x/../../../escaped",
+            "created": "2026-01-01T00:00:00+00:00", "source": "/elsewhere/alpha",
+            "totals": {"files": 1, "dirs": 1, "symlinks": 0, "bytes": 2},
+            "entries": [],
+        }))
+        .expect("json"),
+    )
+    .expect("write");
+    let archive = w.path("dropped.tar.gz");
+    let status = std::process::Command::new("tar")
+        .arg("czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&made)
+        .args(["alpha", ".results-backup/manifest.json"])
+        .status()
+        .expect("GNU tar");
+    assert!(status.success());
+    let shell = w.app.state::<Shell>();
+    assert!(shell.grants.grant_file(&archive));
+    let picked = w.path("picked");
+    std::fs::create_dir_all(picked.join("alpha")).expect("an existing alpha");
+    w.pick(&picked).expect("picked");
+    let before = w.tree();
+    let error = w
+        .job(json!({"kind": "restore", "backup": {"dropped": archive}, "destination": picked, "on_conflict": "copy"}))
+        .expect_err("refused");
+    assert_eq!(error["code"], "invalid_manifest", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("timestamp"),
+        "{error}"
+    );
+    assert_eq!(before, w.tree(), "nothing moved anywhere");
+    assert!(
+        !w.path("escaped").exists() && !w.root.parent().expect("parent").join("escaped").exists()
+    );
+}
