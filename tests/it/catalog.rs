@@ -1,14 +1,12 @@
 //! The catalog: what it records, listing, check results, rebuilding it from sidecars or from the
 //! archives themselves, surviving corruption and concurrent writers, delete and show.
 
-mod util;
-
 use std::collections::BTreeSet;
 use std::fs;
 
+use crate::util::*;
 use chrono::{DateTime, Local};
 use serde_json::Value;
-use util::*;
 
 fn catalog_entries(ws: &Workspace) -> Vec<Value> {
     let doc = read_json(&ws.backups.join("catalog.json"));

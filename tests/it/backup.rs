@@ -1,17 +1,15 @@
 //! Making backups: names, manifests (beside and inside the archive), compression levels,
 //! `--if-changed`, `--all`, `--json`, and a backups folder that never holds half-written files.
 
-mod util;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::util::*;
 use chrono::{DateTime, Local};
 use results_backup::{back_up, BackupOptions, BackupStatus};
 use results_backup::{CancelToken, NoProgress};
-use util::*;
 
 /// `<strategy>_<YYYYmmdd>_<HHMMSS>[_N].tar.gz` -> (`YYYYmmdd_HHMMSS`, suffix).
 fn split_name<'a>(strategy: &str, file: &'a str) -> (&'a str, Option<&'a str>) {

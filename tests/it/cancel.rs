@@ -1,13 +1,13 @@
 //! Ctrl-C (SIGINT) stops a backup or a restore at its next checkpoint and leaves nothing behind:
 //! no partial archive, no catalog entry, no staging folder, no half-restored strategy.
 
-mod util;
+use crate::util;
 
+use crate::util::{write_file, Workspace};
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-use util::{write_file, Workspace};
 
 /// A strategy large enough that backing it up or restoring it takes a noticeable moment.
 fn build_large_strategy(ws: &Workspace, name: &str) {

@@ -2,14 +2,12 @@
 //! them; and we read, restore and check archives that GNU tar made. These tools are required: a
 //! missing one fails the test loudly (the CI installs them).
 
-mod util;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::util::*;
 use serde_json::Value;
-use util::*;
 
 /// Python 3: the system one when present, else whatever `python3` is on PATH.
 fn python() -> std::process::Command {

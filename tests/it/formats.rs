@@ -2,15 +2,13 @@
 //! are hand-written in format version 1 and committed: never regenerate them; add new ones
 //! when the format changes.
 
-mod util;
-
 use std::fs;
 use std::path::Path;
 
+use crate::util::*;
 use results_backup::NoProgress;
 use results_backup::{Catalog, CheckResult};
 use results_backup::{EntryKind, Manifest};
-use util::*;
 
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -6,13 +6,13 @@
 
 #![cfg(unix)]
 
-mod hostile_archives;
+use crate::hostile_archives;
 
-use hostile_archives::harness::{
+use crate::hostile_archives::harness::{
     assert_same_tree, chmod, isolate, names_in, noise, require_tool, snapshot_loose, write, Run,
     Sandbox, BIN,
 };
-use hostile_archives::{
+use crate::hostile_archives::{
     benign_manifest, benign_start, flag, gzip, with_zeros_after, RawHeader, RawTar,
 };
 use std::fs;

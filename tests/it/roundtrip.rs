@@ -2,17 +2,15 @@
 //! modes, times, links as links, empty folders), and restoring over an existing folder must
 //! follow the analyst's choice without ever losing anything.
 
-mod util;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use crate::util::*;
 use results_backup::Locator;
 use results_backup::{restore, OnConflict, RestoreOptions};
 use results_backup::{CancelToken, NoProgress};
 use results_backup::{StrategyName, Timestamp};
-use util::*;
 
 fn restore_lib(ws: &Workspace, given: &str, to: &Path, on_conflict: OnConflict) {
     restore(

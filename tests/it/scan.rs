@@ -1,15 +1,13 @@
 //! Scanning the results folder: which folders are strategies, what they hold, and whether each
 //! is protected by its latest backup.
 
-mod util;
-
 use std::fs;
 use std::os::unix::fs::symlink;
 
+use crate::util::*;
 use results_backup::NoProgress;
 use results_backup::{scan, StrategyState};
 use serde_json::Value;
-use util::*;
 
 fn scan_json(ws: &Workspace) -> Vec<Value> {
     ws.cli(["scan", "--json"])

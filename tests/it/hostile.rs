@@ -3,12 +3,12 @@
 //! and by the library, and the destination, its parent and the places the attack aims at are left
 //! exactly as they were. `check` reports every one of them as damaged without writing anything.
 
-mod hostile_archives;
+use crate::hostile_archives;
 
-use hostile_archives::harness::{
+use crate::hostile_archives::harness::{
     assert_same_tree, names_in, require_tool, snapshot, snapshot_loose, write, Run, Sandbox,
 };
-use hostile_archives::{benign_start, tamper_content, RawTar};
+use crate::hostile_archives::{benign_start, tamper_content, RawTar};
 use std::fs;
 use std::path::PathBuf;
 use std::process::Command;

@@ -6,10 +6,10 @@
 
 #![cfg(unix)]
 
-mod hostile_archives;
+use crate::hostile_archives;
 
-use hostile_archives::harness::{snapshot_loose, Sandbox};
-use hostile_archives::RawTar;
+use crate::hostile_archives::harness::{snapshot_loose, Sandbox};
+use crate::hostile_archives::RawTar;
 use proptest::prelude::*;
 use std::path::{Component, Path};
 

@@ -1,11 +1,11 @@
 //! Where the results and backups folders come from: command-line flag, then environment, then
 //! the settings file shared with the desktop app, then the original scripts' defaults.
 
-mod util;
+use crate::util;
 
+use crate::util::{write_file, Workspace, BIN};
 use std::fs;
 use std::path::Path;
-use util::{write_file, Workspace, BIN};
 
 /// A results folder holding one strategy whose name says where the folder came from.
 fn results_named(root: &Path, folder: &str, strategy: &str) {

@@ -10,10 +10,10 @@
 
 #![cfg(unix)]
 
-mod hostile_archives;
+use crate::hostile_archives;
 
-use hostile_archives::gzip;
-use hostile_archives::harness::{
+use crate::hostile_archives::gzip;
+use crate::hostile_archives::harness::{
     assert_same_tree, chmod, isolate, names_in, noise, require_tool, snapshot, visible_archives,
     without_permission_override, write, Run, Sandbox, Tree, BIN,
 };

@@ -8,9 +8,7 @@
 
 #![cfg(unix)]
 
-mod hostile_archives;
-
-use hostile_archives::harness::{
+use crate::hostile_archives::harness::{
     names_in, noise, snapshot, visible_archives, write, Node, Run, Sandbox, Tree,
 };
 use std::collections::{BTreeMap, BTreeSet};
