@@ -58,12 +58,13 @@ fn resolve_within(start: &[String], target: &str) -> Option<usize> {
     Some(depth)
 }
 
-/// `cases` generated inputs; a failing one is kept beside this file and tried first next time.
+/// `cases` generated inputs; a failing one is kept beside this file, in
+/// `properties.proptest-regressions`, and tried first next time.
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
         cases,
         failure_persistence: Some(Box::new(
-            proptest::test_runner::FileFailurePersistence::WithSource("regressions"),
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
         )),
         ..ProptestConfig::default()
     }
