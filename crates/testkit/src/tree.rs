@@ -11,6 +11,8 @@
 //!   work happens (a destination's own time moves when its staging folder comes and goes).
 //! - [`Tree::without_root`]: drops the root's own entry, for a folder whose own time moves while
 //!   everything in it must stay put (a backups folder a failed backup wrote into and cleaned).
+//! - [`Tree::whole_seconds`]: times cut to whole seconds, for a restored copy of an original
+//!   whose times were not (archives keep whole seconds).
 //! - [`Tree::contents`]: only kinds, sizes, hashes and link targets, for copies whose modes and
 //!   times are not what the test is about.
 
@@ -103,6 +105,17 @@ impl Tree {
     /// The same tree without the root's own entry (`"."`).
     pub fn without_root(mut self) -> Tree {
         self.0.remove(".");
+        self
+    }
+
+    /// Times cut to whole seconds, what an archive keeps: for comparing a restored copy with
+    /// an original whose times were not whole seconds.
+    pub fn whole_seconds(mut self) -> Tree {
+        for node in self.0.values_mut() {
+            if let Some(t) = &mut node.mtime {
+                t.nanos = 0;
+            }
+        }
         self
     }
 
@@ -299,6 +312,23 @@ mod tests {
         );
         write_file(&dir.path().join("a/b.txt"), b"HELLO");
         assert_ne!(strict.contents(), snapshot(dir.path()).contents());
+    }
+
+    #[test]
+    fn whole_seconds_forgets_only_the_fraction() {
+        let dir = sample();
+        let file = dir.path().join("a/b.txt");
+        let at = |nanos| FileTime::from_unix_time(1_700_000_000, nanos);
+        filetime::set_symlink_file_times(&file, at(5), at(5)).unwrap();
+        let before = snapshot(dir.path());
+        filetime::set_symlink_file_times(&file, at(999), at(999)).unwrap();
+        assert_ne!(before, snapshot(dir.path()));
+        assert_eq!(
+            before.clone().whole_seconds(),
+            snapshot(dir.path()).whole_seconds()
+        );
+        set_mtime(&file, 1_700_000_001);
+        assert_ne!(before.whole_seconds(), snapshot(dir.path()).whole_seconds());
     }
 
     #[test]
