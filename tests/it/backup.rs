@@ -6,10 +6,12 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::util::*;
+use crate::BIN;
 use chrono::{DateTime, Local};
 use results_backup::{back_up, BackupOptions, BackupStatus};
 use results_backup::{CancelToken, NoProgress};
+use results_backup_testkit::raw_tar::archive_members;
+use results_backup_testkit::*;
 
 /// `<strategy>_<YYYYmmdd>_<HHMMSS>[_N].tar.gz` -> (`YYYYmmdd_HHMMSS`, suffix).
 fn split_name<'a>(strategy: &str, file: &'a str) -> (&'a str, Option<&'a str>) {
@@ -31,8 +33,8 @@ fn split_name<'a>(strategy: &str, file: &'a str) -> (&'a str, Option<&'a str>) {
 
 /// Asserts the backups folder holds only finished files: archives, their sidecars, the catalog
 /// (and the catalog's lock file), nothing partial or temporary.
-fn assert_only_finished_files(ws: &Workspace) {
-    let names = list_dir(&ws.backups);
+fn assert_only_finished_files(ws: &Sandbox) {
+    let names = names_in(&ws.backups);
     let archives: BTreeSet<String> = archives_in(&ws.backups).into_iter().collect();
     for name in &names {
         let ok = archives.contains(name)
@@ -53,7 +55,7 @@ fn assert_only_finished_files(ws: &Workspace) {
 
 #[test]
 fn backup_file_is_named_strategy_and_local_timestamp_with_tar_gz_suffix() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_small_strategy(&ws.results, "btc_sma_cross", 1);
     let before = Local::now().format("%Y%m%d_%H%M%S").to_string();
     let file = ws.backup_cli("btc_sma_cross");
@@ -72,7 +74,7 @@ fn backup_file_is_named_strategy_and_local_timestamp_with_tar_gz_suffix() {
 
 #[test]
 fn backups_made_in_the_same_second_get_numbered_suffixes_and_never_overwrite() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_small_strategy(&ws.results, "fast", 2);
     let options = BackupOptions {
         level: 1,
@@ -136,7 +138,7 @@ fn backups_made_in_the_same_second_get_numbered_suffixes_and_never_overwrite() {
 
 #[test]
 fn sidecar_manifest_records_the_backup_its_entries_its_archive_and_a_metrics_summary() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let source = build_strategy(&ws.results, "btc_sma", 3);
     let snap = snapshot(&source);
     let before = Local::now().timestamp();
@@ -188,7 +190,7 @@ fn sidecar_manifest_records_the_backup_its_entries_its_archive_and_a_metrics_sum
         };
         assert_eq!(e["kind"], kind, "{path}");
         assert_eq!(e["size"], node.size, "{path}");
-        assert_eq!(e["mtime"], node.mtime, "{path}");
+        assert_eq!(e["mtime"], node.mtime_secs(), "{path}");
         if node.kind != Kind::Symlink {
             assert_eq!(e["mode"], node.mode, "{path}");
         }
@@ -233,7 +235,7 @@ fn sidecar_manifest_records_the_backup_its_entries_its_archive_and_a_metrics_sum
 
 #[test]
 fn strategy_without_metrics_file_has_no_metrics_summary() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let dir = build_small_strategy(&ws.results, "plain", 4);
     fs::remove_file(dir.join("metrics.json")).unwrap();
     let file = ws.backup_lib("plain");
@@ -243,7 +245,7 @@ fn strategy_without_metrics_file_has_no_metrics_summary() {
 
 #[test]
 fn embedded_manifest_is_the_archives_last_member_and_agrees_with_the_sidecar() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_strategy(&ws.results, "eth", 5);
     let file = ws.backup_lib("eth");
     let members = archive_members(&ws.backups.join(&file));
@@ -270,16 +272,16 @@ fn embedded_manifest_is_the_archives_last_member_and_agrees_with_the_sidecar() {
 
 #[test]
 fn compression_levels_1_and_9_both_make_backups_that_check_ok() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_strategy(&ws.results, "lvl", 6);
     let mut sizes = Vec::new();
     for level in ["1", "9"] {
         let json = ws
-            .cli(["backup", "lvl", "--level", level, "--json"])
-            .success()
+            .run(["backup", "lvl", "--level", level, "--json"])
+            .assert_success()
             .json();
         let file = find_backup_file(&json).unwrap();
-        let check = ws.cli(["check", &file, "--json"]).success().json();
+        let check = ws.run(["check", &file, "--json"]).assert_success().json();
         assert_eq!(check[0]["ok"], true, "level {level}: {check}");
         assert_eq!(check[0]["result"], "ok");
         sizes.push(fs::metadata(ws.backups.join(&file)).unwrap().len());
@@ -294,10 +296,11 @@ fn compression_levels_1_and_9_both_make_backups_that_check_ok() {
 
 #[test]
 fn compression_levels_0_and_10_are_usage_errors_that_create_nothing() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_small_strategy(&ws.results, "lvl", 7);
     for level in ["0", "10"] {
-        let run = ws.cli(["backup", "lvl", "--level", level]).code(2);
+        let run = ws.run(["backup", "lvl", "--level", level]);
+        run.assert_code(2);
         assert!(run.stderr.contains(level), "{}", run.stderr);
     }
     assert!(!ws.backups.exists(), "backups folder was created");
@@ -305,13 +308,13 @@ fn compression_levels_0_and_10_are_usage_errors_that_create_nothing() {
 
 #[test]
 fn if_changed_skips_an_unchanged_strategy_and_backs_up_after_a_touch_or_an_addition() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let dir = build_small_strategy(&ws.results, "watch", 8);
     let first = ws.backup_cli("watch");
 
     let json = ws
-        .cli(["backup", "watch", "--if-changed", "--json"])
-        .success()
+        .run(["backup", "watch", "--if-changed", "--json"])
+        .assert_success()
         .json();
     assert_eq!(json[0]["status"], "unchanged", "{json}");
     assert_eq!(json[0]["backup"]["backup_file"], first.as_str());
@@ -320,8 +323,8 @@ fn if_changed_skips_an_unchanged_strategy_and_backs_up_after_a_touch_or_an_addit
     // Touched: same content, new time.
     set_mtime(&dir.join("equity.csv"), BASE_MTIME + 100_000);
     let json = ws
-        .cli(["backup", "watch", "--if-changed", "--json"])
-        .success()
+        .run(["backup", "watch", "--if-changed", "--json"])
+        .assert_success()
         .json();
     assert_eq!(json[0]["status"], "created", "{json}");
     let second = find_backup_file(&json).unwrap();
@@ -330,16 +333,16 @@ fn if_changed_skips_an_unchanged_strategy_and_backs_up_after_a_touch_or_an_addit
 
     // Unchanged again after that backup.
     let json = ws
-        .cli(["backup", "watch", "--if-changed", "--json"])
-        .success()
+        .run(["backup", "watch", "--if-changed", "--json"])
+        .assert_success()
         .json();
     assert_eq!(json[0]["status"], "unchanged", "{json}");
 
     // A new file.
     write_file(&dir.join("sub/new.csv"), "a,b\n1,2\n");
     let json = ws
-        .cli(["backup", "watch", "--if-changed", "--json"])
-        .success()
+        .run(["backup", "watch", "--if-changed", "--json"])
+        .assert_success()
         .json();
     assert_eq!(json[0]["status"], "created", "{json}");
     assert_eq!(archives_in(&ws.backups).len(), 3);
@@ -347,7 +350,7 @@ fn if_changed_skips_an_unchanged_strategy_and_backs_up_after_a_touch_or_an_addit
 
 #[test]
 fn if_changed_through_the_library_reports_unchanged_with_the_latest_backup() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_small_strategy(&ws.results, "lib", 9);
     let first = ws.backup_lib("lib");
     let outcome = back_up(
@@ -368,14 +371,17 @@ fn if_changed_through_the_library_reports_unchanged_with_the_latest_backup() {
 
 #[test]
 fn all_backs_up_every_strategy_but_not_hidden_folders_or_loose_files() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     for (i, name) in ["alpha", "beta", "gamma ✓"].iter().enumerate() {
         build_small_strategy(&ws.results, name, 10 + i as u64);
     }
     build_small_strategy(&ws.results, ".hidden", 20);
     write_file(&ws.results.join("README.txt"), "not a strategy");
 
-    let json = ws.cli(["backup", "--all", "--json"]).success().json();
+    let json = ws
+        .run(["backup", "--all", "--json"])
+        .assert_success()
+        .json();
 
     let items = json.as_array().unwrap();
     let strategies: Vec<&str> = items
@@ -394,11 +400,12 @@ fn all_backs_up_every_strategy_but_not_hidden_folders_or_loose_files() {
 
 #[test]
 fn json_output_of_a_multi_strategy_backup_is_exactly_one_document() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_small_strategy(&ws.results, "one", 30);
     build_small_strategy(&ws.results, "two", 31);
 
-    let run = ws.cli(["backup", "one", "two", "--json"]).success();
+    let run = ws.run(["backup", "one", "two", "--json"]);
+    run.assert_success();
 
     // serde_json::from_str rejects trailing content, so this proves a single document.
     let json = run.json();
@@ -418,28 +425,28 @@ fn json_output_of_a_multi_strategy_backup_is_exactly_one_document() {
 
 #[test]
 fn backups_folder_holds_no_temporary_or_partial_files_after_backups() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_strategy(&ws.results, "full", 40);
     build_small_strategy(&ws.results, "small", 41);
     ws.backup_cli("full");
-    ws.cli(["backup", "--all", "--level", "1"]).success();
-    ws.cli(["backup", "--all", "--if-changed"]).success();
+    ws.run(["backup", "--all", "--level", "1"]).assert_success();
+    ws.run(["backup", "--all", "--if-changed"]).assert_success();
     ws.backup_lib("small");
 
     assert_eq!(archives_in(&ws.backups).len(), 4);
     assert_only_finished_files(&ws);
     // And nothing was left in the results folder either.
-    assert_eq!(list_dir(&ws.results), vec!["full", "small"]);
+    assert_eq!(names_in(&ws.results), vec!["full", "small"]);
 }
 
 #[test]
 fn manifest_source_is_an_absolute_folder_even_when_given_a_relative_results_path() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let dir = build_small_strategy(&ws.results, "rel", 50);
 
     // Working directory is the workspace root: `results` and `backups` are relative here.
     let json = ws
-        .cli([
+        .run([
             "backup",
             "rel",
             "--results",
@@ -448,7 +455,7 @@ fn manifest_source_is_an_absolute_folder_even_when_given_a_relative_results_path
             "backups",
             "--json",
         ])
-        .success()
+        .assert_success()
         .json();
 
     let file = find_backup_file(&json).unwrap();

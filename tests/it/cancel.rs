@@ -1,29 +1,28 @@
 //! Ctrl-C (SIGINT) stops a backup or a restore at its next checkpoint and leaves nothing behind:
 //! no partial archive, no catalog entry, no staging folder, no half-restored strategy.
 
-use crate::util;
-
-use crate::util::{write_file, Workspace};
+use crate::BIN;
+use results_backup_testkit::*;
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// A strategy large enough that backing it up or restoring it takes a noticeable moment.
-fn build_large_strategy(ws: &Workspace, name: &str) {
+fn build_large_strategy(ws: &Sandbox, name: &str) {
     let dir = ws.results.join(name);
-    let mut rng = util::Rng::new(99);
+    let mut rng = Rng::new(99);
     for i in 0..6 {
         write_file(
             &dir.join(format!("plot_{i}.png")),
             rng.bytes(12 * 1024 * 1024),
         );
     }
-    write_file(&dir.join("metrics.json"), util::METRICS_JSON);
+    write_file(&dir.join("metrics.json"), METRICS_JSON);
 }
 
 fn has_hidden_work_file(dir: &Path, prefix: &str) -> bool {
-    util::list_dir(dir).iter().any(|n| n.starts_with(prefix))
+    names_in(dir).iter().any(|n| n.starts_with(prefix))
 }
 
 /// Waits until `ready` holds (the child is mid-job), then sends SIGINT. Returns false when the
@@ -49,9 +48,9 @@ fn interrupt_when(child: &mut Child, ready: impl Fn() -> bool) -> bool {
 
 #[test]
 fn ctrl_c_during_backup_leaves_no_partial_archive_and_no_catalog_entry() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_large_strategy(&ws, "big");
-    let before = util::snapshot(&ws.results);
+    let before = snapshot(&ws.results);
     let mut child = ws
         .command(["backup", "big"])
         .stdout(Stdio::piped())
@@ -66,9 +65,10 @@ fn ctrl_c_during_backup_leaves_no_partial_archive_and_no_catalog_entry() {
         interrupted,
         "the backup finished before Ctrl-C could be sent"
     );
-    let run = util::CliRun::from(child.wait_with_output().expect("wait")).code(130);
+    let run = Run::from_output("backup big", child.wait_with_output().expect("wait"));
+    run.assert_code(130);
     assert!(run.stderr.contains("cancelled"), "{}", run.stderr);
-    assert!(util::archives_in(&ws.backups).is_empty());
+    assert!(archives_in(&ws.backups).is_empty());
     assert!(
         !has_hidden_work_file(&ws.backups, ".big_"),
         "partial file left"
@@ -76,20 +76,20 @@ fn ctrl_c_during_backup_leaves_no_partial_archive_and_no_catalog_entry() {
     if let Ok(catalog) = fs::read_to_string(ws.backups.join("catalog.json")) {
         assert!(!catalog.contains("\"big\""), "{catalog}");
     }
-    util::assert_same_snapshot(&before, &util::snapshot(&ws.results));
+    assert_same_tree(&before, &snapshot(&ws.results), "the results folder");
     // The next run works as if nothing had happened.
-    ws.cli(["backup", "big"]).success();
-    ws.cli(["check", "--all"]).success();
+    ws.run(["backup", "big"]).assert_success();
+    ws.run(["check", "--all"]).assert_success();
 }
 
 #[test]
 fn ctrl_c_during_restore_leaves_the_destination_as_it_was() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_large_strategy(&ws, "big");
     let backup = ws.backup_lib("big");
     let destination = ws.dir("restore-here");
     write_file(&destination.join("keep.txt"), b"already here");
-    let before = util::snapshot(&destination);
+    let before = snapshot(&destination);
     let mut child = ws
         .command(["restore", &backup, "--to"])
         .arg(&destination)
@@ -105,7 +105,8 @@ fn ctrl_c_during_restore_leaves_the_destination_as_it_was() {
         interrupted,
         "the restore finished before Ctrl-C could be sent"
     );
-    let run = util::CliRun::from(child.wait_with_output().expect("wait")).code(130);
+    let run = Run::from_output("restore big", child.wait_with_output().expect("wait"));
+    run.assert_code(130);
     assert!(run.stderr.contains("cancelled"), "{}", run.stderr);
     assert!(
         !destination.join("big").exists(),
@@ -117,9 +118,9 @@ fn ctrl_c_during_restore_leaves_the_destination_as_it_was() {
     );
     // Everything inside is unchanged; only the folder's own time moved (staging was created
     // and removed in it).
-    let inside = |mut snapshot: util::Snapshot| {
-        snapshot.remove(".");
-        snapshot
-    };
-    util::assert_same_snapshot(&inside(before), &inside(util::snapshot(&destination)));
+    assert_same_tree(
+        &before.without_root(),
+        &snapshot(&destination).without_root(),
+        "the destination",
+    );
 }

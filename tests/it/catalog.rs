@@ -4,11 +4,12 @@
 use std::collections::BTreeSet;
 use std::fs;
 
-use crate::util::*;
+use crate::BIN;
 use chrono::{DateTime, Local};
+use results_backup_testkit::*;
 use serde_json::Value;
 
-fn catalog_entries(ws: &Workspace) -> Vec<Value> {
+fn catalog_entries(ws: &Sandbox) -> Vec<Value> {
     let doc = read_json(&ws.backups.join("catalog.json"));
     assert_eq!(doc["format"], "results-backup-catalog");
     assert_eq!(doc["format_version"], 1);
@@ -40,7 +41,7 @@ fn without_check(entry: &Value) -> Value {
 }
 
 /// Three backups of two strategies, made in order; returns their file names oldest first.
-fn three_backups(ws: &Workspace) -> Vec<String> {
+fn three_backups(ws: &Sandbox) -> Vec<String> {
     build_small_strategy(&ws.results, "alpha", 1);
     build_small_strategy(&ws.results, "beta", 2);
     vec![
@@ -52,7 +53,7 @@ fn three_backups(ws: &Workspace) -> Vec<String> {
 
 #[test]
 fn catalog_entry_records_the_backup_summary_from_its_manifest() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let dir = build_strategy(&ws.results, "btc", 3);
     let file = ws.backup_cli("btc");
 
@@ -84,25 +85,25 @@ fn catalog_entry_records_the_backup_summary_from_its_manifest() {
 
 #[test]
 fn list_shows_backups_newest_first_and_filters_by_strategy() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let made = three_backups(&ws);
 
-    let all = ws.cli(["list", "--json"]).success().json();
+    let all = ws.run(["list", "--json"]).assert_success().json();
     let newest_first: Vec<String> = made.iter().rev().cloned().collect();
     assert_eq!(names(&all), newest_first);
 
     let alpha = ws
-        .cli(["list", "--strategy", "alpha", "--json"])
-        .success()
+        .run(["list", "--strategy", "alpha", "--json"])
+        .assert_success()
         .json();
     assert_eq!(names(&alpha), vec![made[2].clone(), made[0].clone()]);
     let none = ws
-        .cli(["list", "--strategy", "nope", "--json"])
-        .success()
+        .run(["list", "--strategy", "nope", "--json"])
+        .assert_success()
         .json();
     assert_eq!(none, serde_json::json!([]));
 
-    let text = ws.cli(["list"]).success().stdout;
+    let text = ws.run(["list"]).assert_success().stdout.clone();
     let positions: Vec<usize> = newest_first
         .iter()
         .map(|f| {
@@ -115,25 +116,26 @@ fn list_shows_backups_newest_first_and_filters_by_strategy() {
 
 #[test]
 fn list_with_a_missing_backups_folder_is_empty_and_does_not_create_it() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     assert_eq!(
-        ws.cli(["list", "--json"]).success().json(),
+        ws.run(["list", "--json"]).assert_success().json(),
         serde_json::json!([])
     );
-    let text = ws.cli(["list"]).success();
+    let text = ws.run(["list"]);
+    text.assert_success();
     assert!(text.stdout.contains("No backups"), "{}", text.stdout);
     assert!(!ws.backups.exists());
 }
 
 #[test]
 fn check_records_its_result_and_time_in_the_catalog() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_small_strategy(&ws.results, "alpha", 4);
     let file = ws.backup_cli("alpha");
     let other = ws.backup_cli("alpha");
     let before = Local::now();
 
-    let json = ws.cli(["check", &file, "--json"]).success().json();
+    let json = ws.run(["check", &file, "--json"]).assert_success().json();
 
     let after = Local::now();
     assert_eq!(json[0]["ok"], true);
@@ -150,7 +152,7 @@ fn check_records_its_result_and_time_in_the_catalog() {
     // The other backup was not checked.
     assert!(entry_for(&entries, &other)["check_result"].is_null());
     // `list` shows it.
-    let list = ws.cli(["list", "--json"]).success().json();
+    let list = ws.run(["list", "--json"]).assert_success().json();
     let listed = list
         .as_array()
         .unwrap()
@@ -162,13 +164,13 @@ fn check_records_its_result_and_time_in_the_catalog() {
 
 #[test]
 fn check_all_and_quick_check_every_backup_in_the_catalog() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let made = three_backups(&ws);
     for args in [
         vec!["check", "--all", "--json"],
         vec!["check", "--all", "--quick", "--json"],
     ] {
-        let json = ws.cli(&args).success().json();
+        let json = ws.run(&args).assert_success().json();
         let checked: BTreeSet<String> = names(&json).into_iter().collect();
         assert_eq!(checked, made.iter().cloned().collect(), "{args:?}");
         assert!(json.as_array().unwrap().iter().all(|r| r["ok"] == true));
@@ -180,12 +182,15 @@ fn check_all_and_quick_check_every_backup_in_the_catalog() {
 
 #[test]
 fn catalog_rebuild_recreates_it_from_the_sidecars() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     three_backups(&ws);
     let original = catalog_entries(&ws);
     fs::remove_file(ws.backups.join("catalog.json")).unwrap();
 
-    let json = ws.cli(["catalog", "rebuild", "--json"]).success().json();
+    let json = ws
+        .run(["catalog", "rebuild", "--json"])
+        .assert_success()
+        .json();
 
     assert_eq!(json.as_array().unwrap().len(), 3);
     let rebuilt = catalog_entries(&ws);
@@ -194,12 +199,12 @@ fn catalog_rebuild_recreates_it_from_the_sidecars() {
 
 #[test]
 fn catalog_rebuild_keeps_known_check_results() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let made = three_backups(&ws);
-    ws.cli(["check", &made[1]]).success();
+    ws.run(["check", &made[1]]).assert_success();
     let original = catalog_entries(&ws);
 
-    ws.cli(["catalog", "rebuild"]).success();
+    ws.run(["catalog", "rebuild"]).assert_success();
 
     assert_eq!(catalog_entries(&ws), original);
     assert_eq!(
@@ -210,7 +215,7 @@ fn catalog_rebuild_keeps_known_check_results() {
 
 #[test]
 fn catalog_rebuild_uses_embedded_manifests_when_sidecars_are_lost_and_writes_them_again() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let made = three_backups(&ws);
     let original = catalog_entries(&ws);
     let sidecars: Vec<Value> = made
@@ -222,7 +227,8 @@ fn catalog_rebuild_uses_embedded_manifests_when_sidecars_are_lost_and_writes_the
     }
     fs::remove_file(ws.backups.join("catalog.json")).unwrap();
 
-    let run = ws.cli(["catalog", "rebuild"]).success();
+    let run = ws.run(["catalog", "rebuild"]);
+    run.assert_success();
 
     assert!(
         run.stderr.contains("warning") && run.stderr.contains("manifest"),
@@ -236,7 +242,7 @@ fn catalog_rebuild_uses_embedded_manifests_when_sidecars_are_lost_and_writes_the
         assert_eq!(&read_json(&sidecar_of(&ws.backups, f)), before, "{f}");
     }
     // And the recreated sidecars are good enough for a full check.
-    let json = ws.cli(["check", "--all", "--json"]).success().json();
+    let json = ws.run(["check", "--all", "--json"]).assert_success().json();
     assert!(json
         .as_array()
         .unwrap()
@@ -246,13 +252,14 @@ fn catalog_rebuild_uses_embedded_manifests_when_sidecars_are_lost_and_writes_the
 
 #[test]
 fn a_corrupt_catalog_is_rebuilt_with_a_warning_and_loses_no_backup() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let made = three_backups(&ws);
     let original = catalog_entries(&ws);
     let mut rng = Rng::new(99);
     fs::write(ws.backups.join("catalog.json"), rng.bytes(700)).unwrap();
 
-    let run = ws.cli(["list", "--json"]).success();
+    let run = ws.run(["list", "--json"]);
+    run.assert_success();
 
     assert!(
         run.stderr.contains("warning") && run.stderr.contains("catalog"),
@@ -268,12 +275,12 @@ fn a_corrupt_catalog_is_rebuilt_with_a_warning_and_loses_no_backup() {
 
 #[test]
 fn a_missing_catalog_is_recreated_and_loses_no_backup() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let made = three_backups(&ws);
     let original = catalog_entries(&ws);
     fs::remove_file(ws.backups.join("catalog.json")).unwrap();
 
-    let list = ws.cli(["list", "--json"]).success().json();
+    let list = ws.run(["list", "--json"]).assert_success().json();
 
     let newest_first: Vec<String> = made.iter().rev().cloned().collect();
     assert_eq!(names(&list), newest_first);
@@ -282,7 +289,7 @@ fn a_missing_catalog_is_recreated_and_loses_no_backup() {
 
 #[test]
 fn library_catalog_load_lists_what_the_cli_made() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let made = three_backups(&ws);
     let catalog = results_backup::Catalog::load(&ws.backups, &results_backup::NoProgress).unwrap();
     let listed: Vec<String> = catalog
@@ -298,7 +305,7 @@ fn library_catalog_load_lists_what_the_cli_made() {
 
 #[test]
 fn concurrent_cli_backups_of_different_strategies_all_land_in_the_catalog() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let strategies = ["north", "south", "east"];
     for (i, s) in strategies.iter().enumerate() {
         build_strategy(&ws.results, s, 50 + i as u64);
@@ -321,7 +328,8 @@ fn concurrent_cli_backups_of_different_strategies_all_land_in_the_catalog() {
             })
             .collect();
         for child in children {
-            let run = CliRun::from(child.wait_with_output().unwrap()).success();
+            let run = Run::from_output("a concurrent CLI", child.wait_with_output().unwrap());
+            run.assert_success();
             run.json();
             // Nobody mistakes another process's half-published backup for a damaged or
             // manifest-less one.
@@ -345,26 +353,27 @@ fn concurrent_cli_backups_of_different_strategies_all_land_in_the_catalog() {
         let sidecar = read_json(&sidecar_of(&ws.backups, file));
         assert_eq!(sidecar["archive"]["sha256"], e["sha256"], "{file}");
     }
-    let check = ws.cli(["check", "--all", "--json"]).success().json();
+    let check = ws.run(["check", "--all", "--json"]).assert_success().json();
     assert_eq!(check.as_array().unwrap().len(), 9);
     assert!(check.as_array().unwrap().iter().all(|r| r["ok"] == true));
 }
 
 #[test]
 fn delete_without_yes_is_a_usage_error_and_deletes_nothing() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let made = three_backups(&ws);
     let before = snapshot(&ws.backups);
 
-    let run = ws.cli(["delete", &made[0]]).code(2);
+    let run = ws.run(["delete", &made[0]]);
+    run.assert_code(2);
 
     assert!(run.stderr.contains("--yes"), "{}", run.stderr);
-    assert_same_snapshot(&before, &snapshot(&ws.backups));
+    assert_same_tree(&before, &snapshot(&ws.backups), "the backups folder");
 }
 
 #[test]
 fn delete_with_yes_removes_archive_sidecar_and_catalog_entry_only() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let made = three_backups(&ws);
     let kept: Vec<Value> = catalog_entries(&ws)
         .into_iter()
@@ -372,8 +381,8 @@ fn delete_with_yes_removes_archive_sidecar_and_catalog_entry_only() {
         .collect();
 
     let json = ws
-        .cli(["delete", &made[0], "--yes", "--json"])
-        .success()
+        .run(["delete", &made[0], "--yes", "--json"])
+        .assert_success()
         .json();
 
     assert_eq!(json["backup_file"], made[0].as_str());
@@ -387,25 +396,25 @@ fn delete_with_yes_removes_archive_sidecar_and_catalog_entry_only() {
     }
     // Deleting by the name without `.tar.gz` works too.
     let stem = made[1].trim_end_matches(".tar.gz");
-    ws.cli(["delete", stem, "--yes"]).success();
+    ws.run(["delete", stem, "--yes"]).assert_success();
     assert!(!ws.backups.join(&made[1]).exists());
     assert_eq!(
-        names(&ws.cli(["list", "--json"]).success().json()),
+        names(&ws.run(["list", "--json"]).assert_success().json()),
         vec![made[2].clone()]
     );
 }
 
 #[test]
 fn show_prints_the_manifest_as_text_and_as_json() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_strategy(&ws.results, "showme", 6);
     let file = ws.backup_cli("showme");
     let sidecar = read_json(&sidecar_of(&ws.backups, &file));
 
-    let json = ws.cli(["show", &file, "--json"]).success().json();
+    let json = ws.run(["show", &file, "--json"]).assert_success().json();
     assert_eq!(json, sidecar);
 
-    let text = ws.cli(["show", &file]).success().stdout;
+    let text = ws.run(["show", &file]).assert_success().stdout.clone();
     for needle in [
         "showme",
         file.as_str(),
@@ -424,7 +433,7 @@ fn show_prints_the_manifest_as_text_and_as_json() {
 
 #[test]
 fn show_falls_back_to_the_embedded_manifest_without_a_sidecar() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_small_strategy(&ws.results, "lone", 7);
     let file = ws.backup_cli("lone");
     let mut sidecar = read_json(&sidecar_of(&ws.backups, &file));
@@ -432,8 +441,8 @@ fn show_falls_back_to_the_embedded_manifest_without_a_sidecar() {
     fs::copy(ws.backups.join(&file), &elsewhere).unwrap();
 
     let json = ws
-        .cli(["show", elsewhere.to_str().unwrap(), "--json"])
-        .success()
+        .run(["show", elsewhere.to_str().unwrap(), "--json"])
+        .assert_success()
         .json();
 
     sidecar.as_object_mut().unwrap().remove("archive");

@@ -8,10 +8,9 @@
 
 #![cfg(unix)]
 
-use crate::hostile_archives::harness::{
-    names_in, noise, snapshot, visible_archives, write, Node, Run, Sandbox, Tree,
-};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::BIN;
+use results_backup_testkit::*;
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::process::Stdio;
@@ -30,11 +29,11 @@ const AFTER_WRITING_SEEN_MS: [u64; 4] = [0, 1, 3, 8];
 
 /// About 7 MB: incompressible parts, a compressible CSV, nested folders, a link.
 fn make_corpus(sandbox: &Sandbox) {
-    let root = sandbox.results().join(STRATEGY);
+    let root = sandbox.results.join(STRATEGY);
     for i in 0..4u64 {
-        write(
+        write_file(
             &root.join(format!("runs/r{i}/equity.bin")),
-            &noise(1_500_000, 100 + i),
+            noise(1_500_000, 100 + i),
         );
     }
     let mut csv = b"date,price,signal\n".to_vec();
@@ -50,13 +49,13 @@ fn make_corpus(sandbox: &Sandbox) {
             .as_bytes(),
         );
     }
-    write(&root.join("trades.csv"), &csv);
-    write(
+    write_file(&root.join("trades.csv"), &csv);
+    write_file(
         &root.join("metrics.json"),
         b"{\"sharpe\": 2.1, \"trades\": 40000}\n",
     );
     for i in 0..30 {
-        write(
+        write_file(
             &root.join(format!("logs/day{i:02}.log")),
             format!("day {i} ok\n").as_bytes(),
         );
@@ -83,8 +82,7 @@ enum Moment {
 /// Starts the CLI with `args`, sends SIGKILL at `moment`, reaps it.
 fn kill_at(sandbox: &Sandbox, args: &[&str], moment: Moment, writing: impl Fn() -> bool) -> Kill {
     let mut child = sandbox
-        .command()
-        .args(args)
+        .command(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -161,12 +159,12 @@ fn timed(run: impl FnOnce() -> Run) -> Duration {
 /// Every visible archive not yet proven passes `check`; the catalog parses and names only
 /// archives that exist.
 fn assert_backups_consistent(sandbox: &Sandbox, proven: &mut BTreeSet<String>, moment: &str) {
-    let backups = sandbox.backups();
+    let backups = sandbox.backups.clone();
     for archive in visible_archives(&backups) {
         if proven.contains(&archive) {
             continue;
         }
-        let run = sandbox.run(&["check", &backups.join(&archive).to_string_lossy()]);
+        let run = sandbox.run(["check", &backups.join(&archive).to_string_lossy()]);
         assert_eq!(
             run.code,
             Some(0),
@@ -193,10 +191,10 @@ fn assert_backups_consistent(sandbox: &Sandbox, proven: &mut BTreeSet<String>, m
 
 #[test]
 fn a_backup_killed_at_any_moment_leaves_only_finished_backups_and_the_next_run_cleans_up() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     make_corpus(&sandbox);
-    let backups = sandbox.backups();
-    let full = timed(|| sandbox.run(&["backup", STRATEGY]));
+    let backups = sandbox.backups.clone();
+    let full = timed(|| sandbox.run(["backup", STRATEGY]));
     let mut proven = BTreeSet::new();
     let mut mid_write = 0;
     let mut alive = 0;
@@ -222,7 +220,7 @@ fn a_backup_killed_at_any_moment_leaves_only_finished_backups_and_the_next_run_c
     assert_backups_consistent(&sandbox, &mut proven, "half a run");
 
     // The next run works, and removes what the killed runs left behind.
-    sandbox.run(&["backup", STRATEGY]).assert_success();
+    sandbox.run(["backup", STRATEGY]).assert_success();
     let leftovers: Vec<String> = names_in(&backups)
         .into_iter()
         .filter(|n| n.ends_with(".partial"))
@@ -231,8 +229,8 @@ fn a_backup_killed_at_any_moment_leaves_only_finished_backups_and_the_next_run_c
         leftovers.is_empty(),
         "left by dead runs and not cleaned: {leftovers:?}"
     );
-    sandbox.run(&["check", "--all"]).assert_success();
-    let listed = sandbox.run(&["--json", "list"]);
+    sandbox.run(["check", "--all"]).assert_success();
+    let listed = sandbox.run(["--json", "list"]);
     listed.assert_success();
     let entries: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
     let listed: BTreeSet<String> = entries
@@ -247,32 +245,22 @@ fn a_backup_killed_at_any_moment_leaves_only_finished_backups_and_the_next_run_c
 
 /// What a restored tree must match: kinds, sizes, contents and link targets (modes and times are
 /// the round-trip tests' business).
-fn contents(tree: &Tree) -> BTreeMap<String, String> {
-    tree.iter()
-        .map(|(path, node)| {
-            let what = match node {
-                Node::Dir { .. } => "dir".to_string(),
-                Node::File { size, sha256, .. } => format!("file {size} {sha256}"),
-                Node::Symlink { target } => format!("link {}", target.display()),
-                Node::Special { .. } => "special".to_string(),
-            };
-            (path.clone(), what)
-        })
-        .collect()
+fn contents(folder: &Path) -> Tree {
+    snapshot(folder).without_root().contents()
 }
 
 #[test]
 fn a_restore_killed_at_any_moment_leaves_no_strategy_folder_or_a_complete_one() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     make_corpus(&sandbox);
-    sandbox.run(&["backup", STRATEGY]).assert_success();
-    let backup = visible_archives(&sandbox.backups()).remove(0);
-    let expected = contents(&snapshot(&sandbox.results().join(STRATEGY)));
+    sandbox.run(["backup", STRATEGY]).assert_success();
+    let backup = visible_archives(&sandbox.backups).remove(0);
+    let expected = contents(&sandbox.results.join(STRATEGY));
     let dest = sandbox.path("restore-here");
     let dest_arg = dest.to_string_lossy().into_owned();
     let args = ["restore", backup.as_str(), "--to", dest_arg.as_str()];
 
-    let full = timed(|| sandbox.run(&args));
+    let full = timed(|| sandbox.run(args));
     fs::remove_dir_all(dest.join(STRATEGY)).unwrap();
     let mut mid_write = 0;
     let mut alive = 0;
@@ -288,10 +276,10 @@ fn a_restore_killed_at_any_moment_leaves_no_strategy_folder_or_a_complete_one() 
         match strategies.as_slice() {
             [] => {}
             [one] if one == STRATEGY => {
-                assert_eq!(
-                    contents(&snapshot(&dest.join(STRATEGY))),
-                    expected,
-                    "after a kill at {moment:?} the restored folder is incomplete"
+                assert_same_tree(
+                    &expected,
+                    &contents(&dest.join(STRATEGY)),
+                    &format!("after a kill at {moment:?} the restored folder (incomplete?)"),
                 );
                 complete += 1;
                 fs::remove_dir_all(dest.join(STRATEGY)).unwrap();
@@ -314,8 +302,12 @@ fn a_restore_killed_at_any_moment_leaves_no_strategy_folder_or_a_complete_one() 
     );
 
     // The next restore works and clears the staging folders of the dead ones.
-    sandbox.run(&args).assert_success();
-    assert_eq!(contents(&snapshot(&dest.join(STRATEGY))), expected);
+    sandbox.run(args).assert_success();
+    assert_same_tree(
+        &expected,
+        &contents(&dest.join(STRATEGY)),
+        "the restored folder",
+    );
     let leftovers: Vec<String> = names_in(&dest)
         .into_iter()
         .filter(|n| n != STRATEGY)

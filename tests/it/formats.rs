@@ -5,10 +5,11 @@
 use std::fs;
 use std::path::Path;
 
-use crate::util::*;
+use crate::BIN;
 use results_backup::NoProgress;
 use results_backup::{Catalog, CheckResult};
 use results_backup::{EntryKind, Manifest};
+use results_backup_testkit::*;
 
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -85,7 +86,7 @@ fn manifest_from_a_newer_format_version_is_refused_with_a_clear_message() {
 
 #[test]
 fn catalog_version_1_fixture_still_loads() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     fs::create_dir_all(&ws.backups).unwrap();
     fs::copy(fixture("catalog_v1.json"), ws.backups.join("catalog.json")).unwrap();
 
@@ -119,7 +120,7 @@ fn catalog_version_1_fixture_still_loads() {
 
 #[test]
 fn catalog_version_1_fixture_is_written_back_in_the_same_shape() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     fs::create_dir_all(&ws.backups).unwrap();
     fs::copy(fixture("catalog_v1.json"), ws.backups.join("catalog.json")).unwrap();
 
@@ -134,13 +135,13 @@ fn catalog_version_1_fixture_is_written_back_in_the_same_shape() {
 
 #[test]
 fn cli_lists_a_version_1_catalog() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     fs::create_dir_all(&ws.backups).unwrap();
     fs::copy(fixture("catalog_v1.json"), ws.backups.join("catalog.json")).unwrap();
 
     let json = ws
-        .cli(["list", "--strategy", "btc_sma_cross", "--json"])
-        .success()
+        .run(["list", "--strategy", "btc_sma_cross", "--json"])
+        .assert_success()
         .json();
 
     let items = json.as_array().unwrap();

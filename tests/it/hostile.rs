@@ -3,18 +3,15 @@
 //! and by the library, and the destination, its parent and the places the attack aims at are left
 //! exactly as they were. `check` reports every one of them as damaged without writing anything.
 
-use crate::hostile_archives;
-
-use crate::hostile_archives::harness::{
-    assert_same_tree, names_in, require_tool, snapshot, snapshot_loose, write, Run, Sandbox,
-};
-use crate::hostile_archives::{benign_start, tamper_content, RawTar};
+use crate::BIN;
+use results_backup_testkit::raw_tar::{benign_start, tamper_content, RawTar};
+use results_backup_testkit::*;
 use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
 use results_backup::{restore, OnConflict, RestoreOptions};
-use results_backup::{CancelToken, Error, Locations, NoProgress};
+use results_backup::{CancelToken, Error, NoProgress};
 
 /// From a member of the strategy folder inside the staging folder
 /// (`home/dest/.results-backup-staging-*/strat/`), this climbs to the sandbox root, so an
@@ -32,14 +29,14 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let sandbox = Sandbox::new();
+        let sandbox = Sandbox::new(BIN);
         let dest = sandbox.path("home/dest");
-        write(&dest.join("notes.txt"), b"my notes\n");
-        write(&dest.join("existing/kept.csv"), b"a,b\n1,2\n");
+        write_file(&dest.join("notes.txt"), b"my notes\n");
+        write_file(&dest.join("existing/kept.csv"), b"a,b\n1,2\n");
         std::os::unix::fs::symlink("kept.csv", dest.join("existing/latest")).unwrap();
         let outside = sandbox.path("outside");
-        write(&outside.join("precious.txt"), b"do not touch\n");
-        write(&sandbox.results().join("strat/data.csv"), b"x\n");
+        write_file(&outside.join("precious.txt"), b"do not touch\n");
+        write_file(&sandbox.results.join("strat/data.csv"), b"x\n");
         let incoming = sandbox.path("incoming");
         fs::create_dir_all(&incoming).unwrap();
         World {
@@ -291,7 +288,7 @@ fn long_name_records(_: &World) -> Vec<Attack> {
 /// back into its own folder or under a file, a second manifest, members after the manifest, a
 /// strategy folder named to rewrite the terminal.
 fn archive_shapes(_: &World) -> Vec<Attack> {
-    let manifest = hostile_archives::benign_manifest("strat", "20231114_221320");
+    let manifest = raw_tar::benign_manifest("strat", "20231114_221320");
     vec![
         attack(
             "a lone file where the strategy folder belongs",
@@ -361,21 +358,21 @@ const EVERY_FAMILY: [AttackFamily; 11] = [
 /// (the destination's own time moves when its staging folder comes and goes), and the
 /// destination strictly.
 struct Before {
-    everything: hostile_archives::harness::Tree,
-    dest: hostile_archives::harness::Tree,
+    everything: Tree,
+    dest: Tree,
 }
 
 fn before(w: &World) -> Before {
     Before {
         everything: snapshot_loose(&w.sandbox.root),
-        dest: snapshot(&w.dest),
+        dest: snapshot(&w.dest).without_root(),
     }
 }
 
 fn assert_untouched(w: &World, before: &Before, after_what: &str) {
     assert_same_tree(
         &before.dest,
-        &snapshot(&w.dest),
+        &snapshot(&w.dest).without_root(),
         &format!("the destination after {after_what}"),
     );
     assert_same_tree(
@@ -394,7 +391,7 @@ fn assert_untouched(w: &World, before: &Before, after_what: &str) {
 }
 
 fn lib_restore(w: &World, given: &str) -> Result<(), Error> {
-    let locations = Locations::new(w.sandbox.results(), w.sandbox.backups());
+    let locations = w.sandbox.locations();
     let options = RestoreOptions {
         destination: Some(w.dest.clone()),
         on_conflict: OnConflict::Fail,
@@ -412,7 +409,7 @@ fn lib_restore(w: &World, given: &str) -> Result<(), Error> {
 
 fn cli_restore(w: &World, given: &str) -> Run {
     let dest = w.dest.to_string_lossy().into_owned();
-    w.sandbox.run(&["restore", given, "--to", &dest])
+    w.sandbox.run(["restore", given, "--to", &dest])
 }
 
 /// The heart of this file: the CLI and the library both refuse `attack`, naming its entry, and
@@ -436,13 +433,13 @@ fn assert_refused(w: &World, attack: &Attack) {
     assert_untouched(w, &before, &format!("the CLI restore of {what}"));
 
     // Without --to the destination is the results folder itself.
-    let results_before = snapshot(&w.sandbox.results());
+    let results_before = snapshot(&w.sandbox.results).without_root();
     w.sandbox
-        .run(&["restore", &given])
+        .run(["restore", &given])
         .assert_plain_error(1, &[&format!("entry \"{}\"", attack.entry)]);
     assert_same_tree(
         &results_before,
-        &snapshot(&w.sandbox.results()),
+        &snapshot(&w.sandbox.results).without_root(),
         &format!("the results folder after restoring {what} there"),
     );
     assert_untouched(
@@ -460,7 +457,7 @@ fn assert_refused(w: &World, attack: &Attack) {
     }
     assert_untouched(w, &before, &format!("the library restore of {what}"));
 
-    let run = w.sandbox.run(&["check", &given]);
+    let run = w.sandbox.run(["check", &given]);
     assert_eq!(run.code, Some(1), "{what}: check fails\n{}", run.describe());
     run.assert_no_dump();
     assert!(
@@ -602,8 +599,8 @@ fn crafted_archives_are_well_formed() {
 
 /// Backs up `strat` with the CLI and returns the name of its one archive.
 fn back_up_strat(world: &World) -> String {
-    world.sandbox.run(&["backup", "strat"]).assert_success();
-    let archives: Vec<String> = names_in(&world.sandbox.backups())
+    world.sandbox.run(["backup", "strat"]).assert_success();
+    let archives: Vec<String> = names_in(&world.sandbox.backups)
         .into_iter()
         .filter(|n| n.ends_with(".tar.gz") && !n.starts_with('.'))
         .collect();
@@ -616,11 +613,11 @@ fn back_up_strat(world: &World) -> String {
 fn forge_sidecar_checksum(world: &World, backup_file: &str, archive: &[u8]) {
     let sidecar = world
         .sandbox
-        .backups()
+        .backups
         .join(backup_file.replace(".tar.gz", ".manifest.json"));
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&fs::read(&sidecar).unwrap()).unwrap();
-    manifest["archive"]["sha256"] = hostile_archives::harness::sha256(archive).into();
+    manifest["archive"]["sha256"] = sha256_hex(archive).into();
     manifest["archive"]["size"] = (archive.len() as u64).into();
     fs::write(&sidecar, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
 }
@@ -637,17 +634,17 @@ const REWRITTEN: &[u8] = b"TAMPER-ME-9876543210";
 
 fn tampered_backup() -> Tampered {
     let world = World::new();
-    let results = world.sandbox.results();
+    let results = world.sandbox.results.clone();
     let mut trades = b"date,pnl\n".to_vec();
     trades.extend_from_slice(MARKER);
     trades.extend_from_slice(b",42\n");
-    write(&results.join("strat/trades.csv"), &trades);
-    write(
+    write_file(&results.join("strat/trades.csv"), &trades);
+    write_file(
         &results.join("strat/runs/r1/metrics.json"),
         b"{\"sharpe\": 1.5}\n",
     );
     let backup_file = back_up_strat(&world);
-    let backups = world.sandbox.backups();
+    let backups = world.sandbox.backups.clone();
     let path = backups.join(&backup_file);
     let original = fs::read(&path).unwrap();
     fs::write(&path, tamper_content(&original, MARKER, REWRITTEN)).unwrap();
@@ -676,8 +673,8 @@ fn restore_refuses_an_archive_whose_content_was_altered_against_its_sidecar() {
     let w = &t.world;
     assert_tamper_refused(w, &t.backup_file, &[&t.backup_file, "SHA-256"]);
 
-    let catalog = fs::read(w.sandbox.backups().join("catalog.json")).unwrap();
-    let run = w.sandbox.run(&["check", &t.backup_file]);
+    let catalog = fs::read(w.sandbox.backups.join("catalog.json")).unwrap();
+    let run = w.sandbox.run(["check", &t.backup_file]);
     assert_eq!(run.code, Some(1), "{}", run.describe());
     assert!(run.stdout.contains("DAMAGED"), "{}", run.describe());
     assert!(
@@ -687,8 +684,7 @@ fn restore_refuses_an_archive_whose_content_was_altered_against_its_sidecar() {
     );
     // The check result is recorded, nothing else about the catalog changes.
     let after: serde_json::Value =
-        serde_json::from_slice(&fs::read(w.sandbox.backups().join("catalog.json")).unwrap())
-            .unwrap();
+        serde_json::from_slice(&fs::read(w.sandbox.backups.join("catalog.json")).unwrap()).unwrap();
     let before: serde_json::Value = serde_json::from_slice(&catalog).unwrap();
     assert_eq!(after["backups"].as_array().unwrap().len(), 1);
     assert_eq!(
@@ -702,14 +698,14 @@ fn restore_refuses_an_archive_whose_content_was_altered_against_its_sidecar() {
 fn restore_refuses_an_altered_archive_even_when_its_sidecar_checksum_was_forged() {
     let t = tampered_backup();
     let w = &t.world;
-    let backups = w.sandbox.backups();
+    let backups = w.sandbox.backups.clone();
     let archive = backups.join(&t.backup_file);
     let tampered = fs::read(&archive).unwrap();
     assert_ne!(tampered, t.original);
     forge_sidecar_checksum(w, &t.backup_file, &tampered);
 
     assert_tamper_refused(w, &t.backup_file, &["strat/trades.csv", "SHA-256"]);
-    let run = w.sandbox.run(&["check", &t.backup_file]);
+    let run = w.sandbox.run(["check", &t.backup_file]);
     assert_eq!(run.code, Some(1), "{}", run.describe());
     assert!(
         run.stdout.contains("strat/trades.csv"),
@@ -723,12 +719,12 @@ fn restore_refuses_a_lone_altered_archive_against_its_embedded_manifest() {
     let t = tampered_backup();
     let w = &t.world;
     let lone = w.incoming.join(&t.backup_file);
-    fs::copy(w.sandbox.backups().join(&t.backup_file), &lone).unwrap();
+    fs::copy(w.sandbox.backups.join(&t.backup_file), &lone).unwrap();
     let given = lone.to_string_lossy().into_owned();
 
     assert_tamper_refused(w, &given, &[&given, "strat/trades.csv", "SHA-256"]);
     let before = before(w);
-    let run = w.sandbox.run(&["check", &given]);
+    let run = w.sandbox.run(["check", &given]);
     assert_eq!(run.code, Some(1), "{}", run.describe());
     assert!(
         run.stdout.contains("strat/trades.csv"),
@@ -742,7 +738,7 @@ fn restore_refuses_a_lone_altered_archive_against_its_embedded_manifest() {
     cli_restore(w, &given).assert_success();
     assert_eq!(
         fs::read(w.dest.join("strat/trades.csv")).unwrap(),
-        fs::read(w.sandbox.results().join("strat/trades.csv")).unwrap()
+        fs::read(w.sandbox.results.join("strat/trades.csv")).unwrap()
     );
 }
 
@@ -751,7 +747,7 @@ fn restore_refuses_a_lone_altered_archive_against_its_embedded_manifest() {
 fn backup_replaced_by(hostile: &RawTar) -> (World, String) {
     let world = World::new();
     let backup_file = back_up_strat(&world);
-    let backups = world.sandbox.backups();
+    let backups = world.sandbox.backups.clone();
     let archive = hostile.gzip();
     fs::write(backups.join(&backup_file), &archive).unwrap();
     forge_sidecar_checksum(&world, &backup_file, &archive);

@@ -6,20 +6,22 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::util::*;
+use crate::BIN;
+use results_backup_testkit::raw_tar::archive_members;
+use results_backup_testkit::*;
 use serde_json::Value;
 
 /// Python 3: the system one when present, else whatever `python3` is on PATH.
 fn python() -> std::process::Command {
     if Path::new("/usr/bin/python3").exists() {
-        tool("/usr/bin/python3")
+        tool("/usr/bin/python3", "python3")
     } else {
-        tool("python3")
+        tool("python3", "python3")
     }
 }
 
 /// The full awkward corpus plus a file over 1 MB, so the gzip stream spans several blocks.
-fn corpus(ws: &Workspace, name: &str, seed: u64) -> PathBuf {
+fn corpus(ws: &Sandbox, name: &str, seed: u64) -> PathBuf {
     let dir = build_strategy(&ws.results, name, seed);
     let big = dir.join("big/minute bars.csv");
     write_file(&big, csv_bytes(seed ^ 0xB16, 1_600 * 1024));
@@ -63,13 +65,13 @@ fn manifest_hashes(manifest: &Value) -> BTreeMap<String, String> {
 
 #[test]
 fn gnu_tar_lists_every_member_including_long_and_unicode_names() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     corpus(&ws, "btc résumé", 1);
     let file = ws.backup_cli("btc résumé");
     let archive = ws.backups.join(&file);
 
     let listing = run_ok(
-        tool("tar")
+        tool("tar", "GNU tar")
             .args(["--quoting-style=literal", "-tzf"])
             .arg(&archive),
     );
@@ -96,7 +98,7 @@ fn gnu_tar_lists_every_member_including_long_and_unicode_names() {
 
 #[test]
 fn gnu_tar_extracts_our_archive_into_the_same_tree_and_sha256sum_agrees_with_the_manifest() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let source = corpus(&ws, "eth", 2);
     let before = snapshot(&source);
     let file = ws.backup_cli("eth");
@@ -104,15 +106,19 @@ fn gnu_tar_extracts_our_archive_into_the_same_tree_and_sha256sum_agrees_with_the
     let out = ws.dir("gnu-out");
 
     run_ok(
-        tool("tar")
+        tool("tar", "GNU tar")
             .args(["-xzpf"])
             .arg(ws.backups.join(&file))
             .arg("-C")
             .arg(&out),
     );
 
-    assert_same_snapshot(&before, &snapshot(&out.join("eth")));
-    assert_eq!(list_dir(&out), vec![".results-backup", "eth"]);
+    assert_same_tree(
+        &before,
+        &snapshot(&out.join("eth")),
+        "the folder GNU tar extracted",
+    );
+    assert_eq!(names_in(&out), vec![".results-backup", "eth"]);
     // The embedded manifest comes out as an ordinary file, equal to the sidecar minus the
     // archive's own identity.
     let mut sidecar = manifest.clone();
@@ -124,7 +130,7 @@ fn gnu_tar_extracts_our_archive_into_the_same_tree_and_sha256sum_agrees_with_the
 
     // sha256sum, run on every extracted file, agrees with the manifest.
     let expected = manifest_hashes(&manifest);
-    let mut cmd = tool("sha256sum");
+    let mut cmd = tool("sha256sum", "coreutils");
     cmd.current_dir(&out).arg("--");
     for path in expected.keys() {
         cmd.arg(path);
@@ -144,19 +150,19 @@ fn gnu_tar_extracts_our_archive_into_the_same_tree_and_sha256sum_agrees_with_the
 
 #[test]
 fn gzip_accepts_our_archive_and_decompresses_it_to_a_plain_tar() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     corpus(&ws, "gz", 3);
     let file = ws.backup_cli("gz");
     let archive = ws.backups.join(&file);
 
-    run_ok(tool("gzip").arg("-t").arg(&archive));
+    run_ok(tool("gzip", "gzip").arg("-t").arg(&archive));
 
     // The decompressed stream is a tar GNU tar reads without gzip's help.
-    let tar_bytes = run_ok_bytes(tool("gzip").arg("-dc").arg(&archive));
+    let tar_bytes = run_ok_bytes(tool("gzip", "gzip").arg("-dc").arg(&archive));
     let plain = ws.root.join("plain.tar");
     fs::write(&plain, &tar_bytes).unwrap();
     let listing = run_ok(
-        tool("tar")
+        tool("tar", "GNU tar")
             .args(["--quoting-style=literal", "-tf"])
             .arg(&plain),
     );
@@ -195,7 +201,7 @@ json.dump(out, sys.stdout, ensure_ascii=True)
 
 #[test]
 fn python_tarfile_reads_every_name_link_mode_time_and_content() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     corpus(&ws, "py 回测", 4);
     let file = ws.backup_cli("py 回测");
     let manifest = read_json(&sidecar_of(&ws.backups, &file));
@@ -241,10 +247,10 @@ fn python_tarfile_reads_every_name_link_mode_time_and_content() {
 }
 
 /// Makes `<dir>/<strategy>_20240102_030405.tar.gz` with GNU tar in the given format.
-fn gnu_tar_archive(ws: &Workspace, strategy: &str, format: &str, dir: &Path) -> PathBuf {
+fn gnu_tar_archive(ws: &Sandbox, strategy: &str, format: &str, dir: &Path) -> PathBuf {
     let archive = dir.join(format!("{strategy}_20240102_030405.tar.gz"));
     run_ok(
-        tool("tar")
+        tool("tar", "GNU tar")
             .arg(format!("--format={format}"))
             .arg("-czf")
             .arg(&archive)
@@ -258,21 +264,20 @@ fn gnu_tar_archive(ws: &Workspace, strategy: &str, format: &str, dir: &Path) -> 
 #[test]
 fn we_restore_an_archive_made_by_gnu_tar_with_a_warning_that_nothing_proves_it() {
     for format in ["gnu", "pax"] {
-        let ws = Workspace::new();
+        let ws = Sandbox::new(BIN);
         let source = corpus(&ws, "foreign", 5);
         let before = snapshot(&source);
         let archive = gnu_tar_archive(&ws, "foreign", format, &ws.dir("inbox"));
         let dest = ws.root.join("restored");
 
-        let run = ws
-            .cli([
-                "restore",
-                archive.to_str().unwrap(),
-                "--to",
-                dest.to_str().unwrap(),
-                "--json",
-            ])
-            .success();
+        let run = ws.run([
+            "restore",
+            archive.to_str().unwrap(),
+            "--to",
+            dest.to_str().unwrap(),
+            "--json",
+        ]);
+        run.assert_success();
 
         assert!(
             run.stderr.contains("warning") && run.stderr.contains("nothing can prove"),
@@ -283,14 +288,18 @@ fn we_restore_an_archive_made_by_gnu_tar_with_a_warning_that_nothing_proves_it()
         assert_eq!(json["proof"], "none", "{format}");
         assert_eq!(json["strategy"], "foreign");
         assert!(!json["warnings"].as_array().unwrap().is_empty());
-        assert_same_snapshot(&before, &snapshot(&dest.join("foreign")));
-        assert_eq!(list_dir(&dest), vec!["foreign"], "{format}");
+        assert_same_tree(
+            &before,
+            &snapshot(&dest.join("foreign")),
+            "the restored folder",
+        );
+        assert_eq!(names_in(&dest), vec!["foreign"], "{format}");
     }
 }
 
 #[test]
 fn a_gnu_tar_archive_under_any_name_is_known_by_the_folder_it_holds_before_restoring() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     corpus(&ws, "foreign", 4);
     let inbox = ws.dir("inbox");
     let archive = inbox.join("export from the old server.tar.gz");
@@ -319,7 +328,7 @@ fn a_gnu_tar_archive_under_any_name_is_known_by_the_folder_it_holds_before_resto
     let preview = results_backup::preview(&identity.strategy, identity.timestamp.as_ref(), &dest);
     assert!(preview.target_exists);
     let json = ws
-        .cli([
+        .run([
             "restore",
             archive.to_str().unwrap(),
             "--to",
@@ -328,7 +337,7 @@ fn a_gnu_tar_archive_under_any_name_is_known_by_the_folder_it_holds_before_resto
             "copy",
             "--json",
         ])
-        .success()
+        .assert_success()
         .json();
     assert_eq!(
         json["restored_to"].as_str().unwrap(),
@@ -339,13 +348,13 @@ fn a_gnu_tar_archive_under_any_name_is_known_by_the_folder_it_holds_before_resto
 
 #[test]
 fn we_check_an_archive_made_by_gnu_tar_structure_ok_proof_none() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     corpus(&ws, "foreign", 6);
     let archive = gnu_tar_archive(&ws, "foreign", "gnu", &ws.dir("inbox"));
 
     let json = ws
-        .cli(["check", archive.to_str().unwrap(), "--json"])
-        .success()
+        .run(["check", archive.to_str().unwrap(), "--json"])
+        .assert_success()
         .json();
 
     let report = &json[0];
@@ -353,21 +362,23 @@ fn we_check_an_archive_made_by_gnu_tar_structure_ok_proof_none() {
     assert_eq!(report["result"], "ok");
     assert_eq!(report["proof"], "none");
     let text = ws
-        .cli(["check", archive.to_str().unwrap()])
-        .success()
-        .stdout;
+        .run(["check", archive.to_str().unwrap()])
+        .assert_success()
+        .stdout
+        .clone();
     assert!(text.contains("no manifest"), "{text}");
 }
 
 #[test]
 fn a_gnu_tar_archive_dropped_into_the_backups_folder_is_cataloged_without_proof() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     corpus(&ws, "dropped", 7);
     fs::create_dir_all(&ws.backups).unwrap();
     let archive = gnu_tar_archive(&ws, "dropped", "gnu", &ws.backups);
     let file = archive.file_name().unwrap().to_str().unwrap().to_string();
 
-    let run = ws.cli(["list", "--json"]).success();
+    let run = ws.run(["list", "--json"]);
+    run.assert_success();
 
     assert!(run.stderr.contains("nothing can prove"), "{}", run.stderr);
     let list = run.json();
@@ -384,11 +395,10 @@ fn a_gnu_tar_archive_dropped_into_the_backups_folder_is_cataloged_without_proof(
     );
     // Restoring it by name works, with the same warning.
     let dest = ws.root.join("out");
-    let run = ws
-        .cli(["restore", &file, "--to", dest.to_str().unwrap()])
-        .success();
+    let run = ws.run(["restore", &file, "--to", dest.to_str().unwrap()]);
+    run.assert_success();
     assert!(run.stderr.contains("nothing can prove"), "{}", run.stderr);
-    assert_same_tree(&ws.results.join("dropped"), &dest.join("dropped"));
-    let names: BTreeSet<String> = list_dir(&ws.backups).into_iter().collect();
+    assert_same_folders(&ws.results.join("dropped"), &dest.join("dropped"));
+    let names: BTreeSet<String> = names_in(&ws.backups).into_iter().collect();
     assert!(names.contains(&file));
 }

@@ -1,8 +1,10 @@
 //! The integration tests of the CLI and the core, one module per concern, built into one test
-//! binary.
+//! binary. What they share (sandbox, CLI runner, tree snapshots, crafted archives, corpora) is
+//! the test kit, `results_backup_testkit`.
 
-mod hostile_archives;
-mod util;
+/// The CLI under test. Only this package's tests can name it (cargo sets the variable for them
+/// and builds the binary first), so it is handed to the kit from here: `Sandbox::new(BIN)`.
+pub const BIN: &str = env!("CARGO_BIN_EXE_results-backup");
 
 mod backup;
 mod bad_input;

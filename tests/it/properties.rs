@@ -6,11 +6,10 @@
 
 #![cfg(unix)]
 
-use crate::hostile_archives;
-
-use crate::hostile_archives::harness::{snapshot_loose, Sandbox};
-use crate::hostile_archives::RawTar;
+use crate::BIN;
 use proptest::prelude::*;
+use results_backup_testkit::raw_tar::RawTar;
+use results_backup_testkit::*;
 use std::path::{Component, Path};
 
 use results_backup::check;
@@ -18,7 +17,7 @@ use results_backup::format::{check_link_target, classify, MemberPath};
 use results_backup::Locator;
 use results_backup::{copy_folder_name, ArchiveFileName, BackupName, StrategyName, Timestamp};
 use results_backup::{restore, OnConflict, RestoreOptions};
-use results_backup::{CancelToken, Locations, NoProgress};
+use results_backup::{CancelToken, NoProgress};
 
 /// Path parts an attacker would try, mixed with ordinary ones.
 fn part() -> impl Strategy<Value = String> {
@@ -168,7 +167,7 @@ fn member() -> impl Strategy<Value = Member> {
         2 => (name.clone(), target).prop_map(|(n, t)| Member::Link(n, t.to_string())),
         1 => (name.clone(), Just("s/a")).prop_map(|(n, t)| Member::HardLink(n, t.to_string())),
         1 => name.prop_map(Member::Fifo),
-        1 => prop_oneof![Just(b"{}".to_vec()), Just(hostile_archives::benign_manifest("s", "20240101_120000"))].prop_map(Member::Manifest),
+        1 => prop_oneof![Just(b"{}".to_vec()), Just(raw_tar::benign_manifest("s", "20240101_120000"))].prop_map(Member::Manifest),
     ]
 }
 
@@ -194,13 +193,13 @@ proptest! {
     fn check_and_restore_agree_and_nothing_lands_outside(
         members in prop::collection::vec(member(), 1..8)
     ) {
-        let sandbox = Sandbox::new();
+        let sandbox = Sandbox::new(BIN);
         let archive = sandbox.path("incoming/generated.tar.gz");
         std::fs::create_dir_all(archive.parent().unwrap()).unwrap();
         std::fs::write(&archive, build(&members)).unwrap();
         let dest = sandbox.path("dest");
         std::fs::create_dir_all(&dest).unwrap();
-        let locations = Locations::new(sandbox.results(), sandbox.backups());
+        let locations = sandbox.locations();
         let wanted = Locator::Path(archive.clone());
         let outside_before = snapshot_loose(&sandbox.root);
 

@@ -6,13 +6,14 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::util::*;
+use crate::BIN;
 use results_backup::Locator;
 use results_backup::{restore, OnConflict, RestoreOptions};
 use results_backup::{CancelToken, NoProgress};
 use results_backup::{StrategyName, Timestamp};
+use results_backup_testkit::*;
 
-fn restore_lib(ws: &Workspace, given: &str, to: &Path, on_conflict: OnConflict) {
+fn restore_lib(ws: &Sandbox, given: &str, to: &Path, on_conflict: OnConflict) {
     restore(
         &ws.locations(),
         &Locator::from_argument(given),
@@ -36,14 +37,9 @@ fn timestamp_of(file: &str) -> Timestamp {
         .timestamp
 }
 
-fn without_root(mut snap: Snapshot) -> Snapshot {
-    snap.remove(".");
-    snap
-}
-
 #[test]
 fn library_backup_then_restore_into_fresh_folder_reproduces_the_tree_exactly() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let source = build_strategy(&ws.results, "btc_sma", 1);
     let before = snapshot(&source);
     let file = ws.backup_lib("btc_sma");
@@ -67,16 +63,16 @@ fn library_backup_then_restore_into_fresh_folder_reproduces_the_tree_exactly() {
     assert!(!outcome.replaced);
     assert!(outcome.safety_backup.is_none());
     assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
-    assert_same_snapshot(&before, &snapshot(&restored));
+    assert_same_tree(&before, &snapshot(&restored), "the restored folder");
     // The source was only read.
-    assert_same_snapshot(&before, &snapshot(&source));
+    assert_same_tree(&before, &snapshot(&source), "the source folder");
     // Nothing but the strategy folder lands in the destination (no staging leftovers).
-    assert_eq!(list_dir(&dest), vec!["btc_sma"]);
+    assert_eq!(names_in(&dest), vec!["btc_sma"]);
 }
 
 #[test]
 fn restored_tree_keeps_each_awkward_case_explicitly() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_strategy(&ws.results, "eth mean-revert", 2);
     let file = ws.backup_lib("eth mean-revert");
     let dest = ws.dir("out");
@@ -94,7 +90,7 @@ fn restored_tree_keeps_each_awkward_case_explicitly() {
     assert_eq!(fs::read(&deep).unwrap(), csv_bytes(2 ^ 0x20, 1024));
     // Empty file and empty folders.
     assert_eq!(fs::metadata(r.join(paths::EMPTY_FILE)).unwrap().len(), 0);
-    assert_eq!(list_dir(&r.join(paths::EMPTY_DIR)), Vec::<String>::new());
+    assert_eq!(names_in(&r.join(paths::EMPTY_DIR)), Vec::<String>::new());
     assert!(r.join(paths::NESTED_EMPTY_DIR).is_dir());
     // Links are links with the same target, never copies of what they point to.
     for (link, target) in [
@@ -121,15 +117,14 @@ fn restored_tree_keeps_each_awkward_case_explicitly() {
 
 #[test]
 fn cli_backup_then_restore_to_fresh_folder_reproduces_the_tree_exactly() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let source = build_strategy(&ws.results, "spx_momentum", 3);
     let before = snapshot(&source);
     let file = ws.backup_cli("spx_momentum");
     let dest = ws.root.join("fresh");
 
-    let run = ws
-        .cli(["restore", &file, "--to", dest.to_str().unwrap(), "--json"])
-        .success();
+    let run = ws.run(["restore", &file, "--to", dest.to_str().unwrap(), "--json"]);
+    run.assert_success();
     let json = run.json();
     assert_eq!(json["proof"], "manifest");
     assert_eq!(json["replaced"], false);
@@ -137,27 +132,31 @@ fn cli_backup_then_restore_to_fresh_folder_reproduces_the_tree_exactly() {
         json["restored_to"].as_str().unwrap(),
         dest.join("spx_momentum").to_str().unwrap()
     );
-    assert_same_snapshot(&before, &snapshot(&dest.join("spx_momentum")));
+    assert_same_tree(
+        &before,
+        &snapshot(&dest.join("spx_momentum")),
+        "the restored folder",
+    );
 }
 
 #[test]
 fn restore_without_destination_puts_a_deleted_strategy_back_in_the_results_folder() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let source = build_strategy(&ws.results, "gone", 4);
     let before = snapshot(&source);
     let file = ws.backup_cli("gone");
     set_mode(&source.join(paths::READ_ONLY), 0o644);
     fs::remove_dir_all(&source).unwrap();
 
-    ws.cli(["restore", &file]).success();
+    ws.run(["restore", &file]).assert_success();
 
-    assert_same_snapshot(&before, &snapshot(&source));
-    assert_eq!(list_dir(&ws.results), vec!["gone"]);
+    assert_same_tree(&before, &snapshot(&source), "the source folder");
+    assert_eq!(names_in(&ws.results), vec!["gone"]);
 }
 
 #[test]
 fn restore_over_existing_folder_with_copy_lands_beside_it_and_leaves_the_original_untouched() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let source = build_small_strategy(&ws.results, "alpha", 5);
     let backed_up = snapshot(&source);
     let file = ws.backup_cli("alpha");
@@ -165,8 +164,8 @@ fn restore_over_existing_folder_with_copy_lands_beside_it_and_leaves_the_origina
     let current = snapshot(&source);
 
     let json = ws
-        .cli(["restore", &file, "--on-conflict", "copy", "--json"])
-        .success()
+        .run(["restore", &file, "--on-conflict", "copy", "--json"])
+        .assert_success()
         .json();
 
     let timestamp = timestamp_of(&file);
@@ -175,17 +174,17 @@ fn restore_over_existing_folder_with_copy_lands_beside_it_and_leaves_the_origina
         json["restored_to"].as_str().unwrap(),
         copy.to_str().unwrap()
     );
-    assert_same_snapshot(&backed_up, &snapshot(&copy));
-    assert_same_snapshot(&current, &snapshot(&source));
+    assert_same_tree(&backed_up, &snapshot(&copy), "the restored copy");
+    assert_same_tree(&current, &snapshot(&source), "the source folder");
     assert_eq!(
-        list_dir(&ws.results),
+        names_in(&ws.results),
         vec!["alpha".to_string(), format!("alpha_restored_{timestamp}")]
     );
 }
 
 #[test]
 fn restore_preview_tells_beforehand_where_a_copy_or_a_fresh_restore_would_land() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_small_strategy(&ws.results, "alpha", 3);
     let file = ws.backup_cli("alpha");
     let timestamp = timestamp_of(&file);
@@ -199,11 +198,11 @@ fn restore_preview_tells_beforehand_where_a_copy_or_a_fresh_restore_would_land()
         over.copy_target,
         ws.results.join(format!("alpha_restored_{timestamp}"))
     );
-    assert_same_snapshot(&before, &snapshot(&ws.results));
+    assert_same_tree(&before, &snapshot(&ws.results), "the results folder");
 
     let json = ws
-        .cli(["restore", &file, "--on-conflict", "copy", "--json"])
-        .success()
+        .run(["restore", &file, "--on-conflict", "copy", "--json"])
+        .assert_success()
         .json();
     assert_eq!(
         json["restored_to"].as_str().unwrap(),
@@ -223,26 +222,30 @@ fn restore_preview_tells_beforehand_where_a_copy_or_a_fresh_restore_would_land()
 
 #[test]
 fn restore_copy_is_the_default_choice_and_a_second_copy_gets_its_own_name() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let source = build_small_strategy(&ws.results, "alpha", 6);
     let backed_up = snapshot(&source);
     let file = ws.backup_cli("alpha");
 
-    ws.cli(["restore", &file]).success();
-    ws.cli(["restore", &file]).success();
+    ws.run(["restore", &file]).assert_success();
+    ws.run(["restore", &file]).assert_success();
 
-    let names = list_dir(&ws.results);
+    let names = names_in(&ws.results);
     assert_eq!(names.len(), 3, "{names:?}");
     assert!(names[1].starts_with("alpha_restored_"));
     assert!(names[2].starts_with(&names[1]) && names[2].ends_with("_2"));
     for name in &names {
-        assert_same_snapshot(&backed_up, &snapshot(&ws.results.join(name)));
+        assert_same_tree(
+            &backed_up,
+            &snapshot(&ws.results.join(name)),
+            "a restored copy",
+        );
     }
 }
 
 #[test]
 fn restore_with_replace_backs_up_the_current_folder_first_then_swaps_in_the_backup() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let source = build_strategy(&ws.results, "gold", 7);
     let backed_up = snapshot(&source);
     let file = ws.backup_cli("gold");
@@ -253,8 +256,8 @@ fn restore_with_replace_backs_up_the_current_folder_first_then_swaps_in_the_back
     let current = snapshot(&source);
 
     let json = ws
-        .cli(["restore", &file, "--on-conflict", "replace", "--json"])
-        .success()
+        .run(["restore", &file, "--on-conflict", "replace", "--json"])
+        .assert_success()
         .json();
 
     assert_eq!(json["replaced"], true);
@@ -264,9 +267,9 @@ fn restore_with_replace_backs_up_the_current_folder_first_then_swaps_in_the_back
         .to_string();
     assert_ne!(safety, file);
     // The folder now equals the backup.
-    assert_same_snapshot(&backed_up, &snapshot(&source));
+    assert_same_tree(&backed_up, &snapshot(&source), "the source folder");
     // The safety backup is in the catalog, on disk, and holds the folder as it was.
-    let list = ws.cli(["list", "--json"]).success().json();
+    let list = ws.run(["list", "--json"]).assert_success().json();
     let names: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -278,46 +281,68 @@ fn restore_with_replace_backs_up_the_current_folder_first_then_swaps_in_the_back
     assert!(ws.backups.join(&safety).is_file());
     let check = ws.dir("check");
     restore_lib(&ws, &safety, &check, OnConflict::Fail);
-    assert_same_snapshot(&current, &snapshot(&check.join("gold")));
+    // The analyst's edits have sub-second times; the archive keeps whole seconds.
+    assert_same_tree(
+        &current.whole_seconds(),
+        &snapshot(&check.join("gold")),
+        "the safety backup, restored",
+    );
     // No staging or previous-folder leftovers beside the strategy.
-    assert_eq!(list_dir(&ws.results), vec!["gold"]);
+    assert_eq!(names_in(&ws.results), vec!["gold"]);
 }
 
 #[test]
 fn restore_with_fail_exits_1_and_changes_nothing() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let source = build_small_strategy(&ws.results, "beta", 8);
     let file = ws.backup_cli("beta");
     write_file(&source.join("edited.txt"), "keep me");
     // The results folder's own time may move (a staging folder came and went); everything in
     // it must stay exactly as it was.
-    let results_before = without_root(snapshot(&ws.results));
+    let results_before = snapshot(&ws.results).without_root();
     let backups_before = snapshot(&ws.backups);
 
-    let run = ws.cli(["restore", &file, "--on-conflict", "fail"]).code(1);
+    let run = ws.run(["restore", &file, "--on-conflict", "fail"]);
+    run.assert_code(1);
 
     assert!(
         run.stderr.contains("beta"),
         "error should name the folder: {}",
         run.stderr
     );
-    assert_same_snapshot(&results_before, &without_root(snapshot(&ws.results)));
-    assert_same_snapshot(&backups_before, &snapshot(&ws.backups));
+    assert_same_tree(
+        &results_before,
+        &snapshot(&ws.results).without_root(),
+        "the results folder",
+    );
+    assert_same_tree(
+        &backups_before,
+        &snapshot(&ws.backups),
+        "the backups folder",
+    );
 
     // Scripts get the same refusal as one JSON document.
     let json = ws
-        .cli(["restore", &file, "--on-conflict", "fail", "--json"])
-        .code(1)
+        .run(["restore", &file, "--on-conflict", "fail", "--json"])
+        .assert_code(1)
         .json();
     assert!(json["error"]["code"].is_string(), "{json}");
     assert!(json["error"]["message"].as_str().unwrap().contains("beta"));
-    assert_same_snapshot(&results_before, &without_root(snapshot(&ws.results)));
-    assert_same_snapshot(&backups_before, &snapshot(&ws.backups));
+    assert_same_tree(
+        &results_before,
+        &snapshot(&ws.results).without_root(),
+        "the results folder",
+    );
+    assert_same_tree(
+        &backups_before,
+        &snapshot(&ws.backups),
+        "the backups folder",
+    );
 }
 
 #[test]
 fn restore_finds_a_backup_by_catalog_name_with_or_without_suffix_and_by_path() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let source = build_small_strategy(&ws.results, "gamma", 9);
     let backed_up = snapshot(&source);
     let file = ws.backup_cli("gamma");
@@ -330,18 +355,22 @@ fn restore_finds_a_backup_by_catalog_name_with_or_without_suffix_and_by_path() {
     {
         let dest = ws.root.join(format!("dest{i}"));
         let json = ws
-            .cli(["restore", given, "--to", dest.to_str().unwrap(), "--json"])
-            .success()
+            .run(["restore", given, "--to", dest.to_str().unwrap(), "--json"])
+            .assert_success()
             .json();
         assert_eq!(json["backup_file"], file.as_str(), "given {given}");
         assert_eq!(json["proof"], "manifest", "given {given}");
-        assert_same_snapshot(&backed_up, &snapshot(&dest.join("gamma")));
+        assert_same_tree(
+            &backed_up,
+            &snapshot(&dest.join("gamma")),
+            "the restored folder",
+        );
     }
 }
 
 #[test]
 fn a_lone_archive_copied_elsewhere_without_its_sidecar_restores_against_its_embedded_manifest() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let source = build_strategy(&ws.results, "lone", 10);
     let backed_up = snapshot(&source);
     let file = ws.backup_lib("lone");
@@ -356,34 +385,37 @@ fn a_lone_archive_copied_elsewhere_without_its_sidecar_restores_against_its_embe
 
     // It checks against its embedded manifest too, without touching any catalog.
     let check = ws
-        .cli(["check", lone.to_str().unwrap(), "--json"])
-        .success()
+        .run(["check", lone.to_str().unwrap(), "--json"])
+        .assert_success()
         .json();
     assert_eq!(check[0]["ok"], true, "{check}");
     assert_eq!(check[0]["proof"], "embedded_manifest");
     assert!(!ws.backups.exists());
 
-    let run = ws
-        .cli([
-            "restore",
-            lone.to_str().unwrap(),
-            "--to",
-            dest.to_str().unwrap(),
-            "--json",
-        ])
-        .success();
+    let run = ws.run([
+        "restore",
+        lone.to_str().unwrap(),
+        "--to",
+        dest.to_str().unwrap(),
+        "--json",
+    ]);
+    run.assert_success();
 
     let json = run.json();
     assert_eq!(json["proof"], "embedded_manifest");
     assert_eq!(json["warnings"].as_array().unwrap().len(), 0);
-    assert_same_snapshot(&backed_up, &snapshot(&dest.join("lone")));
+    assert_same_tree(
+        &backed_up,
+        &snapshot(&dest.join("lone")),
+        "the restored folder",
+    );
     // The lone archive is only read.
-    assert_eq!(list_dir(&mailbox), vec![file]);
+    assert_eq!(names_in(&mailbox), vec![file]);
 }
 
 #[test]
 fn an_empty_strategy_folder_round_trips() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let source = ws.results.join("empty");
     fs::create_dir(&source).unwrap();
     set_mode(&source, 0o750);
@@ -393,10 +425,14 @@ fn an_empty_strategy_folder_round_trips() {
     let dest = ws.root.join("out");
 
     let json = ws
-        .cli(["restore", &file, "--to", dest.to_str().unwrap(), "--json"])
-        .success()
+        .run(["restore", &file, "--to", dest.to_str().unwrap(), "--json"])
+        .assert_success()
         .json();
 
     assert_eq!(json["files"], 0);
-    assert_same_snapshot(&before, &snapshot(&dest.join("empty")));
+    assert_same_tree(
+        &before,
+        &snapshot(&dest.join("empty")),
+        "the restored folder",
+    );
 }

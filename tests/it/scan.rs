@@ -4,21 +4,22 @@
 use std::fs;
 use std::os::unix::fs::symlink;
 
-use crate::util::*;
+use crate::BIN;
 use results_backup::NoProgress;
 use results_backup::{scan, StrategyState};
+use results_backup_testkit::*;
 use serde_json::Value;
 
-fn scan_json(ws: &Workspace) -> Vec<Value> {
-    ws.cli(["scan", "--json"])
-        .success()
+fn scan_json(ws: &Sandbox) -> Vec<Value> {
+    ws.run(["scan", "--json"])
+        .assert_success()
         .json()
         .as_array()
         .unwrap()
         .clone()
 }
 
-fn state_of(ws: &Workspace, name: &str) -> String {
+fn state_of(ws: &Sandbox, name: &str) -> String {
     scan_json(ws)
         .iter()
         .find(|s| s["name"] == name)
@@ -30,7 +31,7 @@ fn state_of(ws: &Workspace, name: &str) -> String {
 
 #[test]
 fn scan_lists_strategy_folders_but_not_hidden_folders_or_top_level_files() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_small_strategy(&ws.results, "beta", 1);
     build_small_strategy(&ws.results, "alpha", 2);
     build_small_strategy(&ws.results, "résumé 回测", 3);
@@ -49,16 +50,16 @@ fn scan_lists_strategy_folders_but_not_hidden_folders_or_top_level_files() {
 
 #[test]
 fn scan_leaves_out_a_backups_folder_that_sits_inside_the_results_folder() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_small_strategy(&ws.results, "alpha", 5);
     let inside = ws.results.join("backups");
     let inside_str = inside.to_str().unwrap();
-    ws.cli(["backup", "alpha", "--backups", inside_str])
-        .success();
+    ws.run(["backup", "alpha", "--backups", inside_str])
+        .assert_success();
 
     let json = ws
-        .cli(["scan", "--backups", inside_str, "--json"])
-        .success()
+        .run(["scan", "--backups", inside_str, "--json"])
+        .assert_success()
         .json();
 
     let names: Vec<&str> = json
@@ -73,7 +74,7 @@ fn scan_leaves_out_a_backups_folder_that_sits_inside_the_results_folder() {
 
 #[test]
 fn scan_reports_file_count_bytes_and_newest_change() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let dir = build_strategy(&ws.results, "full", 6);
     let snap = snapshot(&dir);
 
@@ -86,7 +87,7 @@ fn scan_reports_file_count_bytes_and_newest_change() {
     let bytes: u64 = snap.values().map(|n| n.size).sum();
     assert_eq!(s["files"], files);
     assert_eq!(s["bytes"], bytes);
-    let newest = snap.values().map(|n| n.mtime).max().unwrap();
+    let newest = snap.values().map(|n| n.mtime_secs()).max().unwrap();
     let reported =
         chrono::DateTime::parse_from_rfc3339(s["newest_change"].as_str().unwrap()).unwrap();
     assert_eq!(reported.timestamp(), newest);
@@ -102,7 +103,7 @@ fn scan_reports_file_count_bytes_and_newest_change() {
 
 #[test]
 fn scan_of_an_empty_strategy_folder_counts_nothing() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     fs::create_dir(ws.results.join("empty")).unwrap();
     let json = scan_json(&ws);
     assert_eq!(json[0]["name"], "empty");
@@ -113,7 +114,7 @@ fn scan_of_an_empty_strategy_folder_counts_nothing() {
 
 #[test]
 fn strategy_is_never_backed_up_then_protected_after_its_backup() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     build_strategy(&ws.results, "alpha", 7);
     build_small_strategy(&ws.results, "beta", 8);
     assert_eq!(state_of(&ws, "alpha"), "never_backed_up");
@@ -124,14 +125,14 @@ fn strategy_is_never_backed_up_then_protected_after_its_backup() {
     assert_eq!(json[0]["state"], "protected");
     assert_eq!(json[0]["latest_backup"]["backup_file"], file.as_str());
     assert_eq!(json[1]["state"], "never_backed_up");
-    let text = ws.cli(["scan"]).success().stdout;
+    let text = ws.run(["scan"]).assert_success().stdout.clone();
     assert!(text.contains("protected"), "{text}");
     assert!(text.contains("never backed up"), "{text}");
 }
 
 #[test]
 fn strategy_becomes_changed_after_editing_adding_deleting_or_relinking() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let dir = build_strategy(&ws.results, "alpha", 9);
     ws.backup_cli("alpha");
     assert_eq!(state_of(&ws, "alpha"), "protected");
@@ -174,7 +175,7 @@ fn strategy_becomes_changed_after_editing_adding_deleting_or_relinking() {
     for (what, change) in changes {
         change(&dir);
         assert_eq!(state_of(&ws, "alpha"), "changed", "after: {what}");
-        let text = ws.cli(["scan"]).success().stdout;
+        let text = ws.run(["scan"]).assert_success().stdout.clone();
         assert!(text.contains("changed since last backup"), "{what}: {text}");
         // A new backup protects it again.
         ws.backup_cli("alpha");
@@ -188,7 +189,7 @@ fn strategy_becomes_changed_after_editing_adding_deleting_or_relinking() {
 
 #[test]
 fn library_scan_agrees_with_the_cli() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let dir = build_small_strategy(&ws.results, "alpha", 10);
     build_small_strategy(&ws.results, "beta", 11);
     ws.backup_lib("alpha");

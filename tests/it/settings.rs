@@ -1,9 +1,8 @@
 //! Where the results and backups folders come from: command-line flag, then environment, then
 //! the settings file shared with the desktop app, then the original scripts' defaults.
 
-use crate::util;
-
-use crate::util::{write_file, Workspace, BIN};
+use crate::BIN;
+use results_backup_testkit::*;
 use std::fs;
 use std::path::Path;
 
@@ -15,7 +14,7 @@ fn results_named(root: &Path, folder: &str, strategy: &str) {
     );
 }
 
-fn scanned_names(run: &util::CliRun) -> Vec<String> {
+fn scanned_names(run: &Run) -> Vec<String> {
     run.json()
         .as_array()
         .expect("scan --json gives an array")
@@ -25,12 +24,7 @@ fn scanned_names(run: &util::CliRun) -> Vec<String> {
 }
 
 /// Runs `scan --json` in `root` with the given settings file and environment.
-fn scan_with(
-    root: &Path,
-    settings: &Path,
-    env_results: Option<&Path>,
-    flag: Option<&Path>,
-) -> util::CliRun {
+fn scan_with(root: &Path, settings: &Path, env_results: Option<&Path>, flag: Option<&Path>) -> Run {
     let mut cmd = std::process::Command::new(BIN);
     cmd.current_dir(root)
         .env("RESULTS_BACKUP_SETTINGS", settings)
@@ -43,12 +37,14 @@ fn scan_with(
         cmd.arg("--results").arg(dir);
     }
     cmd.args(["--json", "scan"]);
-    util::CliRun::from(cmd.output().expect("run results-backup")).success()
+    let run = Run::of(&mut cmd);
+    run.assert_success();
+    run
 }
 
 #[test]
 fn flag_beats_environment_beats_settings_file_beats_default() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let root = ws.dir("precedence");
     results_named(&root, "results", "from_default");
     results_named(&root, "from_settings_dir", "from_settings");
@@ -82,47 +78,47 @@ fn flag_beats_environment_beats_settings_file_beats_default() {
 
 #[test]
 fn default_backups_folder_is_backups_beside_the_working_directory() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let root = ws.dir("defaults");
     results_named(&root, "results", "btc");
-    let run = std::process::Command::new(BIN)
-        .current_dir(&root)
-        .env("RESULTS_BACKUP_SETTINGS", root.join("absent.json"))
-        .env_remove("RESULTS_BACKUP_RESULTS")
-        .env_remove("RESULTS_BACKUP_BACKUPS")
-        .args(["backup", "btc"])
-        .output()
-        .expect("run");
-    util::CliRun::from(run).success();
-    assert_eq!(util::archives_in(&root.join("backups")).len(), 1);
+    Run::of(
+        std::process::Command::new(BIN)
+            .current_dir(&root)
+            .env("RESULTS_BACKUP_SETTINGS", root.join("absent.json"))
+            .env_remove("RESULTS_BACKUP_RESULTS")
+            .env_remove("RESULTS_BACKUP_BACKUPS")
+            .args(["backup", "btc"]),
+    )
+    .assert_success();
+    assert_eq!(archives_in(&root.join("backups")).len(), 1);
 }
 
 #[test]
 fn without_a_configured_backups_folder_backups_go_beside_the_results_folder() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     let root = ws.dir("elsewhere");
     results_named(&root, "my results", "btc");
-    let run = std::process::Command::new(BIN)
-        .current_dir(ws.dir("cwd"))
-        .env("RESULTS_BACKUP_SETTINGS", root.join("absent.json"))
-        .env_remove("RESULTS_BACKUP_RESULTS")
-        .env_remove("RESULTS_BACKUP_BACKUPS")
-        .arg("--results")
-        .arg(root.join("my results"))
-        .args(["backup", "btc"])
-        .output()
-        .expect("run");
-    util::CliRun::from(run).success();
-    assert_eq!(util::archives_in(&root.join("backups")).len(), 1);
+    Run::of(
+        std::process::Command::new(BIN)
+            .current_dir(ws.dir("cwd"))
+            .env("RESULTS_BACKUP_SETTINGS", root.join("absent.json"))
+            .env_remove("RESULTS_BACKUP_RESULTS")
+            .env_remove("RESULTS_BACKUP_BACKUPS")
+            .arg("--results")
+            .arg(root.join("my results"))
+            .args(["backup", "btc"]),
+    )
+    .assert_success();
+    assert_eq!(archives_in(&root.join("backups")).len(), 1);
     assert!(!ws.dir("cwd").join("backups").exists());
 }
 
 #[test]
 fn compression_level_comes_from_the_settings_file_unless_given() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     write_file(
         &ws.results.join("btc").join("trades.csv"),
-        util::csv_bytes(7, 400_000),
+        csv_bytes(7, 400_000),
     );
     let doc = serde_json::json!({
         "format_version": 1,
@@ -131,10 +127,10 @@ fn compression_level_comes_from_the_settings_file_unless_given() {
         "compression_level": 1,
     });
     fs::write(&ws.settings, serde_json::to_vec(&doc).unwrap()).unwrap();
-    let fast = ws.cli(["--json", "backup", "btc"]).success().json();
+    let fast = ws.run(["--json", "backup", "btc"]).assert_success().json();
     let smallest = ws
-        .cli(["--json", "backup", "btc", "--level", "9"])
-        .success()
+        .run(["--json", "backup", "btc", "--level", "9"])
+        .assert_success()
         .json();
     let size = |v: &serde_json::Value| v[0]["backup"]["size"].as_u64().expect("size");
     assert!(
@@ -147,9 +143,10 @@ fn compression_level_comes_from_the_settings_file_unless_given() {
 
 #[test]
 fn an_unreadable_settings_file_is_a_plain_error_naming_it() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     fs::write(&ws.settings, b"{ not json").unwrap();
-    let run = ws.cli(["scan"]).code(1);
+    let run = ws.run(["scan"]);
+    run.assert_code(1);
     assert!(run.stderr.contains("settings.json"), "{}", run.stderr);
     assert!(run.stderr.contains("hint:"), "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
@@ -157,9 +154,9 @@ fn an_unreadable_settings_file_is_a_plain_error_naming_it() {
 
 #[test]
 fn a_missing_backups_folder_is_created_by_the_first_backup() {
-    let ws = Workspace::new();
+    let ws = Sandbox::new(BIN);
     write_file(&ws.results.join("eth").join("a.csv"), b"x,y\n1,2\n");
     assert!(!ws.backups.exists());
-    ws.cli(["backup", "eth"]).success();
-    assert_eq!(util::archives_in(&ws.backups).len(), 1);
+    ws.run(["backup", "eth"]).assert_success();
+    assert_eq!(archives_in(&ws.backups).len(), 1);
 }

@@ -6,17 +6,13 @@
 
 #![cfg(unix)]
 
-use crate::hostile_archives;
-
-use crate::hostile_archives::harness::{
-    assert_same_tree, chmod, isolate, names_in, noise, require_tool, snapshot_loose, write, Run,
-    Sandbox, BIN,
-};
-use crate::hostile_archives::{
+use crate::BIN;
+use results_backup_testkit::raw_tar::{
     benign_manifest, benign_start, flag, gzip, with_zeros_after, RawHeader, RawTar,
 };
+use results_backup_testkit::*;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -25,31 +21,15 @@ const MEMORY_CEILING_KB: u64 = 200 * 1024;
 
 /// A sandbox with `results/strat` backed up once; returns the archive's file name.
 fn backed_up(sandbox: &Sandbox) -> String {
-    write(
-        &sandbox.results().join("strat/data.csv"),
-        b"date,pnl\n1,2\n",
-    );
-    write(
-        &sandbox.results().join("strat/metrics.json"),
+    write_file(&sandbox.results.join("strat/data.csv"), b"date,pnl\n1,2\n");
+    write_file(
+        &sandbox.results.join("strat/metrics.json"),
         b"{\"sharpe\": 1.2}\n",
     );
-    sandbox.run(&["backup", "strat"]).assert_success();
-    archives_in(&sandbox.backups())
+    sandbox.run(["backup", "strat"]).assert_success();
+    visible_archives(&sandbox.backups)
         .pop()
         .expect("one backup made")
-}
-
-fn archives_in(dir: &Path) -> Vec<String> {
-    names_in(dir)
-        .into_iter()
-        .filter(|n| n.ends_with(".tar.gz") && !n.starts_with('.'))
-        .collect()
-}
-
-fn sidecar_of(sandbox: &Sandbox, file: &str) -> PathBuf {
-    sandbox
-        .backups()
-        .join(file.replace(".tar.gz", ".manifest.json"))
 }
 
 fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
@@ -61,8 +41,7 @@ fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
 /// Runs the CLI with `args`, killed (and the test failed) if it does not end within a minute:
 /// reading a pipe or `/dev/zero` must never hang.
 fn run_bounded(sandbox: &Sandbox, args: &[&str]) -> Run {
-    let mut command = sandbox.command();
-    command.args(args);
+    let mut command = sandbox.command(args);
     let shown = format!("{command:?}");
     let mut child = command
         .stdout(std::process::Stdio::piped())
@@ -118,21 +97,21 @@ fn mkfifo(path: &Path) {
 
 #[test]
 fn a_sidecar_timestamp_that_climbs_out_never_names_a_folder() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     let file = backed_up(&sandbox);
-    edit_json(&sidecar_of(&sandbox, &file), |m| {
+    edit_json(&sidecar_of(&sandbox.backups, &file), |m| {
         m["timestamp"] = "x/../../../escaped".into();
     });
     let before = snapshot_loose(&sandbox.root);
     // The strategy folder exists, so "copy" would name a folder after the timestamp.
     sandbox
-        .run(&["restore", &file, "--on-conflict", "copy"])
+        .run(["restore", &file, "--on-conflict", "copy"])
         .assert_plain_error(1, &["timestamp", "manifest"]);
     assert_same_tree(&before, &snapshot_loose(&sandbox.root), "the sandbox");
     assert!(!sandbox.path("escaped").exists());
     assert!(!sandbox.root.parent().unwrap().join("escaped").exists());
 
-    let check = sandbox.run(&["check", &file]);
+    let check = sandbox.run(["check", &file]);
     assert_eq!(check.code, Some(1), "{}", check.describe());
     assert!(
         check.stdout.contains("DAMAGED") && check.stdout.contains("cannot be trusted"),
@@ -143,18 +122,18 @@ fn a_sidecar_timestamp_that_climbs_out_never_names_a_folder() {
 
 #[test]
 fn an_embedded_timestamp_that_climbs_out_never_names_a_folder() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     let dest = sandbox.path("home/dest");
-    write(&dest.join("strat/mine.txt"), b"my work\n");
+    write_file(&dest.join("strat/mine.txt"), b"my work\n");
     let evil = benign_manifest("strat", "x/../../../escaped");
     let archive = benign_start("strat").file(".results-backup/manifest.json", &evil);
     let lone = sandbox.path("incoming/mailed.tar.gz");
-    write(&lone, &archive.gzip());
+    write_file(&lone, archive.gzip());
     let before = snapshot_loose(&sandbox.root);
     let given = lone.display().to_string();
     let dest_arg = dest.display().to_string();
     sandbox
-        .run(&[
+        .run([
             "restore",
             &given,
             "--to",
@@ -168,20 +147,22 @@ fn an_embedded_timestamp_that_climbs_out_never_names_a_folder() {
         assert!(!sandbox.path(name).exists(), "{name}");
     }
     sandbox
-        .run(&["show", &given])
+        .run(["show", &given])
         .assert_plain_error(1, &["timestamp"]);
 }
 
 #[test]
 fn a_sidecar_naming_another_strategy_folder_is_refused() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     let file = backed_up(&sandbox);
     for bad in ["../results", ".hidden", "a/b", "tab\there"] {
-        edit_json(&sidecar_of(&sandbox, &file), |m| m["strategy"] = bad.into());
+        edit_json(&sidecar_of(&sandbox.backups, &file), |m| {
+            m["strategy"] = bad.into()
+        });
         let dest = sandbox.path(&format!("dest-{}", bad.len()));
         let dest_arg = dest.display().to_string();
         sandbox
-            .run(&["restore", &file, "--to", &dest_arg])
+            .run(["restore", &file, "--to", &dest_arg])
             .assert_plain_error(1, &["strategy name"]);
         assert!(!dest.exists() || names_in(&dest).is_empty(), "{bad}");
     }
@@ -192,7 +173,7 @@ fn a_sidecar_naming_another_strategy_folder_is_refused() {
 
 /// Appends to `catalog.json` a copy of its first line with `backup_file` replaced.
 fn plant_catalog_lines(sandbox: &Sandbox, names: &[String]) {
-    edit_json(&sandbox.backups().join("catalog.json"), |catalog| {
+    edit_json(&sandbox.backups.join("catalog.json"), |catalog| {
         let first = catalog["backups"][0].clone();
         let lines = catalog["backups"].as_array_mut().unwrap();
         for name in names {
@@ -205,14 +186,14 @@ fn plant_catalog_lines(sandbox: &Sandbox, names: &[String]) {
 
 #[test]
 fn check_all_reads_only_regular_archives_inside_the_backups_folder() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     let file = backed_up(&sandbox);
-    let archive = sandbox.backups().join(&file);
+    let archive = sandbox.backups.join(&file);
     let outside = sandbox.path("outside/evil.tar.gz");
-    write(&outside, &fs::read(&archive).unwrap());
-    std::os::unix::fs::symlink("/dev/zero", sandbox.backups().join("zero.tar.gz")).unwrap();
-    std::os::unix::fs::symlink(&outside, sandbox.backups().join("link.tar.gz")).unwrap();
-    mkfifo(&sandbox.backups().join("fifo.tar.gz"));
+    write_file(&outside, fs::read(&archive).unwrap());
+    std::os::unix::fs::symlink("/dev/zero", sandbox.backups.join("zero.tar.gz")).unwrap();
+    std::os::unix::fs::symlink(&outside, sandbox.backups.join("link.tar.gz")).unwrap();
+    mkfifo(&sandbox.backups.join("fifo.tar.gz"));
     plant_catalog_lines(
         &sandbox,
         &[
@@ -260,17 +241,17 @@ fn check_all_reads_only_regular_archives_inside_the_backups_folder() {
 
 #[test]
 fn a_backup_name_is_never_looked_up_in_the_working_folder() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     let file = backed_up(&sandbox);
     // The CLI runs in the sandbox root: a copy there has a plain name but is not a backup.
-    fs::copy(sandbox.backups().join(&file), sandbox.path("copy.tar.gz")).unwrap();
+    fs::copy(sandbox.backups.join(&file), sandbox.path("copy.tar.gz")).unwrap();
     sandbox
-        .run(&["check", "copy.tar.gz"])
+        .run(["check", "copy.tar.gz"])
         .assert_plain_error(1, &["There is no backup named \"copy.tar.gz\""]);
     sandbox
-        .run(&["show", "copy.tar.gz"])
+        .run(["show", "copy.tar.gz"])
         .assert_plain_error(1, &["There is no backup named"]);
-    sandbox.run(&["check", "./copy.tar.gz"]).assert_success();
+    sandbox.run(["check", "./copy.tar.gz"]).assert_success();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,13 +287,13 @@ fn gigabyte_claims() -> Vec<(&'static str, Vec<u8>)> {
 
 #[test]
 fn lengths_claiming_a_gigabyte_are_refused_before_anything_is_read() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     let dest = sandbox.path("dest");
     fs::create_dir_all(&dest).unwrap();
     for (what, bytes) in gigabyte_claims() {
         assert!(bytes.len() < 2 << 20, "{what}: a small archive");
         let path = sandbox.path("incoming/bomb.tar.gz");
-        write(&path, &bytes);
+        write_file(&path, &bytes);
         let given = path.display().to_string();
         let dest_arg = dest.display().to_string();
         for args in [
@@ -340,17 +321,17 @@ fn lengths_claiming_a_gigabyte_are_refused_before_anything_is_read() {
 
 #[test]
 fn an_unbounded_name_is_never_repeated_in_full() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     // Under the 4 KiB name limit, so it is refused for what it says, not for its length.
     let long = format!("/{}", "x".repeat(4000));
     let archive = benign_start("strat").pax_path_file("strat/harmless.txt", &long, b"evil\n");
     let path = sandbox.path("incoming/long.tar.gz");
-    write(&path, &archive.gzip());
+    write_file(&path, archive.gzip());
     let given = path.display().to_string();
     let dest = sandbox.path("dest").display().to_string();
-    let restore = sandbox.run(&["restore", &given, "--to", &dest]);
+    let restore = sandbox.run(["restore", &given, "--to", &dest]);
     restore.assert_plain_error(1, &["absolute path"]);
-    let check = sandbox.run(&["check", &given]);
+    let check = sandbox.run(["check", &given]);
     assert_eq!(check.code, Some(1), "{}", check.describe());
     for text in [&restore.stderr, &check.stdout] {
         assert!(
@@ -363,7 +344,7 @@ fn an_unbounded_name_is_never_repeated_in_full() {
 
 #[test]
 fn a_small_archive_inflating_to_a_gigabyte_is_refused_by_check_and_restore() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     let dest = sandbox.path("dest");
     fs::create_dir_all(&dest).unwrap();
     let one_member =
@@ -373,7 +354,7 @@ fn a_small_archive_inflating_to_a_gigabyte_is_refused_by_check_and_restore() {
     for i in 0..1024 {
         let header = RawHeader::new(format!("strat/part{i}.bin").as_bytes(), flag::FILE, 1 << 20);
         many.extend(gzip(&header.encode()));
-        many.extend(hostile_archives::gzipped_zeros(1));
+        many.extend(raw_tar::gzipped_zeros(1));
     }
     many.extend(gzip(&[0u8; 1024]));
     for (what, bytes) in [
@@ -382,7 +363,7 @@ fn a_small_archive_inflating_to_a_gigabyte_is_refused_by_check_and_restore() {
     ] {
         assert!(bytes.len() < 4 << 20, "{what}: small");
         let path = sandbox.path("incoming/zeros.tar.gz");
-        write(&path, &bytes);
+        write_file(&path, &bytes);
         let given = path.display().to_string();
         let dest_arg = dest.display().to_string();
         let (check, peak) = run_measured(&sandbox, &["check", &given]);
@@ -402,35 +383,35 @@ fn a_small_archive_inflating_to_a_gigabyte_is_refused_by_check_and_restore() {
 
 #[test]
 fn an_archive_of_more_than_100000_entries_is_refused_and_never_made() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     let mut tar = RawTar::new().dir("strat/");
     for i in 0..100_001 {
         tar = tar.file(&format!("strat/f{i}"), b"");
     }
     let path = sandbox.path("incoming/many.tar.gz");
-    write(&path, &tar.gzip());
+    write_file(&path, tar.gzip());
     let given = path.display().to_string();
     let dest = sandbox.path("dest");
     fs::create_dir_all(&dest).unwrap();
     let dest_arg = dest.display().to_string();
     sandbox
-        .run(&["restore", &given, "--to", &dest_arg])
+        .run(["restore", &given, "--to", &dest_arg])
         .assert_plain_error(1, &["100000"]);
     assert!(names_in(&dest).is_empty(), "staging removed");
-    let check = sandbox.run(&["check", &given]);
+    let check = sandbox.run(["check", &given]);
     assert_eq!(check.code, Some(1), "{}", check.describe());
     assert!(check.stdout.contains("100000"), "{}", check.describe());
 
     // A folder that large is refused at backup time too, so no backup is ever unrestorable.
-    let big = sandbox.results().join("big");
+    let big = sandbox.results.join("big");
     fs::create_dir_all(&big).unwrap();
     for i in 0..100_000 {
         fs::File::create(big.join(format!("f{i}"))).unwrap();
     }
     sandbox
-        .run(&["backup", "big"])
+        .run(["backup", "big"])
         .assert_plain_error(1, &["too large for one backup", "100000"]);
-    assert!(archives_in(&sandbox.backups()).is_empty());
+    assert!(visible_archives(&sandbox.backups).is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -438,10 +419,10 @@ fn an_archive_of_more_than_100000_entries_is_refused_and_never_made() {
 
 #[test]
 fn a_lock_file_planted_as_a_link_or_a_pipe_is_refused() {
-    let sandbox = Sandbox::new();
-    write(&sandbox.results().join("strat/data.csv"), b"x\n");
-    fs::create_dir_all(sandbox.backups()).unwrap();
-    let lock = sandbox.backups().join(".catalog.lock");
+    let sandbox = Sandbox::new(BIN);
+    write_file(&sandbox.results.join("strat/data.csv"), b"x\n");
+    fs::create_dir_all(&sandbox.backups).unwrap();
+    let lock = sandbox.backups.join(".catalog.lock");
     let aimed_at = sandbox.path("outside/created-through-the-link");
     std::os::unix::fs::symlink(&aimed_at, &lock).unwrap();
     run_bounded(&sandbox, &["backup", "strat"])
@@ -465,16 +446,16 @@ fn mode(path: &Path) -> u32 {
 
 #[test]
 fn restored_files_and_folders_get_their_modes_narrowed_by_the_umask() {
-    let sandbox = Sandbox::new();
-    let strat = sandbox.results().join("strat");
-    write(&strat.join("shared.csv"), b"everyone\n");
-    write(&strat.join("secret.csv"), b"only me\n");
-    write(&strat.join("open/inner.txt"), b"x\n");
-    chmod(&strat.join("shared.csv"), 0o666);
-    chmod(&strat.join("secret.csv"), 0o600);
-    chmod(&strat.join("open"), 0o777);
-    sandbox.run(&["backup", "strat"]).assert_success();
-    let file = archives_in(&sandbox.backups()).pop().unwrap();
+    let sandbox = Sandbox::new(BIN);
+    let strat = sandbox.results.join("strat");
+    write_file(&strat.join("shared.csv"), b"everyone\n");
+    write_file(&strat.join("secret.csv"), b"only me\n");
+    write_file(&strat.join("open/inner.txt"), b"x\n");
+    set_mode(&strat.join("shared.csv"), 0o666);
+    set_mode(&strat.join("secret.csv"), 0o600);
+    set_mode(&strat.join("open"), 0o777);
+    sandbox.run(["backup", "strat"]).assert_success();
+    let file = visible_archives(&sandbox.backups).pop().unwrap();
     for (umask, shared, secret, open) in
         [("077", 0o600, 0o600, 0o700), ("022", 0o644, 0o600, 0o755)]
     {
@@ -485,7 +466,7 @@ fn restored_files_and_folders_get_their_modes_narrowed_by_the_umask() {
             .map(|s| s.to_string())
             .collect();
         sandbox
-            .run_wrapped(&wrapper, &["restore", &file, "--to", &dest_arg])
+            .run_wrapped(&wrapper, ["restore", &file, "--to", &dest_arg])
             .assert_success();
         let restored = dest.join("strat");
         assert_eq!(mode(&restored.join("shared.csv")), shared, "umask {umask}");
@@ -508,17 +489,17 @@ exit 0
 #[test]
 fn a_restore_that_cannot_fit_is_refused_before_anything_is_written() {
     require_tool("unshare", "util-linux");
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     for i in 0..3 {
-        write(
-            &sandbox.results().join(format!("strat/part{i}.bin")),
-            &noise(3 << 20, 70 + i),
+        write_file(
+            &sandbox.results.join(format!("strat/part{i}.bin")),
+            noise(3 << 20, 70 + i),
         );
     }
-    sandbox.run(&["backup", "strat"]).assert_success();
-    let file = archives_in(&sandbox.backups()).pop().unwrap();
+    sandbox.run(["backup", "strat"]).assert_success();
+    let file = visible_archives(&sandbox.backups).pop().unwrap();
     let lone = sandbox.path("incoming/lone.tar.gz");
-    write(&lone, &fs::read(sandbox.backups().join(&file)).unwrap());
+    write_file(&lone, fs::read(sandbox.backups.join(&file)).unwrap());
     for given in [file.clone(), lone.display().to_string()] {
         let dest = sandbox.path("small-disk");
         fs::create_dir_all(&dest).unwrap();
@@ -526,15 +507,15 @@ fn a_restore_that_cannot_fit_is_refused_before_anything_is_written() {
         let _ = fs::remove_dir_all(&observed);
         fs::create_dir_all(&observed).unwrap();
         let mut command = Command::new("unshare");
-        if !hostile_archives::harness::is_root() {
+        if !is_root() {
             command.arg("--map-root-user");
         }
         command.args(["--mount", "sh", "-c", SMALL_DISK_SCRIPT]);
-        isolate(&mut command, &sandbox.root);
+        sandbox.isolate(&mut command);
         command
             .env("BIN", BIN)
-            .env("R", sandbox.results())
-            .env("B", sandbox.backups())
+            .env("R", &sandbox.results)
+            .env("B", &sandbox.backups)
             .env("D", &dest)
             .env("O", &observed)
             .env("GIVEN", &given);
@@ -557,20 +538,20 @@ fn a_restore_that_cannot_fit_is_refused_before_anything_is_written() {
 
 #[test]
 fn names_read_back_are_printed_with_control_characters_escaped() {
-    let sandbox = Sandbox::new();
-    let strat = sandbox.results().join("strat");
+    let sandbox = Sandbox::new(BIN);
+    let strat = sandbox.results.join("strat");
     let marked = "a\u{1b}[31mred.csv";
-    write(&strat.join(marked), b"TAMPER-ME-0123456789\n");
-    sandbox.run(&["backup", "strat"]).assert_success();
-    let file = archives_in(&sandbox.backups()).pop().unwrap();
-    let archive = sandbox.backups().join(&file);
-    let tampered = hostile_archives::tamper_content(
+    write_file(&strat.join(marked), b"TAMPER-ME-0123456789\n");
+    sandbox.run(["backup", "strat"]).assert_success();
+    let file = visible_archives(&sandbox.backups).pop().unwrap();
+    let archive = sandbox.backups.join(&file);
+    let tampered = raw_tar::tamper_content(
         &fs::read(&archive).unwrap(),
         b"TAMPER-ME-0123456789",
         b"TAMPER-ME-9876543210",
     );
     fs::write(&archive, tampered).unwrap();
-    let check = sandbox.run(&["check", &file]);
+    let check = sandbox.run(["check", &file]);
     assert_eq!(check.code, Some(1), "{}", check.describe());
     assert!(
         check.stdout.contains("a\\u{1b}[31mred.csv"),
@@ -578,7 +559,7 @@ fn names_read_back_are_printed_with_control_characters_escaped() {
         check.describe()
     );
     // A folder named to rewrite the terminal is skipped by the scan, with its name escaped.
-    fs::create_dir_all(sandbox.results().join("evil\u{1b}]0;pwned\u{7}")).unwrap();
+    fs::create_dir_all(sandbox.results.join("evil\u{1b}]0;pwned\u{7}")).unwrap();
     plant_catalog_lines(&sandbox, &["x\u{1b}[2J.tar.gz".to_string()]);
     for args in [vec!["scan"], vec!["list"], vec!["check", "--all"]] {
         let run = sandbox.run(&args);
@@ -597,7 +578,7 @@ fn names_read_back_are_printed_with_control_characters_escaped() {
 
 #[test]
 fn a_settings_file_with_unusable_values_is_refused_plainly() {
-    let sandbox = Sandbox::new();
+    let sandbox = Sandbox::new(BIN);
     let settings = sandbox.path("settings.json");
     let cases: Vec<(&str, Vec<u8>)> = vec![
         (
@@ -614,7 +595,7 @@ fn a_settings_file_with_unusable_values_is_refused_plainly() {
     for (mention, bytes) in cases {
         fs::write(&settings, bytes).unwrap();
         let mut command = Command::new(BIN);
-        isolate(&mut command, &sandbox.root);
+        sandbox.isolate(&mut command);
         command
             .env("RESULTS_BACKUP_SETTINGS", &settings)
             .arg("scan");
@@ -623,7 +604,7 @@ fn a_settings_file_with_unusable_values_is_refused_plainly() {
     fs::remove_file(&settings).unwrap();
     mkfifo(&settings);
     let mut command = Command::new(BIN);
-    isolate(&mut command, &sandbox.root);
+    sandbox.isolate(&mut command);
     command
         .env("RESULTS_BACKUP_SETTINGS", &settings)
         .arg("scan");
