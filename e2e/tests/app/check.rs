@@ -1,8 +1,6 @@
 //! Checking backups from the window: OK, then damaged on disk, then "Check all"; deleting.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_healthy_backup_checks_ok_and_after_damage_on_disk_it_says_damaged_plainly() {

@@ -1,9 +1,7 @@
 //! Failures reach the analyst in plain words, and the webview can reach only what it was given.
 
-mod support;
-
+use crate::support::*;
 use serde_json::json;
-use support::*;
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_results_folder_removed_while_the_app_is_open_gets_a_plain_error_with_a_hint() {

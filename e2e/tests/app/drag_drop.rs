@@ -1,9 +1,7 @@
 //! A real OS drag and drop onto the app window: an archive opens like a catalogued backup and
 //! can be restored; anything else gets a kind explanation.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 #[tokio::test(flavor = "current_thread")]
 async fn dropping_an_archive_opens_it_with_its_proof_and_it_restores() {

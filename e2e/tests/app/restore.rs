@@ -1,8 +1,6 @@
 //! Restoring from the window: into a picked folder, and over an existing folder both ways.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 async fn open_restore(app: &App, file: &str) {
     app.open_details(file).await;

@@ -1,8 +1,6 @@
 //! First launch with nothing configured: the welcome, and sample results one click away.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 
 fn sample_strategy_names() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(workspace_root().join("samples"))

@@ -1,9 +1,7 @@
 //! Backing up from the window: one strategy, then all; progress, the queue, cancel.
 
-mod support;
-
+use crate::support::*;
 use std::io::Write;
-use support::*;
 
 #[tokio::test(flavor = "current_thread")]
 async fn backing_up_one_strategy_then_all_updates_states_and_the_catalog() {

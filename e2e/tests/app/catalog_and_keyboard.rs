@@ -1,11 +1,9 @@
 //! A catalog of thousands of backups stays a short DOM list that filters; the window can be
 //! used from the keyboard alone (rows open with Enter, dialogs close with Escape).
 
-mod support;
-
+use crate::support::*;
 use fantoccini::key::Key;
 use serde_json::json;
-use support::*;
 
 /// A catalog document of `count` backups (their archives need not exist to be listed).
 fn write_big_catalog(backups: &std::path::Path, count: usize) {
