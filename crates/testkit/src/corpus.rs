@@ -54,6 +54,30 @@ pub fn noise(len: usize, seed: u64) -> Vec<u8> {
     Rng::new(seed).bytes(len)
 }
 
+/// Writes [`noise`]`(len, seed)` to `path` (creating its folders) a block at a time, for files
+/// too big to hold in memory.
+pub fn write_noise(path: &Path, len: u64, seed: u64) {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir {}: {e}", parent.display()));
+    }
+    let file = fs::File::create(path).unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
+    let mut out = std::io::BufWriter::new(file);
+    let mut rng = Rng::new(seed);
+    let mut block = vec![0u8; 1 << 20];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(block.len() as u64) as usize;
+        for chunk in block[..n].chunks_mut(8) {
+            let word = rng.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+        std::io::Write::write_all(&mut out, &block[..n])
+            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        left -= n as u64;
+    }
+    std::io::Write::flush(&mut out).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
 /// A realistic equity-curve CSV of at least `min_bytes` bytes, deterministic for `seed`.
 pub fn csv_bytes(seed: u64, min_bytes: usize) -> Vec<u8> {
     let mut rng = Rng::new(seed);
@@ -270,6 +294,16 @@ mod tests {
         assert_eq!(noise(13, 7).len(), 13);
         assert_eq!(csv_bytes(3, 4096), csv_bytes(3, 4096));
         assert!(csv_bytes(3, 4096).len() >= 4096);
+    }
+
+    #[test]
+    fn written_noise_is_the_same_noise_whatever_its_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/noise.bin");
+        for len in [0, 5, 8, 1 << 20, (1 << 20) + 3] {
+            write_noise(&path, len as u64, 11);
+            assert_eq!(fs::read(&path).unwrap(), noise(len, 11), "{len} bytes");
+        }
     }
 
     #[test]
