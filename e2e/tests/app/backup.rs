@@ -1,7 +1,6 @@
 //! Backing up from the window: one strategy, then all; progress, the queue, cancel.
 
 use crate::support::*;
-use std::io::Write;
 
 #[tokio::test(flavor = "current_thread")]
 async fn backing_up_one_strategy_then_all_updates_states_and_the_catalog() {
@@ -63,31 +62,15 @@ async fn backing_up_one_strategy_then_all_updates_states_and_the_catalog() {
     app.close().await;
 }
 
-/// Incompressible content, so compressing it takes long enough to be cancelled mid-way.
-fn write_noise(path: &std::path::Path, bytes: usize) {
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15 ^ bytes as u64;
-    let mut block = vec![0u8; 1 << 20];
-    for _ in 0..bytes / block.len() {
-        for chunk in block.chunks_mut(8) {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            chunk.copy_from_slice(&state.to_le_bytes());
-        }
-        file.write_all(&block).expect("write");
-    }
-    file.flush().expect("flush");
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn cancelling_a_large_backup_leaves_no_partial_file_while_queued_jobs_wait_their_turn() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["small"]);
     let big = results.join("big");
     std::fs::create_dir_all(&big).expect("big strategy");
+    // Incompressible content, so compressing it takes long enough to be cancelled mid-way.
     for part in 0..6 {
-        write_noise(&big.join(format!("ticks_{part}.bin")), 160 << 20);
+        write_noise(&big.join(format!("ticks_{part}.bin")), 160 << 20, part);
     }
     let app = App::configured(&results, &backups).await;
     app.eventually("both strategies are listed", || async {

@@ -85,7 +85,7 @@ async fn five_thousand_backups_render_as_a_short_list_that_filters_and_scrolls()
 async fn a_backup_opens_with_enter_and_its_dialog_closes_with_escape() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha"]);
-    let file = back_up_with_core(&results, &backups, "alpha");
+    let file = back_up_with_core(&results, &backups, "alpha", LEVEL);
     let app = App::configured(&results, &backups).await;
     app.click("nav-backups").await;
     // Focus the row the way Tab would land on it, then use only keys. The script finds the row
@@ -124,7 +124,7 @@ async fn a_backup_opens_with_enter_and_its_dialog_closes_with_escape() {
 async fn at_200_percent_zoom_nothing_runs_off_the_side_of_the_window() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha", "beta_with_a_rather_long_name"]);
-    back_up_with_core(&results, &backups, "alpha");
+    back_up_with_core(&results, &backups, "alpha", LEVEL);
     let app = App::configured(&results, &backups).await;
     app.wait_for(&strategy_row("alpha")).await;
     app.invoke("plugin:webview|set_webview_zoom", json!({"value": 2.0}))

@@ -6,7 +6,7 @@ use crate::support::*;
 async fn a_healthy_backup_checks_ok_and_after_damage_on_disk_it_says_damaged_plainly() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha"]);
-    let file = back_up_with_core(&results, &backups, "alpha");
+    let file = back_up_with_core(&results, &backups, "alpha", LEVEL);
     let app = App::configured(&results, &backups).await;
     app.open_details(&file).await;
     app.by_id("file-tree").await;
@@ -43,8 +43,8 @@ async fn check_all_records_a_result_on_every_backup() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha", "beta"]);
     let files = [
-        back_up_with_core(&results, &backups, "alpha"),
-        back_up_with_core(&results, &backups, "beta"),
+        back_up_with_core(&results, &backups, "alpha", LEVEL),
+        back_up_with_core(&results, &backups, "beta", LEVEL),
     ];
     let app = App::configured(&results, &backups).await;
     app.click("nav-backups").await;
@@ -73,7 +73,7 @@ async fn check_all_records_a_result_on_every_backup() {
 async fn delete_asks_first_naming_the_backup_and_then_removes_archive_and_manifest() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha"]);
-    let file = back_up_with_core(&results, &backups, "alpha");
+    let file = back_up_with_core(&results, &backups, "alpha", LEVEL);
     let sidecar = backups.join(file.replace(".tar.gz", ".manifest.json"));
     assert!(sidecar.is_file());
     let app = App::configured(&results, &backups).await;

@@ -8,13 +8,13 @@ async fn dropping_an_archive_opens_it_with_its_proof_and_it_restores() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha"]);
     let elsewhere = scratch.path().join("made elsewhere");
-    let file = back_up_with_core(&results, &elsewhere, "alpha");
+    let file = back_up_with_core(&results, &elsewhere, "alpha", LEVEL);
     // Only the archive travels (mailed, copied from a share): its proof is the embedded manifest.
     let inbox = scratch.path().join("inbox");
     std::fs::create_dir_all(&inbox).expect("inbox");
     let dropped = inbox.join(&file);
     std::fs::copy(elsewhere.join(&file), &dropped).expect("copy archive");
-    let original = tree(&results.join("alpha"));
+    let original = snapshot(&results.join("alpha"));
 
     let app = App::configured(&results, &backups).await;
     app.wait_for(&strategy_row("alpha")).await;
@@ -58,7 +58,11 @@ async fn dropping_an_archive_opens_it_with_its_proof_and_it_restores() {
     .await;
     app.click("restore-confirm").await;
     app.by_id("restore-result").await;
-    assert_eq!(tree(&destination.join("alpha")), original);
+    assert_same_tree(
+        &original,
+        &snapshot(&destination.join("alpha")),
+        "the restored folder",
+    );
     assert!(
         archives_in(&backups).is_empty(),
         "the catalog was not touched"
@@ -136,7 +140,7 @@ async fn a_dropped_archive_replaced_before_its_restore_runs_is_refused() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha"]);
     let elsewhere = scratch.path().join("made elsewhere");
-    let file = back_up_with_core(&results, &elsewhere, "alpha");
+    let file = back_up_with_core(&results, &elsewhere, "alpha", LEVEL);
     let inbox = scratch.path().join("inbox");
     std::fs::create_dir_all(&inbox).expect("inbox");
     let dropped = inbox.join(&file);

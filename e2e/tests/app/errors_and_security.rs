@@ -29,7 +29,7 @@ async fn a_results_folder_removed_while_the_app_is_open_gets_a_plain_error_with_
 async fn the_webview_gets_not_allowed_for_anything_it_was_not_given() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha"]);
-    let file = back_up_with_core(&results, &backups, "alpha");
+    let file = back_up_with_core(&results, &backups, "alpha", LEVEL);
     let app = App::configured(&results, &backups).await;
     app.wait_for(&strategy_row("alpha")).await;
     let settings_before = std::fs::read(app.settings_file()).expect("settings");
@@ -88,11 +88,11 @@ async fn the_webview_gets_not_allowed_for_anything_it_was_not_given() {
 async fn changing_the_backups_folder_in_settings_shows_that_folders_catalog() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, first) = folders(scratch.path(), &["alpha", "beta"]);
-    back_up_with_core(&results, &first, "alpha");
+    back_up_with_core(&results, &first, "alpha", LEVEL);
     let second = scratch.path().join("second backups");
     let in_second = [
-        back_up_with_core(&results, &second, "alpha"),
-        back_up_with_core(&results, &second, "beta"),
+        back_up_with_core(&results, &second, "alpha", LEVEL),
+        back_up_with_core(&results, &second, "beta", LEVEL),
     ];
     let app = App::configured(&results, &first).await;
     app.click("nav-backups").await;

@@ -31,13 +31,13 @@ struct Changed {
     backups: std::path::PathBuf,
     file: String,
     /// The folder as the backup holds it.
-    backed_up: std::collections::BTreeMap<String, Vec<u8>>,
+    backed_up: Tree,
 }
 
 fn backed_up_then_changed(scratch: &std::path::Path) -> Changed {
     let (results, backups) = folders(scratch, &["alpha"]);
-    let backed_up = tree(&results.join("alpha"));
-    let file = back_up_with_core(&results, &backups, "alpha");
+    let backed_up = snapshot(&results.join("alpha"));
+    let file = back_up_with_core(&results, &backups, "alpha", LEVEL);
     std::fs::write(
         results.join("alpha").join("later.txt"),
         "work after the backup",
@@ -55,7 +55,7 @@ fn backed_up_then_changed(scratch: &std::path::Path) -> Changed {
 async fn restoring_into_a_picked_folder_reproduces_every_file() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha"]);
-    let file = back_up_with_core(&results, &backups, "alpha");
+    let file = back_up_with_core(&results, &backups, "alpha", LEVEL);
     let destination = scratch.path().join("restored here");
     std::fs::create_dir_all(&destination).expect("destination");
     let app = App::configured(&results, &backups).await;
@@ -73,9 +73,10 @@ async fn restoring_into_a_picked_folder_reproduces_every_file() {
     assert!(result.contains("alpha"), "{result}");
     app.by_id("restore-open-folder").await;
     app.screenshot("restore-result").await;
-    assert_eq!(
-        tree(&destination.join("alpha")),
-        tree(&results.join("alpha"))
+    assert_same_tree(
+        &snapshot(&results.join("alpha")),
+        &snapshot(&destination.join("alpha")),
+        "the restored folder",
     );
     app.close().await;
 }
@@ -89,7 +90,7 @@ async fn restoring_over_an_existing_folder_as_a_copy_keeps_both() {
         file,
         backed_up,
     } = backed_up_then_changed(scratch.path());
-    let current = tree(&results.join("alpha"));
+    let current = snapshot(&results.join("alpha"));
     let app = App::configured(&results, &backups).await;
     open_restore(&app, &file).await;
     app.click("restore-copy").await;
@@ -100,11 +101,11 @@ async fn restoring_over_an_existing_folder_as_a_copy_keeps_both() {
         .trim_start_matches("alpha_")
         .to_string();
     let copy = results.join(format!("alpha_restored_{timestamp}"));
-    assert_eq!(tree(&copy), backed_up);
-    assert_eq!(
-        tree(&results.join("alpha")),
-        current,
-        "the original is untouched"
+    assert_same_tree(&backed_up, &snapshot(&copy), "the restored copy");
+    assert_same_tree(
+        &current,
+        &snapshot(&results.join("alpha")),
+        "the original (untouched)",
     );
     app.close().await;
 }
@@ -124,7 +125,11 @@ async fn restoring_over_an_existing_folder_with_replace_backs_the_current_one_up
     let result = confirm_restore(&app).await;
     assert!(!result.is_empty());
 
-    assert_eq!(tree(&results.join("alpha")), backed_up);
+    assert_same_tree(
+        &backed_up,
+        &snapshot(&results.join("alpha")),
+        "the replaced folder",
+    );
     let archives = archives_in(&backups);
     assert_eq!(archives.len(), 2, "a safety backup was made: {archives:?}");
     let safety = archives

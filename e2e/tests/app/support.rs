@@ -1,7 +1,9 @@
 //! The E2E harness: a virtual X display, one real app per test driven through tauri-driver and
 //! WebKitWebDriver, each with its own home, config and data folders, and the folder-picker seam.
 
-#![allow(dead_code)]
+// The test kit (trees, archive listings, corpora, backups made with the core), for every test
+// module through `use crate::support::*`.
+pub use results_backup_testkit::*;
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -14,6 +16,8 @@ use std::time::{Duration, Instant};
 
 /// Long enough for a slow CI machine, short enough that a broken flow fails in reasonable time.
 pub const WAIT: Duration = Duration::from_secs(30);
+/// The compression level of every configured app and of the backups made for it: fast.
+pub const LEVEL: u32 = 1;
 /// The screen is wider than the app window plus the drag source beside it.
 const SCREEN: &str = "2400x1000x24";
 
@@ -98,7 +102,7 @@ fn free_port() -> u16 {
 pub enum Setup {
     /// Nothing configured: first launch.
     Fresh,
-    /// A settings file naming these folders (and compression level 1 to keep tests fast).
+    /// A settings file naming these folders (and compression [`LEVEL`] to keep tests fast).
     Configured { results: PathBuf, backups: PathBuf },
 }
 
@@ -125,13 +129,6 @@ impl App {
             .join("settings.json")
     }
 
-    /// A folder for the test's own files, inside this app's private home.
-    pub fn dir(&self, name: &str) -> PathBuf {
-        let dir = self.home.path().join("work").join(name);
-        std::fs::create_dir_all(&dir).expect("create test folder");
-        dir
-    }
-
     pub async fn launch(setup: Setup) -> App {
         let serial = SERIAL.lock().await;
         let home = tempfile::Builder::new()
@@ -154,7 +151,7 @@ impl App {
                 "format_version": 1,
                 "results_dir": results,
                 "backups_dir": backups,
-                "compression_level": 1,
+                "compression_level": LEVEL,
             });
             let file = config.join("results-backup").join("settings.json");
             std::fs::create_dir_all(file.parent().expect("parent")).expect("settings folder");
@@ -438,125 +435,18 @@ fn slug(text: &str) -> String {
         .collect()
 }
 
-/// Every file under `root` with its bytes, by relative path, for comparing two trees.
-pub fn tree(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read folder") {
-            let path = entry.expect("entry").path();
-            let relative = path
-                .strip_prefix(root)
-                .expect("inside root")
-                .to_string_lossy()
-                .into_owned();
-            if path.is_dir() {
-                files.insert(format!("{relative}/"), Vec::new());
-                stack.push(path);
-            } else {
-                files.insert(relative, std::fs::read(&path).expect("read file"));
-            }
-        }
-    }
-    files
-}
-
-/// The `.tar.gz` files in a folder, sorted.
-pub fn archives_in(folder: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(folder)
-        .map(|listing| {
-            listing
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".tar.gz"))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
-/// Anything in a folder that looks like an unfinished write.
-pub fn partial_files_in(folder: &Path) -> Vec<String> {
-    std::fs::read_dir(folder)
-        .map(|listing| {
-            listing
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| {
-                    n.contains(".partial")
-                        || n.contains(".tmp")
-                        || n.starts_with(".results-backup-")
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A small strategy folder with the kinds of files a backtest leaves.
-pub fn make_strategy(results: &Path, name: &str) -> PathBuf {
-    let dir = results.join(name);
-    std::fs::create_dir_all(dir.join("plots")).expect("strategy folder");
-    let metrics =
-        json!({"strategy": name, "sharpe_ratio": 1.42, "max_drawdown_pct": -12.5, "trades": 311});
-    std::fs::write(
-        dir.join("metrics.json"),
-        serde_json::to_vec_pretty(&metrics).expect("json"),
-    )
-    .expect("metrics");
-    let trades: String = (0..2000)
-        .map(|i| {
-            format!(
-                "2026-01-{:02},{name},{},{:.2}\n",
-                i % 28 + 1,
-                i % 2,
-                i as f64 * 0.37
-            )
-        })
-        .collect();
-    std::fs::write(dir.join("trades.csv"), trades).expect("trades");
-    std::fs::write(
-        dir.join("plots").join("equity.png"),
-        [0x89, b'P', b'N', b'G', 1, 2, 3],
-    )
-    .expect("plot");
-    dir
-}
-
-/// Backs a strategy up with the core library (as the command line would) and returns the file.
-pub fn back_up_with_core(results: &Path, backups: &Path, strategy: &str) -> String {
-    let locations = results_backup::Locations {
-        results: results.to_path_buf(),
-        backups: backups.to_path_buf(),
-        level: 1,
-    };
-    let options = results_backup::BackupOptions {
-        level: 1,
-        if_changed: false,
-    };
-    let outcome = results_backup::back_up(
-        &locations,
-        strategy,
-        &options,
-        &results_backup::NoProgress,
-        &results_backup::CancelToken::new(),
-    )
-    .expect("backup with the core");
-    outcome.backup.expect("a new backup").backup_file.into()
-}
-
-/// A results folder and a backups folder inside the app's private home, with these strategies.
+/// A results folder and a backups folder inside the app's private home, with these strategies
+/// (the kit's small seeded corpus: a few files, a subfolder and a link).
 pub fn folders(app_home: &Path, strategies: &[&str]) -> (PathBuf, PathBuf) {
     let results = app_home.join("results");
     let backups = app_home.join("backups");
     std::fs::create_dir_all(&results).expect("results folder");
-    for strategy in strategies {
-        make_strategy(&results, strategy);
+    for (seed, strategy) in strategies.iter().enumerate() {
+        build_small_strategy(&results, strategy, seed as u64);
     }
     (results, backups)
 }
 
-/// CSS for a strategy row by name.
 /// Runs `attempt` until it succeeds, every 100 ms for at most [`WAIT`], then fails with `what`
 /// and the last error. WebDriver calls fail transiently while the view re-renders.
 async fn until_ok<T, E, F, Fut>(what: &str, mut attempt: F) -> T
@@ -575,10 +465,12 @@ where
     }
 }
 
+/// CSS for a strategy row by name.
 pub fn strategy_row(name: &str) -> String {
     format!("[data-testid=\"strategy-row\"][data-strategy=\"{name}\"]")
 }
 
+/// CSS for a backup row by file name.
 pub fn backup_row(file: &str) -> String {
     format!("[data-testid=\"backup-row\"][data-backup-file=\"{file}\"]")
 }
