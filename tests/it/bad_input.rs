@@ -238,12 +238,7 @@ fn backup_and_strike(sandbox: &Sandbox, strategy: &str, strike: impl FnOnce()) -
         std::thread::sleep(Duration::from_millis(1));
     }
     let output = child.wait_with_output().expect("wait for the CLI");
-    let run = Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        command: format!("{BIN} backup {strategy} --level 1"),
-    };
+    let run = Run::from_output(format!("{BIN} backup {strategy} --level 1"), output);
     if strike.is_some() || run.code == Some(0) {
         return None;
     }

@@ -61,12 +61,7 @@ fn run_bounded(sandbox: &Sandbox, args: &[&str]) -> Run {
         std::thread::sleep(Duration::from_millis(20));
     }
     let output = child.wait_with_output().unwrap();
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        command: shown,
-    }
+    Run::from_output(shown, output)
 }
 
 /// Runs the CLI under `/usr/bin/time` and returns the run and its peak resident memory in KB.
