@@ -12,6 +12,7 @@ mod cancel;
 mod catalog;
 mod crash;
 mod formats;
+mod fuzz_regressions;
 mod hostile;
 mod interop;
 mod properties;

@@ -26,7 +26,7 @@ pub use progress::{CancelToken, NoProgress, Operation, Progress, ProgressUpdate}
 pub use archive::{ManifestEntry, StrategyName, EMBEDDED_MANIFEST_PATH};
 pub use sys::{ensure_dir, parent_of, write_atomically, EntryKind, FileIdentity, NameError};
 
-pub use store::catalog::{Catalog, CatalogEntry, CheckResult};
+pub use store::catalog::{Catalog, CatalogEntry, CheckResult, CATALOG_FILE};
 pub use store::locate::{
     inspect, known_identity, locate, locate_in, manifest_of, BackupIdentity, Inspection,
     LocatedBackup, Locator, Proof,

@@ -6,8 +6,9 @@
 /// thousand; an archive of a hundred thousand empty files is an attack on the restore's disk.
 pub const MAX_ENTRIES: usize = 100_000;
 
-/// Bytes of one path or link target inside an archive (Linux's own PATH_MAX).
-pub const MAX_PATH_BYTES: usize = 4096;
+/// Bytes of one path or link target inside an archive: Linux's PATH_MAX (4096) counts the
+/// terminating NUL, so 4095 is the longest path or link target restore can create.
+pub const MAX_PATH_BYTES: usize = 4095;
 
 /// Bytes of one name (a single path component), as on every common file system.
 pub const MAX_NAME_BYTES: usize = 255;

@@ -5,11 +5,11 @@
 //! plain relative names inside it, files, folders and links that stay inside, each once, and our
 //! embedded manifest as the very last member.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::tar_read::{MemberHeader, MemberKind};
 use super::{StrategyName, EMBEDDED_MANIFEST_PATH};
-use crate::limits::{quoted, MAX_ENTRIES, MAX_MANIFEST_BYTES, MAX_NAME_BYTES};
+use crate::limits::{quoted, MAX_ENTRIES, MAX_MANIFEST_BYTES, MAX_NAME_BYTES, MAX_PATH_BYTES};
 use crate::sys::{component_problem, EntryKind};
 
 const MANIFEST_FOLDER: &str = ".results-backup";
@@ -114,6 +114,12 @@ pub fn check_link_target(link_inside: &[String], target: &[u8]) -> Result<(), St
     if text.contains('\0') {
         return Err("is a link whose target contains a NUL byte".into());
     }
+    // Manifests are read without the tar reader's limit; restore could not create it.
+    if text.len() > MAX_PATH_BYTES {
+        return Err(format!(
+            "is a link whose target is longer than {MAX_PATH_BYTES} bytes"
+        ));
+    }
     let shown = quoted(text);
     if text.starts_with('/') || text.contains('\\') || has_drive_prefix(text) {
         return Err(format!(
@@ -170,14 +176,54 @@ pub struct Layout {
     expected: Option<StrategyName>,
     strategy: Option<StrategyName>,
     seen: HashSet<String>,
-    /// Paths (below the strategy folder) of links and files: nothing may lie under them.
-    leaves: HashSet<Vec<String>>,
-    links: HashSet<Vec<String>>,
-    /// Paths that are folders, named or implied by a member inside them: no file or link may
-    /// take their place.
-    folders: HashSet<Vec<String>>,
+    /// Every path below the strategy folder the members made so far: nothing may lie under a
+    /// link or a file, and no file or link may take the place of a folder (named, or implied by
+    /// a member inside it).
+    tree: Tree,
     manifest_seen: bool,
+    /// The strategy folder's member and every path in `tree`: folders a member only implies are
+    /// created by restore all the same, so they count (a member path thousands of folders deep
+    /// is one member).
     entries: usize,
+}
+
+/// What a path below the strategy folder is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Folder,
+    Link,
+    File,
+}
+
+/// The paths below the strategy folder as a tree, one node per path (node 0 is the strategy
+/// folder), so a member costs as much as its own path, however deep it lies.
+#[derive(Debug)]
+struct Tree {
+    shapes: Vec<Shape>,
+    children: Vec<HashMap<String, usize>>,
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Tree {
+            shapes: vec![Shape::Folder],
+            children: vec![HashMap::new()],
+        }
+    }
+}
+
+impl Tree {
+    fn child(&self, node: usize, name: &str) -> Option<usize> {
+        self.children[node].get(name).copied()
+    }
+
+    fn add(&mut self, parent: usize, name: &str, shape: Shape) -> usize {
+        let node = self.shapes.len();
+        self.shapes.push(shape);
+        self.children.push(HashMap::new());
+        self.children[parent].insert(name.to_string(), node);
+        node
+    }
 }
 
 impl Layout {
@@ -229,12 +275,6 @@ impl Layout {
             MemberPath::Strategy { strategy, inside } => {
                 self.check_strategy(&strategy)?;
                 let kind = self.check_entry(header, &inside)?;
-                if self.entries >= MAX_ENTRIES {
-                    return Err(format!(
-                        "is one entry too many: a backup holds at most {MAX_ENTRIES}"
-                    ));
-                }
-                self.entries += 1;
                 Admitted::Entry(AdmittedEntry {
                     canonical,
                     inside,
@@ -304,35 +344,69 @@ impl Layout {
                     .into(),
             );
         }
-        for depth in 1..inside.len() {
-            let above = &inside[..depth];
-            if self.links.contains(above) {
-                return Err("lies inside a link, which could lead out of the folder".into());
+        let Some((name, above)) = inside.split_last() else {
+            // The strategy folder itself.
+            self.room_for(1)?;
+            self.entries += 1;
+            return Ok(kind);
+        };
+        // The folders above it that exist: none may be a link or a file. Every path in the tree
+        // has its folders above it there too, so the first one missing ends the walk.
+        let mut node = 0;
+        let mut existing = 0;
+        for part in above {
+            let Some(child) = self.tree.child(node, part) else {
+                break;
+            };
+            match self.tree.shapes[child] {
+                Shape::Link => {
+                    return Err("lies inside a link, which could lead out of the folder".into())
+                }
+                Shape::File => return Err("lies inside a file".into()),
+                Shape::Folder => {}
             }
-            if self.leaves.contains(above) {
-                return Err("lies inside a file".into());
-            }
+            node = child;
+            existing += 1;
         }
-        if kind != EntryKind::Dir && self.folders.contains(inside) {
+        let itself = if existing == above.len() {
+            self.tree.child(node, name)
+        } else {
+            None
+        };
+        // (A file or link there already would have been the same member twice.)
+        if kind != EntryKind::Dir && itself.is_some() {
             return Err("stands where the archive already has a folder".into());
         }
-        for depth in 1..inside.len() {
-            self.folders.insert(inside[..depth].to_vec());
+        self.room_for(above.len() - existing + usize::from(itself.is_none()))?;
+        for part in &above[existing..] {
+            node = self.tree.add(node, part, Shape::Folder);
+            self.entries += 1;
         }
-        match kind {
+        let shape = match kind {
             EntryKind::Symlink => {
                 let target = header.link_target.as_deref().unwrap_or_default();
                 check_link_target(inside, target)?;
-                self.links.insert(inside.to_vec());
+                Shape::Link
             }
-            EntryKind::File => {
-                self.leaves.insert(inside.to_vec());
-            }
-            EntryKind::Dir => {
-                self.folders.insert(inside.to_vec());
-            }
+            EntryKind::File => Shape::File,
+            EntryKind::Dir => Shape::Folder,
+        };
+        if itself.is_none() {
+            self.tree.add(node, name, shape);
+            self.entries += 1;
         }
         Ok(kind)
+    }
+
+    /// Refuses a member that would make more than `MAX_ENTRIES` entries with the `new` ones it
+    /// adds, before anything is added.
+    fn room_for(&self, new: usize) -> Result<(), String> {
+        if self.entries + new > MAX_ENTRIES {
+            return Err(format!(
+                "is one entry too many: a backup holds at most {MAX_ENTRIES}"
+            ));
+        }
+        Ok(())
     }
 }
 

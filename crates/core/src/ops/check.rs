@@ -279,6 +279,7 @@ fn full_check(
         mut found,
         embedded,
         problems,
+        layout,
         mut hasher,
         ..
     } = findings;
@@ -314,6 +315,10 @@ fn full_check(
         Err(other) => return Err(other),
     }
 
+    // Restore refuses an archive that names no strategy folder (nothing to restore): so does check.
+    if layout.strategy().is_none() {
+        report.add(None, "it holds no strategy folder".into());
+    }
     report.files_checked = found.values().filter(|f| f.kind == EntryKind::File).count() as u64;
     let expected = match (&located.sidecar, &embedded) {
         (Some(sidecar), Some(inside)) => {
