@@ -610,3 +610,38 @@ fn a_settings_file_with_unusable_values_is_refused_plainly() {
         "a pipe never blocks"
     );
 }
+
+#[test]
+fn names_too_long_for_what_is_built_from_them_are_left_out_with_a_warning() {
+    let sandbox = Sandbox::new(BIN);
+    // 221 bytes: its backups' sidecar names would pass 255 bytes.
+    let long_strategy = "s".repeat(221);
+    write_file(&sandbox.results.join(&long_strategy).join("a.csv"), b"x\n");
+    write_file(&sandbox.results.join("fine/a.csv"), b"x\n");
+    let scan = sandbox.run(&["scan"]);
+    scan.assert_success();
+    assert!(
+        scan.stderr.contains("longer than 220 bytes"),
+        "{}",
+        scan.describe()
+    );
+    sandbox.run(&["backup", "--all"]).assert_success();
+    assert_eq!(archives_in(&sandbox.backups).len(), 1, "only the fine one");
+
+    // An archive whose sidecar name could not be written is not catalogued, and says why.
+    let copy = sandbox.backups.join(format!("{}.tar.gz", "x".repeat(242)));
+    let first = archives_in(&sandbox.backups).pop().expect("a backup");
+    fs::copy(sandbox.backups.join(first), &copy).expect("copy");
+    let list = sandbox.run(&["--json", "list"]);
+    assert!(
+        list.stderr.contains("left out of the catalog"),
+        "{}",
+        list.describe()
+    );
+    assert_eq!(
+        list.json().as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        list.describe()
+    );
+}

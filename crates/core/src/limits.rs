@@ -13,6 +13,15 @@ pub const MAX_PATH_BYTES: usize = 4095;
 /// Bytes of one name (a single path component), as on every common file system.
 pub const MAX_NAME_BYTES: usize = 255;
 
+/// Bytes of a strategy name: what is built from it must stay one name too, the longest being
+/// `<strategy>_<YYYYmmdd_HHMMSS>_<N>.manifest.json` (35 bytes more) and a restored copy's
+/// `<strategy>_restored_<YYYYmmdd_HHMMSS>_<N>` (30 more).
+pub const MAX_STRATEGY_NAME_BYTES: usize = MAX_NAME_BYTES - 35;
+
+/// Bytes of an archive file name, so its sidecar (`.tar.gz` becomes `.manifest.json`, 7 bytes
+/// more) is one name too.
+pub const MAX_ARCHIVE_NAME_BYTES: usize = MAX_NAME_BYTES - 7;
+
 /// Bytes of one PAX extended header record set: real ones hold a path, a link target and a time.
 pub const MAX_PAX_HEADER_BYTES: u64 = 64 * 1024;
 

@@ -4,24 +4,36 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use crate::limits::MAX_STRATEGY_NAME_BYTES;
 use crate::sys::name_rules::validated_string;
 use crate::sys::{component_problem, NameError};
 
 validated_string!(
-    /// A strategy folder's name: one path component by the scan's rules.
+    /// A strategy folder's name: one path component by the scan's rules, short enough that the
+    /// names built from it (its backups, their sidecars, a restored copy) are one name too.
     StrategyName
 );
 
 impl StrategyName {
-    /// For a name the same rule already passed (an archive file name's stem).
-    pub(crate) fn from_checked(name: String) -> Self {
-        debug_assert!(component_problem(&name).is_none());
-        StrategyName(name)
+    /// The longest strategy name made from `text`, a name the component rule already passed
+    /// (an archive file name's stem): cut at a character boundary when it is too long.
+    pub(crate) fn from_checked(text: &str) -> Self {
+        let mut end = text.len().min(MAX_STRATEGY_NAME_BYTES);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        debug_assert!(component_problem(&text[..end]).is_none());
+        StrategyName(text[..end].to_string())
     }
 
     pub fn new(name: impl Into<String>) -> Result<Self, NameError> {
         let name = name.into();
-        match component_problem(&name) {
+        let problem = component_problem(&name).or_else(|| {
+            (name.len() > MAX_STRATEGY_NAME_BYTES).then_some(
+                "is longer than 220 bytes, so the names of its backups would not fit on the disk",
+            )
+        });
+        match problem {
             None => Ok(StrategyName(name)),
             Some(reason) => Err(NameError {
                 what: "strategy name",
@@ -56,5 +68,8 @@ mod tests {
             assert!(StrategyName::new(bad).is_err(), "{bad:?}");
         }
         assert!(StrategyName::new("x".repeat(256)).is_err());
+        assert!(StrategyName::new("x".repeat(220)).is_ok());
+        assert!(StrategyName::new("x".repeat(221)).is_err());
+        assert_eq!(StrategyName::from_checked(&"é".repeat(200)).len(), 220);
     }
 }

@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::manifest::{ArchiveInfo, Manifest};
-use super::names::{sidecar_name, ArchiveFileName, Timestamp};
+use super::names::{sidecar_name, ArchiveFileName, Timestamp, ARCHIVE_SUFFIX};
 use crate::archive::{
     content_error, read_members, Admitted, ArchiveFile, ArchiveStats, Layout, StrategyName,
 };
@@ -119,9 +119,12 @@ impl Catalog {
         }
         let folder = BackupsFolder::list(backups);
         match read_document(backups) {
-            Ok(Some(document)) if folder.knows_every_archive(&document.entries) => Ok(Catalog {
-                entries: folder.usable(document, backups, progress),
-            }),
+            Ok(Some(document)) if folder.knows_every_archive(&document.entries) => {
+                folder.warn_unusable(backups, progress);
+                Ok(Catalog {
+                    entries: folder.usable(document, backups, progress),
+                })
+            }
             Ok(None) if folder.archives.is_empty() => Ok(Catalog::default()),
             _ => Catalog::update(backups, progress, |_| Ok(())).map(|_| {
                 let entries = read_document(backups)
@@ -163,6 +166,7 @@ impl Catalog {
         change: impl FnOnce(&mut Vec<CatalogEntry>) -> Result<T>,
     ) -> Result<T> {
         let folder = BackupsFolder::list(backups);
+        folder.warn_unusable(backups, progress);
         let mut entries = match read_document(backups) {
             Ok(Some(document)) => folder.usable(document, backups, progress),
             Ok(None) => Vec::new(),
@@ -200,6 +204,7 @@ impl Catalog {
         sys::ensure_dir(backups)?;
         let _lock = DirLock::acquire(backups, LOCK_FILE)?;
         let folder = BackupsFolder::list(backups);
+        folder.warn_unusable(backups, progress);
         let previous = match read_document(backups) {
             Ok(Some(document)) => folder.usable(document, backups, &crate::NoProgress),
             _ => Vec::new(),
@@ -256,12 +261,15 @@ impl Catalog {
 struct BackupsFolder {
     archives: Vec<ArchiveFileName>,
     not_regular: HashSet<String>,
+    /// Archives whose names cannot be catalogued (control characters, too long), and why.
+    unusable: Vec<String>,
 }
 
 impl BackupsFolder {
     fn list(backups: &Path) -> BackupsFolder {
         let mut archives = Vec::new();
         let mut not_regular = HashSet::new();
+        let mut unusable = Vec::new();
         for item in std::fs::read_dir(backups).into_iter().flatten().flatten() {
             let Ok(name) = item.file_name().into_string() else {
                 continue;
@@ -271,14 +279,29 @@ impl BackupsFolder {
                 not_regular.insert(name);
                 continue;
             }
-            if let Ok(archive) = ArchiveFileName::new(name) {
-                archives.push(archive);
+            if !name.ends_with(ARCHIVE_SUFFIX) || name.starts_with('.') {
+                continue;
+            }
+            match ArchiveFileName::new(name) {
+                Ok(archive) => archives.push(archive),
+                Err(error) => unusable.push(error.to_string()),
             }
         }
         archives.sort();
         BackupsFolder {
             archives,
             not_regular,
+            unusable,
+        }
+    }
+
+    /// Says which archives in the folder are left out of the catalog, and why.
+    fn warn_unusable(&self, backups: &Path, progress: &dyn Progress) {
+        for reason in &self.unusable {
+            progress.warn(&format!(
+                "An archive in {} is left out of the catalog: {reason}. Rename it to list it.",
+                backups.display()
+            ));
         }
     }
 

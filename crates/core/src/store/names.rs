@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::archive::StrategyName;
+use crate::limits::MAX_ARCHIVE_NAME_BYTES;
 use crate::sys::name_rules::validated_string;
 use crate::sys::{component_problem, NameError};
 
@@ -99,6 +100,9 @@ impl ArchiveFileName {
             None if !name.ends_with(ARCHIVE_SUFFIX) || name.len() == ARCHIVE_SUFFIX.len() => {
                 Some("does not end in .tar.gz")
             }
+            None if name.len() > MAX_ARCHIVE_NAME_BYTES => {
+                Some("is longer than 248 bytes, so its manifest's name would not fit on the disk")
+            }
             None => None,
         };
         match reason {
@@ -121,10 +125,10 @@ impl ArchiveFileName {
         sidecar_name(&self.0)
     }
 
-    /// The name without `.tar.gz`, as the strategy of an archive that names none: it is a valid
-    /// strategy name, because a valid archive file name is a valid component.
+    /// The name without `.tar.gz`, as the strategy of an archive that names none (cut to the
+    /// longest a strategy name may be).
     pub fn stem_as_strategy(&self) -> StrategyName {
-        StrategyName::from_checked(self.stem().to_string())
+        StrategyName::from_checked(self.stem())
     }
 
     /// The strategy and timestamp the name carries, when it is one of ours.
@@ -258,6 +262,25 @@ mod tests {
         ] {
             assert!(ArchiveFileName::new(bad).is_err(), "{bad}");
         }
+        let longest = format!("{}.tar.gz", "x".repeat(241));
+        let file = ArchiveFileName::new(longest).expect("248 bytes");
+        assert_eq!(file.sidecar_name().len(), 255);
+        assert!(ArchiveFileName::new(format!("{}.tar.gz", "x".repeat(242))).is_err());
+        assert_eq!(file.stem_as_strategy().len(), 220);
+    }
+
+    #[test]
+    fn the_longest_strategy_name_still_names_one_file_everywhere() {
+        let strategy = StrategyName::new("s".repeat(220)).expect("220 bytes");
+        let timestamp = Timestamp::new("20240220_143000").expect("timestamp");
+        let name = BackupName::new(strategy.clone(), timestamp.clone(), 9999).file_name();
+        assert!(ArchiveFileName::new(name.to_string()).is_ok());
+        assert!(name.sidecar_name().len() <= 255);
+        let copy = copy_folder_name(
+            &strategy,
+            Some(&Timestamp::new("20240220_143000_9999").expect("ts")),
+        );
+        assert!(copy.len() <= 255, "{}", copy.len());
     }
 
     #[test]
