@@ -618,21 +618,21 @@ fn names_too_long_for_what_is_built_from_them_are_left_out_with_a_warning() {
     let long_strategy = "s".repeat(221);
     write_file(&sandbox.results.join(&long_strategy).join("a.csv"), b"x\n");
     write_file(&sandbox.results.join("fine/a.csv"), b"x\n");
-    let scan = sandbox.run(&["scan"]);
+    let scan = sandbox.run(["scan"]);
     scan.assert_success();
     assert!(
         scan.stderr.contains("longer than 220 bytes"),
         "{}",
         scan.describe()
     );
-    sandbox.run(&["backup", "--all"]).assert_success();
+    sandbox.run(["backup", "--all"]).assert_success();
     assert_eq!(archives_in(&sandbox.backups).len(), 1, "only the fine one");
 
     // An archive whose sidecar name could not be written is not catalogued, and says why.
     let copy = sandbox.backups.join(format!("{}.tar.gz", "x".repeat(242)));
     let first = archives_in(&sandbox.backups).pop().expect("a backup");
     fs::copy(sandbox.backups.join(first), &copy).expect("copy");
-    let list = sandbox.run(&["--json", "list"]);
+    let list = sandbox.run(["--json", "list"]);
     assert!(
         list.stderr.contains("left out of the catalog"),
         "{}",
