@@ -3,74 +3,12 @@
 //! toolchain. Each test says where its input came from: a minimized crash, or the seed (in
 //! `fuzz/seeds`) that crashed the target as it was.
 
-use std::path::Path;
+use results_backup_testkit::raw_tar::{gzip, pax_record, RawHeader};
+use results_backup_testkit::{check_then_restore, Verdicts};
 
-use results_backup::{
-    check, restore, CancelToken, Locations, Locator, NoProgress, OnConflict, RestoreOptions,
-};
-use results_backup_testkit::raw_tar::gzip;
-use results_backup_testkit::Sandbox;
-
-/// A ustar header block with a correct checksum.
-fn header(name: &[u8], type_byte: u8) -> [u8; 512] {
-    sized_header(name, type_byte, 0)
-}
-
-fn sized_header(name: &[u8], type_byte: u8, size: usize) -> [u8; 512] {
-    let mut block = [0u8; 512];
-    block[..name.len()].copy_from_slice(name);
-    block[100..107].copy_from_slice(b"0000755");
-    block[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
-    block[136..147].copy_from_slice(b"14724606050");
-    block[156] = type_byte;
-    block[257..263].copy_from_slice(b"ustar\0");
-    block[263..265].copy_from_slice(b"00");
-    block[148..156].fill(b' ');
-    let sum: u32 = block.iter().map(|&b| u32::from(b)).sum();
-    block[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
-    block
-}
-
-/// What the `restore_archive` target does with its input: gzip it into an archive, check it,
-/// restore it into an empty folder. Returns whether check found it sound and whether restore
-/// restored it, plus what each said.
-fn check_then_restore(tar: &[u8]) -> (bool, bool, String) {
-    let sandbox = Sandbox::empty(crate::BIN);
-    let root = sandbox.root.as_path();
-    let incoming = root.join("incoming");
-    let dest = root.join("dest");
-    std::fs::create_dir_all(&incoming).unwrap();
-    std::fs::create_dir_all(&dest).unwrap();
-    let archive = incoming.join("fuzzed.tar.gz");
-    std::fs::write(&archive, gzip(tar)).unwrap();
-    let locations = Locations::new(root.join("results"), root.join("backups"));
-    let wanted = Locator::Path(archive);
-
-    let report = check(&locations, &wanted, false, &NoProgress, &CancelToken::new());
-    let restored = restore(
-        &locations,
-        &wanted,
-        &RestoreOptions {
-            destination: Some(dest.clone()),
-            on_conflict: OnConflict::Fail,
-            expected_destination: None,
-        },
-        &NoProgress,
-        &CancelToken::new(),
-    );
-    if restored.is_err() {
-        assert!(is_empty(&dest), "a refused restore left something behind");
-    }
-    let said = format!(
-        "check: {:?}\nrestore: {:?}",
-        report.as_ref().map(|r| &r.problems),
-        restored.as_ref().map(|o| &o.restored_to)
-    );
-    (matches!(&report, Ok(r) if r.ok), restored.is_ok(), said)
-}
-
-fn is_empty(folder: &Path) -> bool {
-    std::fs::read_dir(folder).unwrap().next().is_none()
+/// A header block of `type_byte` for `name`, claiming `size` bytes.
+fn header(name: &[u8], type_byte: u8, size: usize) -> [u8; 512] {
+    RawHeader::new(name, type_byte, size as u64).encode()
 }
 
 /// Found by `restore_archive` on its very first input, the empty one (minimized: 0 bytes). An
@@ -79,14 +17,18 @@ fn is_empty(folder: &Path) -> bool {
 /// backup was fine that could never be restored.
 #[test]
 fn an_archive_without_a_strategy_folder_is_not_sound() {
-    let mut manifest_folder_only = header(b".results-backup/", b'5').to_vec();
+    let mut manifest_folder_only = header(b".results-backup/", b'5', 0).to_vec();
     manifest_folder_only.extend_from_slice(&[0u8; 1024]);
     for (what, tar) in [
         ("an empty tar stream", Vec::new()),
         ("only the end-of-archive marker", vec![0u8; 1024]),
         ("only the manifest's folder", manifest_folder_only),
     ] {
-        let (sound, restored, said) = check_then_restore(&tar);
+        let Verdicts {
+            sound,
+            restored,
+            said,
+        } = check_then_restore(&gzip(&tar));
         assert!(!restored, "{what}: restore cannot restore it\n{said}");
         assert!(!sound, "{what}: check must not call it sound\n{said}");
         assert!(
@@ -98,15 +40,8 @@ fn an_archive_without_a_strategy_folder_is_not_sound() {
 
 /// A PAX `x` header carrying one record, padded to whole blocks.
 fn pax(key: &str, value: &[u8]) -> Vec<u8> {
-    let body_len = 1 + key.len() + 1 + value.len() + 1;
-    let mut total = body_len + 1;
-    while total != body_len + total.to_string().len() {
-        total = body_len + total.to_string().len();
-    }
-    let mut record = format!("{total} {key}=").into_bytes();
-    record.extend_from_slice(value);
-    record.push(b'\n');
-    let mut out = sized_header(b"PaxHeaders/x", b'x', record.len()).to_vec();
+    let record = pax_record(key, value);
+    let mut out = header(b"PaxHeaders/x", b'x', record.len()).to_vec();
     out.extend_from_slice(&record);
     out.resize(out.len().next_multiple_of(512), 0);
     out
@@ -124,9 +59,9 @@ fn archive_with_link_of(len: usize) -> Vec<u8> {
         target.extend(std::iter::repeat_n(b't', part));
     }
     assert_eq!(target.len(), len);
-    let mut tar = header(b"s/", b'5').to_vec();
+    let mut tar = header(b"s/", b'5', 0).to_vec();
     tar.extend(pax("linkpath", &target));
-    tar.extend_from_slice(&header(b"s/l", b'2'));
+    tar.extend_from_slice(&header(b"s/l", b'2', 0));
     tar.extend_from_slice(&[0u8; 1024]);
     tar
 }
@@ -146,11 +81,19 @@ fn a_link_target_the_system_cannot_create_is_refused_by_check_and_restore() {
     assert!(check_link_target(&link, &longest).is_ok());
     assert!(check_link_target(&link, &[b'x'; 4096]).is_err());
 
-    let (sound, restored, said) = check_then_restore(&archive_with_link_of(4096));
+    let Verdicts {
+        sound,
+        restored,
+        said,
+    } = check_then_restore(&gzip(&archive_with_link_of(4096)));
     assert!(!restored, "{said}");
     assert!(!sound, "check and restore must agree\n{said}");
 
-    let (sound, restored, said) = check_then_restore(&archive_with_link_of(4095));
+    let Verdicts {
+        sound,
+        restored,
+        said,
+    } = check_then_restore(&gzip(&archive_with_link_of(4095)));
     assert!(
         restored && sound,
         "the longest target the system allows restores\n{said}"
@@ -253,11 +196,15 @@ fn the_shape_rules_hold_as_deep_as_a_path_goes() {
 
     let mut tar = Vec::new();
     tar.extend(pax("path", deep.as_bytes()));
-    tar.extend_from_slice(&header(b"placeholder", b'0'));
+    tar.extend_from_slice(&header(b"placeholder", b'0', 0));
     tar.extend(pax("path", parent.as_bytes()));
-    tar.extend_from_slice(&header(b"placeholder", b'0'));
+    tar.extend_from_slice(&header(b"placeholder", b'0', 0));
     tar.extend_from_slice(&[0u8; 1024]);
-    let (sound, restored, said) = check_then_restore(&tar);
+    let Verdicts {
+        sound,
+        restored,
+        said,
+    } = check_then_restore(&gzip(&tar));
     assert!(!sound && !restored, "{said}");
     assert!(said.contains("already has a folder"), "{said}");
 }
@@ -285,11 +232,15 @@ fn path_of(len: usize) -> Vec<u8> {
 fn a_path_the_system_cannot_create_is_refused_by_check_and_restore() {
     for (len, restorable) in [(4096, false), (4095, true)] {
         let mut tar = pax("path", &path_of(len));
-        tar.extend_from_slice(&sized_header(b"placeholder", b'0', 3));
+        tar.extend_from_slice(&header(b"placeholder", b'0', 3));
         tar.extend_from_slice(b"hi\n");
         tar.resize(tar.len().next_multiple_of(512), 0);
         tar.extend_from_slice(&[0u8; 1024]);
-        let (sound, restored, said) = check_then_restore(&tar);
+        let Verdicts {
+            sound,
+            restored,
+            said,
+        } = check_then_restore(&gzip(&tar));
         assert_eq!(restored, restorable, "a {len}-byte path\n{said}");
         assert_eq!(
             sound, restored,

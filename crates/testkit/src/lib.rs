@@ -10,6 +10,7 @@
 //!   folders built from it ([`build_strategy`], [`build_small_strategy`]).
 //! - [`files`]: writing files, modes and times, hashing, listing folders and backups.
 //! - [`tools`]: external tools a test needs, and running as root.
+//! - [`verdicts`]: check and restore side by side on one archive (they must agree).
 //!
 //! Everything but [`raw_tar`] is also exported at the crate root, so a test file says
 //! `use results_backup_testkit::*;` and, for crafted archives, `use results_backup_testkit::raw_tar`.
@@ -20,9 +21,11 @@ pub mod raw_tar;
 pub mod sandbox;
 pub mod tools;
 pub mod tree;
+pub mod verdicts;
 
 pub use corpus::*;
 pub use files::*;
 pub use sandbox::*;
 pub use tools::*;
 pub use tree::*;
+pub use verdicts::*;

@@ -16,7 +16,7 @@ use super::tar_read::{MemberHeader, MemberKind, TarError, TarReader};
 use crate::error::{Error, IoContext, Result};
 use crate::limits::{quoted_bytes, MAX_EXPANSION_RATIO};
 use crate::progress::{CancelToken, Operation, Progress, Tracker};
-use crate::sys::hashing::HashingReader;
+use crate::sys::hashing::{hash_reader, HashingReader};
 use crate::sys::pipe::{Chunk, ChunkReader};
 use crate::sys::{self, worker_threads, FileIdentity};
 
@@ -67,9 +67,10 @@ impl ArchiveFile {
         })
     }
 
-    /// The open file itself, for callers that only hash it.
-    pub fn into_file(self) -> File {
-        self.file
+    /// The archive file's own SHA-256 and size, read to its end (stopping when `cancel` is
+    /// set); `on_bytes` hears of each piece read.
+    pub fn hash(self, cancel: &CancelToken, on_bytes: impl FnMut(u64)) -> Result<(String, u64)> {
+        hash_reader(self.file, &self.path, cancel, on_bytes)
     }
 }
 

@@ -20,7 +20,6 @@ use crate::store::locate::{locate, locate_in, LocatedBackup, Locator, Proof};
 use crate::store::manifest::Manifest;
 use crate::store::settings::Locations;
 use crate::sys::background::ContentHasher;
-use crate::sys::hashing::hash_reader;
 use crate::sys::pipe::read_piece;
 use crate::sys::EntryKind;
 
@@ -225,10 +224,7 @@ fn quick_check(
 ) -> Result<()> {
     let archive = located.open()?;
     let mut tracker = archive_tracker(archive.size, progress, Operation::Check, &located.file_name);
-    let path = archive.path.clone();
-    let (sha256, size) = hash_reader(archive.into_file(), &path, cancel, |n| {
-        tracker.add_bytes(n);
-    })?;
+    let (sha256, size) = archive.hash(cancel, |n| tracker.add_bytes(n))?;
     compare_archive_identity(recorded, &sha256, size, report);
     Ok(())
 }
@@ -297,10 +293,9 @@ fn full_check(
         Err(Error::Cancelled) => return Err(Error::Cancelled),
         Err(Error::CorruptArchive { detail, .. }) | Err(Error::UnsafeArchive { detail, .. }) => {
             report.add(None, detail);
-            let hashed = located.open().and_then(|archive| {
-                let path = archive.path.clone();
-                hash_reader(archive.into_file(), &path, cancel, |_| {})
-            });
+            let hashed = located
+                .open()
+                .and_then(|archive| archive.hash(cancel, |_| {}));
             match hashed {
                 Ok((sha256, size)) => compare_archive_identity(recorded, &sha256, size, report),
                 Err(Error::Cancelled) => return Err(Error::Cancelled),

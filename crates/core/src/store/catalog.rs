@@ -19,7 +19,6 @@ use crate::archive::{
 use crate::error::{Error, Result};
 use crate::limits::{allowed_expansion, quoted, quoted_bytes, MAX_CATALOG_BYTES};
 use crate::progress::{CancelToken, Progress};
-use crate::sys::hashing::hash_reader;
 use crate::sys::{self, DirLock, EntryKind};
 
 pub const CATALOG_FILE: &str = "catalog.json";
@@ -491,10 +490,7 @@ fn describe_archive(
         Err(err) => {
             progress.warn(&format!("{err}. It is listed as damaged."));
             let (sha256, size) = ArchiveFile::open(&path, false, None)
-                .and_then(|archive| {
-                    let path = archive.path.clone();
-                    hash_reader(archive.into_file(), &path, cancel, |_| {})
-                })
+                .and_then(|archive| archive.hash(cancel, |_| {}))
                 .unwrap_or_default();
             let mut entry = entry_from_file_name(&path, file, size, sha256);
             entry.check_result = Some(CheckResult::Damaged);
