@@ -17,12 +17,32 @@ pub type CommandResult<T> = Result<T, IpcError>;
 
 impl From<results_backup::Error> for IpcError {
     fn from(error: results_backup::Error) -> Self {
+        let code = error.code();
         IpcError {
-            code: error.code().to_string(),
+            code: code.to_string(),
             message: error.to_string(),
-            hint: error.hint(),
+            hint: app_hint(code).map_or_else(|| error.hint(), str::to_string),
         }
     }
+}
+
+/// The core's hints are written for the command line where they name a flag or a subcommand; in
+/// the window the next step is a button, or nothing at all when the app recovers by itself.
+fn app_hint(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "results_folder_missing" => {
+            "Reconnect the drive that holds it, or choose the results folder again in Settings. \
+             The app notices by itself when it is back."
+        }
+        "unknown_strategy" => "The list of strategies was refreshed; pick the strategy again.",
+        "unknown_backup" => {
+            "The list of backups was refreshed; pick the backup again, or drop its .tar.gz file on the window."
+        }
+        "invalid_manifest" => {
+            "Check the backup: if its archive is whole, its files can still be restored from it."
+        }
+        _ => return None,
+    })
 }
 
 impl IpcError {
@@ -108,6 +128,35 @@ mod tests {
             })
         );
         assert!(error.hint.contains("Settings"), "names where to fix it");
+    }
+
+    #[test]
+    fn hints_in_the_window_never_name_command_line_flags_or_subcommands() {
+        let results = std::path::PathBuf::from("/gone/results");
+        let errors = [
+            results_backup::Error::ResultsFolderMissing {
+                path: results.clone(),
+            },
+            results_backup::Error::UnknownStrategy {
+                name: "alpha".into(),
+                results: results.clone(),
+            },
+            results_backup::Error::UnknownBackup {
+                name: "alpha_20260101_120000".into(),
+                backups: results.clone(),
+            },
+        ];
+        for error in errors {
+            let cli_hint = error.hint();
+            let shown = IpcError::from(error);
+            assert!(
+                !shown.hint.contains("--") && !shown.hint.contains('`'),
+                "{} shows a command-line hint in the app: {}",
+                shown.code,
+                shown.hint
+            );
+            assert_ne!(shown.hint, cli_hint);
+        }
     }
 
     #[test]

@@ -3,12 +3,12 @@
 // this module.
 import appIcon from "../../icons/icon.svg";
 import type { AppState, PageName, ViewContext, ViewName } from "./context";
-import { closeAllDialogs, dialogOpen } from "./dialog";
+import { closeAllDialogs, dialogOpen, openDialog } from "./dialog";
 import { h, replaceChildren } from "./dom";
 import { toUserError, type UserError } from "./errors";
 import { baseName } from "./format";
 import type { Ipc } from "./ipc";
-import { describeJob, JobStore, type Job } from "./jobs";
+import { describeJob, isActive, JobStore, type Job } from "./jobs";
 import type { BackupRef, FilesDropped, Overview } from "./types";
 import { BackupsView } from "./views/backups";
 import { openDetails } from "./views/details";
@@ -23,6 +23,9 @@ interface View {
   readonly el: HTMLElement;
   update(): void;
 }
+
+/** Errors that mean the results folder itself is gone (unplugged drive, moved or deleted folder). */
+const RESULTS_FOLDER_GONE = new Set(["results_folder_missing", "not_a_folder"]);
 
 const NAV: { view: PageName; text: string; testid: string }[] = [
   { view: "strategies", text: "Strategies", testid: "nav-strategies" },
@@ -86,6 +89,8 @@ export class App {
         deleteBackup: (backup_file) => ipc.deleteBackup(backup_file),
         showInFolder: (path) => ipc.showInFolder(path),
         openFolder: (path) => ipc.openFolder(path),
+        startAtLogin: () => ipc.startAtLogin(),
+        setStartAtLogin: (enabled) => ipc.setStartAtLogin(enabled),
       },
       configured: (overview, then) => this.configured(overview, then),
     };
@@ -289,7 +294,9 @@ export class App {
         this.scheduleRefresh();
         break;
       case "failed":
-        if (changed.error) {
+        if (changed.error && RESULTS_FOLDER_GONE.has(changed.error.code)) {
+          this.resultsFolderGone(jobs);
+        } else if (changed.error) {
           this.showError(changed.error, `${changed.label} did not finish`);
         }
         this.announce(`${changed.label}: failed`);
@@ -301,6 +308,22 @@ export class App {
     this.render();
   }
   private lastStates = new Map<string, Job["state"]>();
+
+  /**
+   * The results folder went away under running backups: the other backups cannot succeed, so
+   * they are cancelled, and the failed cards give way to the one banner the Strategies page shows
+   * for a missing folder (the reload finds it), instead of one error per strategy.
+   */
+  private resultsFolderGone(jobs: readonly Job[]): void {
+    for (const job of jobs) {
+      if (job.request.kind !== "backup") continue;
+      if (isActive(job)) void this.jobs.cancel(job.id);
+      else if (job.state === "failed" && job.error && RESULTS_FOLDER_GONE.has(job.error.code)) this.jobs.dismiss(job.id);
+    }
+    if (this.state.banner && RESULTS_FOLDER_GONE.has(this.state.banner.error.code)) this.clearError();
+    this.navigate("strategies");
+    void this.refresh();
+  }
 
   // ---- messages ---------------------------------------------------------------------------
 
@@ -367,6 +390,59 @@ export class App {
       })
       .catch(() => undefined);
     this.ipc.onFilesDropped((dropped) => this.onFilesDropped(dropped)).catch(() => undefined);
+    this.ipc.onFirstClose(() => this.explainClosing()).catch(() => undefined);
+  }
+
+  /** The first close while automatic backups are on: say what happens, let the analyst choose. */
+  private explainClosing(): void {
+    if (document.querySelector('[data-testid="first-close-dialog"]')) return;
+    const keep = h(
+      "button",
+      {
+        type: "button",
+        class: "btn btn-primary",
+        "data-testid": "first-close-keep",
+        onclick: () => {
+          dialog.close();
+          this.ipc.closeToTray().catch((err) => this.showError(err, "Could not close the window"));
+        },
+      },
+      "Keep protecting in the background",
+    );
+    const quit = h(
+      "button",
+      {
+        type: "button",
+        class: "btn",
+        "data-testid": "first-close-quit",
+        onclick: () => {
+          dialog.close();
+          void this.ipc.quitApp();
+        },
+      },
+      "Quit Results Backup",
+    );
+    const dialog = openDialog({
+      title: "Results Backup keeps protecting your results",
+      testid: "first-close-dialog",
+      alert: true,
+      content: [
+        h(
+          "p",
+          {},
+          "Automatic backups are on, so closing this window does not stop them: Results Backup keeps " +
+            "watching your results in the background and backs them up as you set.",
+        ),
+        h(
+          "p",
+          {},
+          "Open it again, back up now, pause or quit from its icon in the system tray, or by starting " +
+            "Results Backup again.",
+        ),
+        h("div", { class: "form-actions" }, quit, keep),
+      ],
+      initialFocus: () => keep,
+    });
   }
 
   private onFilesDropped(dropped: FilesDropped): void {

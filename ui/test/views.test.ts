@@ -168,6 +168,38 @@ describe("strategies and jobs", () => {
   });
 });
 
+describe("the results folder goes away during backups", () => {
+  it("shows one banner, cancels the backups that cannot succeed, and lists no failed cards", async () => {
+    const fake = fakeIpc({ strategies: ["a", "b", "c", "d"].map((n) => strategy(n, "changed")) });
+    const app = mount(fake);
+    await app.start();
+    await settle();
+    click(byTestId("backup-all"));
+    expect(fake.running).toHaveLength(4);
+    const gone = {
+      code: "results_folder_missing",
+      message: "The results folder /home/ana/results does not exist",
+      hint: "Reconnect the drive that holds it, or choose the results folder again in Settings.",
+    };
+    fake.ipc.scanStrategies.mockRejectedValue(gone);
+    fake.running[0]!.onEvent({ event: "started" });
+    fake.running[0]!.reject(gone);
+    await settle();
+    for (const other of fake.running.slice(1)) {
+      expect(fake.ipc.cancelJob).toHaveBeenCalledWith(other.id);
+      other.reject({ code: "cancelled", message: "Cancelled", hint: "" });
+    }
+    await settle(50);
+    const banners = allByTestId("error-banner");
+    expect(banners).toHaveLength(1);
+    expect(banners[0]?.dataset.code).toBe("results_folder_missing");
+    expect(banners[0]?.textContent).toContain("Reconnect the drive");
+    expect(banners[0]?.textContent).not.toContain("--results");
+    expect(allByTestId("job").filter((j) => j.dataset.state === "failed")).toHaveLength(0);
+    expect(byTestId("backup-all")).toBeNull();
+  });
+});
+
 describe("backups, details and delete", () => {
   const many = Array.from({ length: 5000 }, (_, i) =>
     catalogEntry(i % 2 ? "btc_sma_cross" : "eth_breakout", `2026${String((i % 12) + 1).padStart(2, "0")}01_${String(i % 24).padStart(2, "0")}${String(i % 60).padStart(2, "0")}00`, {
