@@ -17,6 +17,10 @@ fn main() {
         "delete_backup",
         "show_in_folder",
         "open_folder",
+        "close_to_tray",
+        "quit_app",
+        "start_at_login",
+        "set_start_at_login",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

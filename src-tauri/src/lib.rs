@@ -3,13 +3,16 @@
 //! granted (see `access`).
 
 mod access;
+mod app_state;
 mod commands;
+mod desktop;
 mod error;
 #[cfg(test)]
 mod ipc_types;
 mod job_queue;
 mod picker;
 mod progress_channel;
+mod protection;
 mod samples;
 
 use results_backup::ARCHIVE_SUFFIX;
@@ -50,7 +53,7 @@ fn on_drop<R: Runtime>(window: &tauri::Window<R>, paths: &[PathBuf]) {
 /// The whole app on any tauri runtime: the real one for the window, the mock one for the
 /// command tests.
 pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    use commands::{files, jobs, library, settings};
+    use commands::{files, jobs, library, settings, window};
     builder
         .plugin(tauri_plugin_opener::init())
         .manage(Shell::new())
@@ -68,16 +71,25 @@ pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
             library::delete_backup,
             files::show_in_folder,
             files::open_folder,
+            window::close_to_tray,
+            window::quit_app,
+            window::start_at_login,
+            window::set_start_at_login,
         ])
         .on_window_event(|window, event| {
             if let WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event {
                 on_drop(window, paths);
             }
+            desktop::on_window_event(window, event);
         })
 }
 
 pub fn run() {
-    let app = app_builder(tauri::Builder::default()).run(tauri::generate_context!());
+    let builder = desktop::with_desktop_plugins(tauri::Builder::default())
+        .manage(app_state::AppState::load())
+        .manage(protection::Protection::new())
+        .setup(|app| Ok(desktop::set_up(app.handle())?));
+    let app = app_builder(builder).run(tauri::generate_context!());
     if let Err(error) = app {
         eprintln!("Results Backup could not start: {error}");
         std::process::exit(1);

@@ -72,6 +72,8 @@ export type ViewIpc = Pick<
   | "deleteBackup"
   | "showInFolder"
   | "openFolder"
+  | "startAtLogin"
+  | "setStartAtLogin"
 >;
 
 export interface ViewContext {

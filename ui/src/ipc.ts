@@ -40,6 +40,13 @@ export const ipc = {
   deleteBackup: (backup_file: string): Promise<Deleted> => invoke("delete_backup", { backup_file }),
   showInFolder: (path: string): Promise<null> => invoke("show_in_folder", { path }),
   openFolder: (path: string): Promise<null> => invoke("open_folder", { path }),
+  closeToTray: (): Promise<null> => invoke("close_to_tray"),
+  quitApp: (): Promise<null> => invoke("quit_app"),
+  startAtLogin: (): Promise<boolean> => invoke("start_at_login"),
+  setStartAtLogin: (enabled: boolean): Promise<boolean> => invoke("set_start_at_login", { enabled }),
+
+  /** The analyst closed the window for the first time while automatic backups are on. */
+  onFirstClose: (handler: () => void): Promise<Unlisten> => listen("first-close", () => handler()),
 
   /** The shell emits `files-dropped` after it has granted the dropped paths. */
   onFilesDropped: (handler: (dropped: FilesDropped) => void): Promise<Unlisten> =>

@@ -43,6 +43,8 @@ export function fakeContext(opts: FakeContextOptions = {}) {
     deleteBackup: fake.ipc.deleteBackup,
     showInFolder: fake.ipc.showInFolder,
     openFolder: fake.ipc.openFolder,
+    startAtLogin: fake.ipc.startAtLogin,
+    setStartAtLogin: fake.ipc.setStartAtLogin,
   } satisfies ViewIpc;
   const ctx = {
     store: { state, refresh: vi.fn(async () => undefined) },

@@ -62,6 +62,8 @@ export type RunningJob = {
 export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus[]; backups?: CatalogEntry[] } = {}) {
   const running: RunningJob[] = [];
   let dropped: ((d: FilesDropped) => void) | null = null;
+  let firstClose: (() => void) | null = null;
+  let loginItem = false;
   const list = (): BackupList => ({ backups_dir: "/home/ana/backups", backups: opts.backups ?? [], warnings: [] });
   const details = (file: string): BackupDetails => {
     const entry = (opts.backups ?? []).find((b) => b.backup_file === file) ?? null;
@@ -126,8 +128,19 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
       return () => undefined;
     }),
     onDragState: vi.fn(async () => () => undefined),
+    closeToTray: vi.fn(async () => null),
+    quitApp: vi.fn(async () => null),
+    startAtLogin: vi.fn(async () => loginItem),
+    setStartAtLogin: vi.fn(async (enabled: boolean) => {
+      loginItem = enabled;
+      return loginItem;
+    }),
+    onFirstClose: vi.fn(async (handler: () => void) => {
+      firstClose = handler;
+      return () => undefined;
+    }),
   } satisfies Ipc;
-  return { ipc, running, drop: (d: FilesDropped) => dropped?.(d) };
+  return { ipc, running, drop: (d: FilesDropped) => dropped?.(d), closeWindow: () => firstClose?.() };
 }
 
 /** Lets pending promises and timers of the app settle. */

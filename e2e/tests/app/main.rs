@@ -11,4 +11,5 @@ mod check;
 mod drag_drop;
 mod errors_and_security;
 mod first_launch;
+mod resident;
 mod restore;

@@ -111,6 +111,10 @@ pub struct App {
     driver: Child,
     pub home: tempfile::TempDir,
     picks: PathBuf,
+    /// What the mock notification daemon on the app's private session bus was asked to show.
+    notifications_log: PathBuf,
+    /// The address of that private bus, written by the launch script.
+    bus_address_file: PathBuf,
     _serial: tokio::sync::MutexGuard<'static, ()>,
 }
 
@@ -161,16 +165,26 @@ impl App {
         let picks = home.path().join("picks");
         std::fs::write(&picks, "").expect("picks file");
 
+        let notifications_log = home.path().join("notifications.log");
+        let bus_address_file = home.path().join("bus-address");
+
         let port = free_port();
         let native_port = free_port();
         become_subreaper();
-        let mut command = Command::new(tauri_driver());
-        // Its own process group: tauri-driver starts WebKitWebDriver, which starts the app, and
-        // ending the group ends all three (killing tauri-driver alone orphans the others).
+        // Each app gets a private session bus (so single-instance and notifications of one test
+        // never meet another's, nor the desktop's) with a mock notification daemon on it that
+        // logs every notification. Its own process group: dbus-run-session starts the bus,
+        // tauri-driver starts WebKitWebDriver, which starts the app, and ending the group ends
+        // them all (killing the first alone orphans the others).
+        let mut command = Command::new("dbus-run-session");
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let driver = command
+            .args(["--", "sh", "-c", PRIVATE_BUS_SCRIPT, "sh"])
+            .arg(tauri_driver())
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
+            .env("RB_E2E_NOTIFICATIONS", &notifications_log)
+            .env("RB_E2E_BUS", &bus_address_file)
             .env("DISPLAY", display())
             .env("HOME", home.path())
             .env("XDG_CONFIG_HOME", &config)
@@ -184,10 +198,13 @@ impl App {
             .env_remove("RESULTS_BACKUP_BACKUPS")
             .env_remove("RESULTS_BACKUP_SETTINGS")
             .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("tauri-driver could not start (cargo install tauri-driver --locked)");
+            .expect(
+                "dbus-run-session and tauri-driver could not start (scripts/test installs them)",
+            );
 
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -212,6 +229,8 @@ impl App {
             driver,
             home,
             picks,
+            notifications_log,
+            bus_address_file,
             _serial: serial,
         };
         app.wait_for("body[data-ready=\"true\"]").await;
@@ -361,6 +380,54 @@ impl App {
         screenshot_screen(name)
     }
 
+    /// The notifications shown so far, as "title: body", from the mock daemon's log.
+    pub fn notifications(&self) -> Vec<String> {
+        let log = std::fs::read_to_string(&self.notifications_log).unwrap_or_default();
+        log.lines()
+            .filter(|line| line.contains(" Notify "))
+            .map(notification_text)
+            .collect()
+    }
+
+    /// Starts the app binary again as the analyst would, on the same desktop and session bus,
+    /// and waits for it to end (it should hand over to the running app and exit at once).
+    pub fn launch_again(&self) -> std::process::ExitStatus {
+        let bus = std::fs::read_to_string(&self.bus_address_file).expect("the private bus address");
+        let mut second = Command::new(app_binary())
+            .env("DISPLAY", display())
+            .env("HOME", self.home.path())
+            .env("XDG_CONFIG_HOME", self.config_dir())
+            .env("XDG_DATA_HOME", self.data_dir())
+            .env("XDG_CACHE_HOME", self.home.path().join("cache"))
+            .env("XDG_RUNTIME_DIR", self.home.path().join("runtime"))
+            .env("DBUS_SESSION_BUS_ADDRESS", bus.trim())
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .env("NO_AT_BRIDGE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the app a second time");
+        for _ in 0..300 {
+            if let Ok(Some(status)) = second.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = second.kill();
+        let _ = second.wait();
+        panic!("the second launch did not hand over and exit within 15 s");
+    }
+
+    /// Whether the main window is mapped on the screen (hidden to the tray or shown).
+    pub fn window_visible(&self) -> bool {
+        Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "^Results Backup$"])
+            .env("DISPLAY", display())
+            .output()
+            .map(|out| out.status.success() && !out.stdout.is_empty())
+            .unwrap_or(false)
+    }
+
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
         // Dropping ends every process the test started.
@@ -371,6 +438,21 @@ impl Drop for App {
     /// Ends tauri-driver, the WebKitWebDriver it started and the app, even when a test failed.
     fn drop(&mut self) {
         end_process_group(&mut self.driver);
+    }
+}
+
+/// Run by `dbus-run-session`: the mock notification daemon, the bus address for second launches,
+/// then tauri-driver with the arguments given.
+const PRIVATE_BUS_SCRIPT: &str = r#"/usr/bin/python3 -m dbusmock --session -t notification_daemon -l "$RB_E2E_NOTIFICATIONS" >/dev/null 2>&1 &
+printf '%s' "$DBUS_SESSION_BUS_ADDRESS" > "$RB_E2E_BUS"
+exec "$@""#;
+
+/// dbusmock logs `<time> Notify "app" 0 "icon" "summary" "body" ...`; keeps summary and body.
+fn notification_text(line: &str) -> String {
+    let quoted: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+    match (quoted.get(2), quoted.get(3)) {
+        (Some(title), Some(body)) => format!("{title}: {body}"),
+        _ => line.to_string(),
     }
 }
 

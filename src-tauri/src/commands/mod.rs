@@ -8,6 +8,7 @@ pub mod library;
 pub mod settings;
 #[cfg(test)]
 mod tests;
+pub mod window;
 
 use results_backup::BackupIdentity;
 use results_backup::Catalog;

@@ -29,6 +29,8 @@ export class SettingsView {
   private readonly save: HTMLButtonElement;
   private readonly feedback: HTMLElement;
   private readonly shared: HTMLElement;
+  private readonly loginItem: HTMLInputElement;
+  private readonly loginFeedback: HTMLElement;
   private dirty = false;
 
   constructor(private readonly ctx: ViewContext) {
@@ -67,6 +69,16 @@ export class SettingsView {
     );
     this.feedback = h("div", {});
     this.shared = h("div", {});
+    this.loginItem = h("input", {
+      type: "checkbox",
+      id: "settings-start-at-login",
+      "data-testid": "settings-start-at-login",
+      "aria-describedby": "settings-start-at-login-help",
+      disabled: true,
+      onchange: () => void this.changeLoginItem(),
+    });
+    this.loginFeedback = h("div", {});
+    void this.showLoginItem();
     const picker = (purpose: FolderPurpose, testid: string, input: HTMLInputElement, what: string) =>
       h(
         "button",
@@ -127,8 +139,44 @@ export class SettingsView {
       { class: "page page-narrow", "aria-labelledby": "settings-title" },
       h("div", { class: "page-header" }, h("h1", { id: "settings-title" }, "Settings")),
       form,
+      h(
+        "div",
+        { class: "field settings-login" },
+        h("div", { class: "check-row" }, this.loginItem, h("label", { for: "settings-start-at-login" }, "Start at login")),
+        h(
+          "p",
+          { id: "settings-start-at-login-help", class: "muted small" },
+          "Results Backup starts hidden when you log in, so automatic backups run even before you open it. " +
+            "It applies at once.",
+        ),
+        this.loginFeedback,
+      ),
       this.shared,
     );
+  }
+
+  private async showLoginItem(): Promise<void> {
+    try {
+      this.loginItem.checked = await this.ctx.ipc.startAtLogin();
+      this.loginItem.disabled = false;
+    } catch (err) {
+      this.loginFeedback.replaceChildren(errorBanner(toUserError(err)));
+    }
+  }
+
+  private async changeLoginItem(): Promise<void> {
+    const wanted = this.loginItem.checked;
+    this.loginItem.disabled = true;
+    this.loginFeedback.replaceChildren();
+    try {
+      this.loginItem.checked = await this.ctx.ipc.setStartAtLogin(wanted);
+      this.ctx.notify.toast(this.loginItem.checked ? "Results Backup will start when you log in." : "Results Backup will not start at login.");
+    } catch (err) {
+      this.loginItem.checked = !wanted;
+      this.loginFeedback.replaceChildren(errorBanner(toUserError(err)));
+    } finally {
+      this.loginItem.disabled = false;
+    }
   }
 
   update(): void {
