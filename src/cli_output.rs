@@ -7,7 +7,8 @@ use std::io::Write;
 
 use results_backup::{
     human_bytes, BackupOutcome, BackupStatus, CatalogEntry, CheckReport, CheckResult, Deleted,
-    EntryKind, Error, Manifest, Proof, RestoreOutcome, StrategyState, StrategyStatus,
+    EntryKind, Error, Manifest, Proof, ProtectionEvent, RestoreOutcome, StrategyState,
+    StrategyStatus, Trigger, WatchMode,
 };
 
 /// Prints a line on stdout with control characters escaped (names read from a catalog or an
@@ -334,6 +335,106 @@ impl Output {
             return self.print_json(&entries);
         }
         outln!("Catalog rebuilt: {} backups.", entries.len());
+    }
+}
+
+impl Output {
+    /// One line per event of `watch`: a local timestamp and a sentence, or with `--json` one
+    /// JSON object per line (the event with a `time` field), flushed at once for pipes.
+    pub fn protection_event(&self, event: &ProtectionEvent) {
+        let now = chrono::Local::now();
+        if self.json {
+            let mut value = serde_json::to_value(event).unwrap_or(Value::Null);
+            if let Value::Object(map) = &mut value {
+                map.insert("time".into(), Value::String(now.to_rfc3339()));
+            }
+            let _ = writeln!(std::io::stdout(), "{value}");
+            return;
+        }
+        let time = now.format("%Y-%m-%d %H:%M:%S");
+        let why = |trigger: &Trigger| match trigger {
+            Trigger::Change => "changed",
+            Trigger::Schedule => "scheduled",
+            Trigger::Retry => "retry",
+        };
+        match event {
+            ProtectionEvent::Watching {
+                results,
+                mode,
+                reason,
+            } => match (mode, reason) {
+                (WatchMode::Native, _) => {
+                    outln!("{time}  Watching {} for changes.", results.display())
+                }
+                (WatchMode::Polling, reason) => outln!(
+                    "{time}  Watching {} by polling every few seconds{}.",
+                    results.display(),
+                    reason
+                        .as_ref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
+                ),
+            },
+            ProtectionEvent::StrategyChanged { strategy } => {
+                outln!("{time}  {strategy} changed.")
+            }
+            ProtectionEvent::BackupStarted { strategy, trigger } => {
+                outln!("{time}  Backing up {strategy} ({}).", why(trigger))
+            }
+            ProtectionEvent::BackupFinished {
+                strategy, backup, status, ..
+            } => match (status, backup) {
+                (BackupStatus::Created, Some(b)) => outln!(
+                    "{time}  Backed up {strategy}: {} ({} files, {} -> {}).",
+                    b.backup_file,
+                    b.files,
+                    human_bytes(b.bytes),
+                    human_bytes(b.size)
+                ),
+                (BackupStatus::Unchanged, Some(b)) => outln!(
+                    "{time}  {strategy} is unchanged since {}; no new backup.",
+                    b.backup_file
+                ),
+                _ => outln!("{time}  {strategy}: done."),
+            },
+            ProtectionEvent::BackupFailed {
+                strategy,
+                error,
+                retry_in_seconds,
+                ..
+            } => {
+                errln!(
+                    "{time}  error: the backup of {strategy} failed: {}. Trying again in {}.",
+                    error.message,
+                    plain_seconds(*retry_in_seconds)
+                );
+                errln!("{time}  hint: {}", error.hint);
+            }
+            ProtectionEvent::AfterBackupFailed { strategy, error } => {
+                errln!(
+                    "{time}  error: after backing up {strategy}: {}.",
+                    error.message
+                );
+                errln!("{time}  hint: {}", error.hint);
+            }
+            ProtectionEvent::ResultsFolderMissing { results } => errln!(
+                "{time}  The results folder {} is missing (deleted, renamed or its disk unplugged). No backup starts until it is back.",
+                results.display()
+            ),
+            ProtectionEvent::ResultsFolderBack { results } => {
+                outln!("{time}  The results folder {} is back.", results.display())
+            }
+            ProtectionEvent::Warning { message } => errln!("{time}  warning: {message}"),
+        }
+    }
+}
+
+/// "45 seconds", "5 minutes".
+fn plain_seconds(seconds: u64) -> String {
+    match seconds {
+        1 => "1 second".into(),
+        0..120 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", seconds / 60),
     }
 }
 

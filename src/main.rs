@@ -10,9 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up, check_all, check_many, delete, locate, manifest_of, restore, scan, strategy_names,
-    validate_level, BackupOptions, CancelToken, Catalog, Error, Locations, Locator, OnConflict,
-    Overrides, RestoreOptions,
+    back_up, check_all, check_many, delete, locate, manifest_of, parse_time_of_day, restore, scan,
+    strategy_names, validate_level, AutomaticPolicy, AutomaticSettings, BackupOptions, CancelToken,
+    Catalog, Error, Locations, Locator, OnConflict, Overrides, Protector, ProtectorOptions,
+    RestoreOptions, Schedule, ScheduleState, Settings, WatchOptions, Weekday,
+    DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
 };
 
 use cli_output::Output;
@@ -96,6 +98,30 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Stay in the foreground and back up automatically: when a strategy changed and then was
+    /// quiet, and/or on a schedule. Uses the settings file's `automatic` policy unless flags are
+    /// given (flags replace it). Ctrl-C stops cleanly.
+    Watch {
+        /// Back up a strategy when its files change, once they have been quiet for --quiet
+        #[arg(long)]
+        on_change: bool,
+        /// How long a strategy must be quiet before it is backed up: 90s, 5m, 1h [default: 60s]
+        #[arg(long, value_name = "DURATION", value_parser = parse_quiet)]
+        quiet: Option<u32>,
+        /// Back up on a schedule too: every hour, day or week (missed runs run once at start)
+        #[arg(long, value_enum)]
+        every: Option<Every>,
+        /// With --every day or week: the local time, HH:MM [default: 00:00]; with --every hour:
+        /// the minute past the hour [default: 0]
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// With --every week: the day, e.g. monday [default: monday]
+        #[arg(long, value_name = "DAY")]
+        on: Option<String>,
+        /// Poll the folder instead of using the system's file watcher (network disks)
+        #[arg(long)]
+        poll: bool,
+    },
     /// Maintain the catalog
     Catalog {
         #[command(subcommand)]
@@ -107,6 +133,42 @@ enum Command {
 enum CatalogAction {
     /// Recreate catalog.json from the manifests and archives
     Rebuild,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Every {
+    Hour,
+    Day,
+    Week,
+}
+
+/// `90`, `90s`, `5m`, `1h` as whole seconds, within the quiet period's bounds.
+fn parse_quiet(text: &str) -> Result<u32, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return Err(format!("\"{text}\" is not a duration like 90s, 5m or 1h")),
+    };
+    let seconds = digits
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .ok_or_else(|| format!("\"{text}\" is not a duration like 90s, 5m or 1h"))?;
+    if QUIET_SECONDS_RANGE.contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "the quiet period must be between {} seconds and {} hours, not {seconds} seconds",
+            QUIET_SECONDS_RANGE.start(),
+            QUIET_SECONDS_RANGE.end() / 3600
+        ))
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -141,6 +203,7 @@ fn main() -> ExitCode {
             _ => None,
         },
     };
+    let watching = matches!(cli.command, Command::Watch { .. });
     let cancel = CancelToken::new();
     let handler_token = cancel.clone();
     // Without a handler Ctrl-C would kill us mid-write; with it the core stops at a checkpoint
@@ -154,6 +217,11 @@ fn main() -> ExitCode {
         out.error(error);
     }
     match outcome {
+        // Ctrl-C is how `watch` is meant to stop: a clean exit.
+        Ok(_) if watching => ExitCode::SUCCESS,
+        Err(Error::InvalidSettings { .. } | Error::NoAutomaticPolicy { .. }) if watching => {
+            ExitCode::from(EXIT_USAGE)
+        }
         // Ctrl-C may arrive between two backups of `--all`, which then reports and stops.
         _ if cancel.is_cancelled() => ExitCode::from(EXIT_CANCELLED),
         Ok(true) => ExitCode::SUCCESS,
@@ -261,6 +329,35 @@ fn run(
             out.deleted(&deleted);
             Ok(true)
         }
+        Command::Watch {
+            on_change,
+            quiet,
+            every,
+            at,
+            on,
+            poll,
+        } => {
+            let flags = WatchFlags {
+                on_change,
+                quiet,
+                every,
+                at,
+                on,
+            };
+            let policy = if flags.given() {
+                // Checked before anything runs; a bad flag is a usage error.
+                match flags.policy() {
+                    Ok(policy) => Some(policy),
+                    Err(detail) => {
+                        eprintln!("error: {detail}");
+                        std::process::exit(EXIT_USAGE.into());
+                    }
+                }
+            } else {
+                None
+            };
+            watch(locations, policy, poll, out, cancel)
+        }
         Command::Catalog {
             action: CatalogAction::Rebuild,
         } => {
@@ -269,4 +366,109 @@ fn run(
             Ok(true)
         }
     }
+}
+
+struct WatchFlags {
+    on_change: bool,
+    quiet: Option<u32>,
+    every: Option<Every>,
+    at: Option<String>,
+    on: Option<String>,
+}
+
+impl WatchFlags {
+    fn given(&self) -> bool {
+        self.on_change
+            || self.quiet.is_some()
+            || self.every.is_some()
+            || self.at.is_some()
+            || self.on.is_some()
+    }
+
+    /// The policy for every strategy the flags describe.
+    fn policy(&self) -> Result<AutomaticPolicy, String> {
+        if (self.at.is_some() || self.on.is_some()) && self.every.is_none() {
+            return Err("--at and --on need --every".to_string());
+        }
+        let at = self.at.clone();
+        let schedule = match self.every {
+            None => None,
+            Some(Every::Hour) => {
+                let minute = match &at {
+                    None => 0,
+                    Some(text) => text
+                        .trim_start_matches(':')
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|m| *m < 60)
+                        .ok_or_else(|| {
+                            format!(
+                                "--at with --every hour is the minute past the hour (0 to 59), not \"{text}\""
+                            )
+                        })?,
+                };
+                Some(Schedule::Hour { minute })
+            }
+            Some(every) => {
+                let at = at.unwrap_or_else(|| "00:00".into());
+                if parse_time_of_day(&at).is_none() {
+                    return Err(format!("--at must be a time like 18:30, not \"{at}\""));
+                }
+                match every {
+                    Every::Day => Some(Schedule::Day { at }),
+                    _ => {
+                        let on = match &self.on {
+                            None => Weekday::Monday,
+                            Some(text) => Weekday::parse(text).ok_or_else(|| {
+                                format!("--on must be a day like monday, not \"{text}\"")
+                            })?,
+                        };
+                        Some(Schedule::Week { on, at })
+                    }
+                }
+            }
+        };
+        Ok(AutomaticPolicy {
+            on_change: self.on_change,
+            quiet_seconds: self.quiet.unwrap_or(DEFAULT_QUIET_SECONDS),
+            schedule,
+        })
+    }
+}
+
+/// `watch`: runs the protection engine in the foreground until Ctrl-C.
+fn watch(
+    locations: &Locations,
+    flags: Option<AutomaticPolicy>,
+    poll: bool,
+    out: &Output,
+    cancel: &CancelToken,
+) -> Result<bool, Error> {
+    let settings_path = Settings::default_path();
+    let settings = match &settings_path {
+        Some(path) => Settings::load(path)?,
+        None => Settings::default(),
+    };
+    let automatic = match flags {
+        Some(policy) => AutomaticSettings {
+            all: Some(policy),
+            ..AutomaticSettings::default()
+        },
+        None => settings.automatic,
+    };
+    if !automatic.has_any_policy() {
+        return Err(Error::NoAutomaticPolicy {
+            settings: settings_path.unwrap_or_else(|| PathBuf::from("the settings file")),
+        });
+    }
+    let mut watch_options = WatchOptions::from_env();
+    watch_options.force_polling |= poll;
+    let options = ProtectorOptions {
+        watch: watch_options,
+        state_file: settings_path.as_deref().map(ScheduleState::path_beside),
+        ..ProtectorOptions::default()
+    };
+    let mut protector = Protector::new(locations.clone(), automatic, options);
+    protector.run(cancel, &mut |event| out.protection_event(&event))?;
+    Ok(true)
 }

@@ -66,6 +66,9 @@ pub enum Error {
     #[error("The settings file {} cannot be read: {detail}", .path.display())]
     InvalidSettings { path: PathBuf, detail: String },
 
+    #[error("There is nothing to back up automatically: no policy in {}", .settings.display())]
+    NoAutomaticPolicy { settings: PathBuf },
+
     #[error("Compression level {level} is not between 1 and 9")]
     InvalidLevel { level: u32 },
 
@@ -130,6 +133,7 @@ impl Error {
             Error::VerificationFailed { .. } => "verification_failed",
             Error::AlreadyExists { .. } => "already_exists",
             Error::InvalidSettings { .. } => "invalid_settings",
+            Error::NoAutomaticPolicy { .. } => "no_automatic_policy",
             Error::InvalidLevel { .. } => "invalid_level",
             Error::NotARegularFile { .. } => "not_a_regular_file",
             Error::ChangedSinceChosen { .. } => "changed_since_chosen",
@@ -193,6 +197,9 @@ impl Error {
             }
             Error::InvalidSettings { .. } => {
                 "Fix or delete the settings file; the defaults will be used until then.".into()
+            }
+            Error::NoAutomaticPolicy { .. } => {
+                "Turn on automatic backups in Settings; on the command line run `results-backup watch --on-change` (or `--every day --at 18:30`), or add \"automatic\": {\"all\": {\"on_change\": true}} to the settings file.".into()
             }
             Error::InvalidLevel { .. } => "Use a level from 1 (fastest) to 9 (smallest).".into(),
             Error::NotARegularFile { .. } => {

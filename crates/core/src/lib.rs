@@ -6,7 +6,7 @@
 //! plain-language message and a hint.
 //!
 //! Inside, four layers, each depending only on those below it (`scripts/test` checks it):
-//! `ops` (scan, back up, check, restore, delete) -> `store` (names, manifest, catalog, locating a
+//! `ops` (scan, back up, check, restore, delete, automatic protection) -> `store` (names, manifest, catalog, locating a
 //! backup, settings) -> `archive` (tar, gzip blocks, the member rules) -> `sys` (files, hashing,
 //! background threads). `error`, `progress` and `limits` are shared by all. The modules are
 //! private; this file is the one public API.
@@ -26,6 +26,12 @@ pub use progress::{CancelToken, NoProgress, Operation, Progress, ProgressUpdate}
 pub use archive::{ManifestEntry, StrategyName, EMBEDDED_MANIFEST_PATH};
 pub use sys::{ensure_dir, parent_of, write_atomically, EntryKind, FileIdentity, NameError};
 
+pub use sys::watch::{WatchMode, WatchOptions, WATCH_ENV};
+
+pub use store::automatic::{
+    parse_time_of_day, AutomaticPolicy, AutomaticSettings, Schedule, ScheduleState, Weekday,
+    DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE, STATE_FILE,
+};
 pub use store::catalog::{Catalog, CatalogEntry, CheckResult, CATALOG_FILE};
 pub use store::locate::{
     inspect, known_identity, locate, locate_in, manifest_of, BackupIdentity, Inspection,
@@ -43,6 +49,12 @@ pub use store::settings::{
 pub use ops::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};
 pub use ops::check::{check, check_all, check_many, CheckReport, Problem};
 pub use ops::delete::{delete, Deleted};
+pub use ops::protect::health::{ago, health, Failure, HealthSummary, StrategyHealth};
+pub use ops::protect::schedule::{due, next_slot, previous_slot, Due};
+pub use ops::protect::{
+    spawn_protector, AfterBackup, Clock, ErrorReport, ProtectionEvent, Protector, ProtectorOptions,
+    ProtectorThread, SystemClock, Trigger,
+};
 pub use ops::restore::{
     preview, restore, OnConflict, RestoreOptions, RestoreOutcome, RestorePreview,
 };

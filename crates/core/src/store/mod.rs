@@ -2,6 +2,7 @@
 //! named, and the settings shared by the command line and the app. Every document here is read
 //! back as untrusted and checked where it is parsed.
 
+pub mod automatic;
 pub mod catalog;
 pub mod locate;
 pub mod manifest;

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+use super::automatic::AutomaticSettings;
 use crate::error::{Error, Result};
 use crate::limits::{quoted, MAX_PATH_BYTES, MAX_SETTINGS_BYTES};
 use crate::sys;
@@ -16,7 +17,8 @@ pub const SETTINGS_ENV: &str = "RESULTS_BACKUP_SETTINGS";
 pub const DEFAULT_RESULTS: &str = "results";
 pub const DEFAULT_BACKUPS: &str = "backups";
 pub const DEFAULT_LEVEL: u32 = 6;
-const SETTINGS_FORMAT_VERSION: u32 = 1;
+/// 2 added `automatic`; version-1 files still load (the field defaults to "nothing automatic").
+const SETTINGS_FORMAT_VERSION: u32 = 2;
 
 /// The persisted settings document (`settings.json` in the user's config folder).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -29,6 +31,13 @@ pub struct Settings {
     pub backups_dir: Option<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression_level: Option<u32>,
+    /// Automatic backups: on change and on a schedule (`store/automatic.rs`).
+    #[serde(default, skip_serializing_if = "is_default_automatic")]
+    pub automatic: AutomaticSettings,
+}
+
+fn is_default_automatic(automatic: &AutomaticSettings) -> bool {
+    *automatic == AutomaticSettings::default()
 }
 
 fn settings_version() -> u32 {
@@ -99,6 +108,7 @@ impl Settings {
         if let Some(level) = settings.compression_level {
             validate_level(level).map_err(|e| invalid(e.to_string()))?;
         }
+        settings.automatic.validate().map_err(invalid)?;
         Ok(settings)
     }
 

@@ -10,6 +10,7 @@ pub mod name_rules;
 pub mod open;
 pub mod pipe;
 pub mod walk;
+pub mod watch;
 
 #[cfg(unix)]
 #[path = "unix.rs"]
