@@ -9,7 +9,7 @@ import { toUserError, type UserError } from "./errors";
 import { baseName } from "./format";
 import type { Ipc } from "./ipc";
 import { describeJob, isActive, JobStore, type Job } from "./jobs";
-import type { BackupRef, FilesDropped, Overview } from "./types";
+import type { BackupRef, FilesDropped, LiveUpdate, Overview } from "./types";
 import { BackupsView } from "./views/backups";
 import { openDetails } from "./views/details";
 import { JobPanel } from "./views/jobpanel";
@@ -40,6 +40,8 @@ export class App {
     strategiesError: null,
     backups: null,
     backupsError: null,
+    health: null,
+    watchNote: null,
     view: "strategies",
     banner: null,
   };
@@ -91,6 +93,10 @@ export class App {
         openFolder: (path) => ipc.openFolder(path),
         startAtLogin: () => ipc.startAtLogin(),
         setStartAtLogin: (enabled) => ipc.setStartAtLogin(enabled),
+        acknowledgeFailure: (strategy) => ipc.acknowledgeFailure(strategy),
+        automaticSettings: () => ipc.automaticSettings(),
+        saveAutomatic: (automatic, notify_success) => ipc.saveAutomatic(automatic, notify_success),
+        setPaused: (paused) => ipc.setPaused(paused),
       },
       configured: (overview, then) => this.configured(overview, then),
     };
@@ -233,9 +239,18 @@ export class App {
 
   /** Reloads strategies and backups; concurrent calls share one reload. */
   private refresh(): Promise<void> {
-    if (this.refreshing) return this.refreshing;
+    if (this.refreshing) {
+      // The disk may have changed after the reload in flight read it: read it once more after.
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
     this.refreshing = (async () => {
-      const [strategies, backups] = await Promise.allSettled([this.ipc.scanStrategies(), this.ipc.listBackups()]);
+      const [strategies, backups, health] = await Promise.allSettled([
+        this.ipc.scanStrategies(),
+        this.ipc.listBackups(),
+        this.ipc.protectionHealth(),
+      ]);
+      this.state.health = health.status === "fulfilled" ? health.value : null;
       if (strategies.status === "fulfilled") {
         this.state.strategies = strategies.value;
         this.state.strategiesError = null;
@@ -256,8 +271,48 @@ export class App {
       this.render();
     })().finally(() => {
       this.refreshing = null;
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        this.scheduleRefresh();
+      }
     });
     return this.refreshing;
+  }
+  private refreshAgain = false;
+
+  /** What automatic protection tells the window: the disk changed, a backup was made or failed, the results folder went or came back. */
+  private onLiveUpdate(update: LiveUpdate): void {
+    if (update.kind === "backed_up_now") {
+      this.scheduleRefresh();
+      return;
+    }
+    const event = update.event;
+    switch (event.event) {
+      case "watching":
+        this.state.watchNote =
+          event.mode === "polling"
+            ? `Changes are found by looking at the files every few seconds${event.reason ? ` (${event.reason})` : ""}.`
+            : null;
+        this.render();
+        break;
+      case "backup_started":
+        this.announce(`Automatic backup of ${event.strategy} started`);
+        break;
+      case "backup_finished":
+        if (event.status === "created") this.announce(`${event.strategy} backed up automatically`);
+        this.scheduleRefresh();
+        break;
+      case "backup_failed":
+      case "after_backup_failed":
+      case "strategy_changed":
+      case "results_folder_missing":
+      case "results_folder_back":
+        this.scheduleRefresh();
+        break;
+      case "warning":
+        this.toast(event.message, 9000);
+        break;
+    }
   }
 
   private scheduleRefresh(): void {
@@ -391,6 +446,7 @@ export class App {
       .catch(() => undefined);
     this.ipc.onFilesDropped((dropped) => this.onFilesDropped(dropped)).catch(() => undefined);
     this.ipc.onFirstClose(() => this.explainClosing()).catch(() => undefined);
+    this.ipc.listenLive((update) => this.onLiveUpdate(update)).catch(() => undefined);
   }
 
   /** The first close while automatic backups are on: say what happens, let the analyst choose. */

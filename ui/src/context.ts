@@ -4,7 +4,7 @@
 import type { UserError } from "./errors";
 import type { Ipc } from "./ipc";
 import type { Job } from "./jobs";
-import type { BackupDetails, BackupList, BackupRef, JobRequest, Overview, StrategyStatus } from "./types";
+import type { BackupDetails, BackupList, BackupRef, HealthSummary, JobRequest, Overview, StrategyStatus } from "./types";
 
 /** Every screen of the main window. */
 export type ViewName = "welcome" | "strategies" | "backups" | "settings";
@@ -19,6 +19,10 @@ export type DataState = {
   strategiesError: UserError | null;
   backups: BackupList | null;
   backupsError: UserError | null;
+  /** Automatic protection of every strategy, with the one-line summary. */
+  health: HealthSummary | null;
+  /** Set while the results folder is watched by polling (the system's watch limit was reached). */
+  watchNote: string | null;
 };
 
 /** The whole state of the window: the data plus what only the shell uses (current view, banner). */
@@ -74,6 +78,10 @@ export type ViewIpc = Pick<
   | "openFolder"
   | "startAtLogin"
   | "setStartAtLogin"
+  | "acknowledgeFailure"
+  | "automaticSettings"
+  | "saveAutomatic"
+  | "setPaused"
 >;
 
 export interface ViewContext {

@@ -144,3 +144,49 @@ export type JobResult = { "kind": "backup", outcome: BackupOutcome, } | { "kind"
 export type Deleted = { backup_file: string, removed: Array<string>, };
 
 export type FilesDropped = { archives: Array<string>, others: Array<string>, };
+
+export type Weekday = "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
+
+export type Schedule = { "every": "hour", minute: number, } | { "every": "day", at: string, } | { "every": "week", on: Weekday, at: string, };
+
+export type AutomaticPolicy = { 
+/**
+ * Back up when the strategy's files change, once they have been quiet for `quiet_seconds`.
+ */
+on_change: boolean, quiet_seconds: number, schedule?: Schedule, };
+
+export type AutomaticSettings = { all?: AutomaticPolicy, strategies?: Record<string, AutomaticPolicy>, paused?: boolean, };
+
+export type AutomaticView = { automatic: AutomaticSettings, notify_success: boolean, };
+
+export type ErrorReport = { code: string, message: string, hint: string, };
+
+export type Failure = { at: string, error: ErrorReport, };
+
+export type StrategyHealth = { strategy: string, 
+/**
+ * A policy applies and automatic backups are not paused.
+ */
+automatic: boolean, last_backup?: string, state: StrategyState, 
+/**
+ * Changes that no backup covers, older than the policy allows (or any, without a policy).
+ */
+overdue: boolean, last_failure?: Failure, };
+
+export type HealthSummary = { strategies: Array<StrategyHealth>, 
+/**
+ * Every strategy automatic, none overdue, none failing.
+ */
+all_well: boolean, 
+/**
+ * "All 12 strategies protected, last backup 5 minutes ago", or what is not.
+ */
+sentence: string, };
+
+export type WatchMode = "native" | "polling";
+
+export type Trigger = "change" | "schedule" | "retry";
+
+export type ProtectionEvent = { "event": "watching", results: string, mode: WatchMode, reason?: string, } | { "event": "strategy_changed", strategy: string, } | { "event": "backup_started", strategy: string, trigger: Trigger, } | { "event": "backup_finished", strategy: string, trigger: Trigger, status: BackupStatus, backup?: CatalogEntry, } | { "event": "backup_failed", strategy: string, trigger: Trigger, error: ErrorReport, retry_in_seconds: number, } | { "event": "after_backup_failed", strategy: string, error: ErrorReport, } | { "event": "results_folder_missing", results: string, } | { "event": "results_folder_back", results: string, } | { "event": "warning", message: string, };
+
+export type LiveUpdate = { "kind": "engine", event: ProtectionEvent, } | { "kind": "backed_up_now", created: number, unchanged: number, failed: number, };

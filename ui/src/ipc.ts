@@ -3,6 +3,10 @@ import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
+  AutomaticSettings,
+  AutomaticView,
+  HealthSummary,
+  LiveUpdate,
   BackupDetails,
   BackupList,
   BackupRef,
@@ -44,6 +48,19 @@ export const ipc = {
   quitApp: (): Promise<null> => invoke("quit_app"),
   startAtLogin: (): Promise<boolean> => invoke("start_at_login"),
   setStartAtLogin: (enabled: boolean): Promise<boolean> => invoke("set_start_at_login", { enabled }),
+
+  /** Live updates from automatic protection (the watcher and the engine), for as long as the window lives. */
+  listenLive: (onUpdate: (update: LiveUpdate) => void): Promise<null> => {
+    const on_update = new Channel<LiveUpdate>();
+    on_update.onmessage = onUpdate;
+    return invoke("listen_live", { on_update });
+  },
+  protectionHealth: (): Promise<HealthSummary> => invoke("protection_health"),
+  acknowledgeFailure: (strategy: string): Promise<null> => invoke("acknowledge_failure", { strategy }),
+  automaticSettings: (): Promise<AutomaticView> => invoke("automatic_settings"),
+  saveAutomatic: (automatic: AutomaticSettings, notify_success: boolean): Promise<AutomaticView> =>
+    invoke("save_automatic", { automatic, notify_success }),
+  setPaused: (paused: boolean): Promise<boolean> => invoke("set_paused", { paused }),
 
   /** The analyst closed the window for the first time while automatic backups are on. */
   onFirstClose: (handler: () => void): Promise<Unlisten> => listen("first-close", () => handler()),

@@ -24,6 +24,8 @@ export function fakeContext(opts: FakeContextOptions = {}) {
     strategiesError: null,
     backups: opts.backups ? { backups_dir: "/home/ana/backups", backups: opts.backups, warnings: [] } : null,
     backupsError: null,
+    health: null,
+    watchNote: null,
   };
   // Finished jobs stay in the list (no sweep timer left behind by a test).
   const jobs = new JobStore(
@@ -45,6 +47,10 @@ export function fakeContext(opts: FakeContextOptions = {}) {
     openFolder: fake.ipc.openFolder,
     startAtLogin: fake.ipc.startAtLogin,
     setStartAtLogin: fake.ipc.setStartAtLogin,
+    acknowledgeFailure: fake.ipc.acknowledgeFailure,
+    automaticSettings: fake.ipc.automaticSettings,
+    saveAutomatic: fake.ipc.saveAutomatic,
+    setPaused: fake.ipc.setPaused,
   } satisfies ViewIpc;
   const ctx = {
     store: { state, refresh: vi.fn(async () => undefined) },

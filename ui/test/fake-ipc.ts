@@ -2,6 +2,9 @@
 import { vi } from "vitest";
 import type { Ipc } from "../src/ipc";
 import type {
+  AutomaticSettings,
+  HealthSummary,
+  LiveUpdate,
   BackupDetails,
   BackupList,
   CatalogEntry,
@@ -63,6 +66,19 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
   const running: RunningJob[] = [];
   let dropped: ((d: FilesDropped) => void) | null = null;
   let firstClose: (() => void) | null = null;
+  let live: ((u: LiveUpdate) => void) | null = null;
+  let automatic: AutomaticSettings = { strategies: {}, paused: false };
+  let notifySuccess = false;
+  const health = (): HealthSummary => ({
+    strategies: (opts.strategies ?? []).map((s) => ({
+      strategy: s.name,
+      automatic: false,
+      state: s.state,
+      overdue: s.state !== "protected",
+    })),
+    all_well: false,
+    sentence: "No automatic backups are set up.",
+  });
   let loginItem = false;
   const list = (): BackupList => ({ backups_dir: "/home/ana/backups", backups: opts.backups ?? [], warnings: [] });
   const details = (file: string): BackupDetails => {
@@ -139,8 +155,30 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
       firstClose = handler;
       return () => undefined;
     }),
+    listenLive: vi.fn(async (handler: (u: LiveUpdate) => void) => {
+      live = handler;
+      return null;
+    }),
+    protectionHealth: vi.fn(async () => health()),
+    acknowledgeFailure: vi.fn(async (_strategy: string) => null),
+    automaticSettings: vi.fn(async () => ({ automatic, notify_success: notifySuccess })),
+    saveAutomatic: vi.fn(async (next: AutomaticSettings, notify_success: boolean) => {
+      automatic = next;
+      notifySuccess = notify_success;
+      return { automatic, notify_success: notifySuccess };
+    }),
+    setPaused: vi.fn(async (paused: boolean) => {
+      automatic = { ...automatic, paused };
+      return paused;
+    }),
   } satisfies Ipc;
-  return { ipc, running, drop: (d: FilesDropped) => dropped?.(d), closeWindow: () => firstClose?.() };
+  return {
+    ipc,
+    running,
+    drop: (d: FilesDropped) => dropped?.(d),
+    closeWindow: () => firstClose?.(),
+    live: (u: LiveUpdate) => live?.(u),
+  };
 }
 
 /** Lets pending promises and timers of the app settle. */

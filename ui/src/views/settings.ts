@@ -4,6 +4,7 @@ import { h } from "../dom";
 import { toUserError } from "../errors";
 import type { FolderPurpose } from "../types";
 import { errorBanner, notice } from "../widgets";
+import { AutomaticSection } from "./automatic";
 
 export function levelWords(level: number): string {
   if (level <= 2) return "fastest, larger files";
@@ -151,6 +152,7 @@ export class SettingsView {
         ),
         this.loginFeedback,
       ),
+      new AutomaticSection(ctx).el,
       this.shared,
     );
   }

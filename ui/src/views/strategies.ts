@@ -3,7 +3,7 @@ import type { ViewContext } from "../context";
 import { h, keepFocus } from "../dom";
 import { formatBytes, formatDateTime, formatRelative, plural, backupDate } from "../format";
 import { isActive } from "../jobs";
-import type { StrategyStatus } from "../types";
+import type { Failure, StrategyStatus } from "../types";
 import { errorBanner, notice, spinner, stateBadge } from "../widgets";
 
 export class StrategiesView {
@@ -19,7 +19,7 @@ export class StrategiesView {
   }
 
   private render(): void {
-    const { overview, strategies, strategiesError } = this.ctx.store.state;
+    const { overview, strategies, strategiesError, health, watchNote } = this.ctx.store.state;
     const names = new Set((strategies ?? []).map((s) => s.name));
     for (const name of [...this.selected]) if (!names.has(name)) this.selected.delete(name);
 
@@ -37,6 +37,22 @@ export class StrategiesView {
     );
 
     const body: (HTMLElement | null)[] = [];
+    if (health && !strategiesError) {
+      body.push(
+        h(
+          "p",
+          {
+            class: `protection-summary ${health.all_well ? "summary-well" : "summary-attention"}`,
+            "data-testid": "protection-summary",
+            "data-all-well": String(health.all_well),
+            role: "status",
+          },
+          h("span", { class: "summary-mark", "aria-hidden": "true" }, health.all_well ? "✓" : "!"),
+          health.sentence,
+        ),
+      );
+    }
+    if (watchNote && !strategiesError) body.push(notice(watchNote));
     if (strategiesError) {
       const actions =
         strategiesError.code === "results_folder_missing" || strategiesError.code === "not_found" || strategiesError.code === "not_a_folder"
@@ -122,6 +138,7 @@ export class StrategiesView {
   }
 
   private list(strategies: StrategyStatus[]): HTMLElement {
+    const healthOf = new Map((this.ctx.store.state.health?.strategies ?? []).map((s) => [s.strategy, s]));
     // What each strategy's pending backup is doing: running now, or waiting its turn.
     const busy = new Map(
       this.ctx.jobs
@@ -175,10 +192,45 @@ export class StrategiesView {
             when
               ? h("span", { title: formatDateTime(when) }, formatRelative(when))
               : h("span", {}, "never"),
+            automaticBadge(healthOf.get(s.name)?.automatic ?? false),
           ),
+          this.failure(s.name, healthOf.get(s.name)?.last_failure ?? null),
         );
       }),
     );
+  }
+
+  /** A failed automatic backup stays on its row until the analyst has seen it. */
+  private failure(strategy: string, failure: Failure | null): HTMLElement | null {
+    if (!failure) return null;
+    return h(
+      "div",
+      { class: "strategy-failure", "data-testid": "strategy-failure", role: "alert" },
+      h("strong", {}, `Automatic backup failed ${formatRelative(failure.at)}: `),
+      failure.error.message,
+      " ",
+      h("span", { class: "muted" }, failure.error.hint),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn btn-small",
+          "data-testid": "failure-seen",
+          "data-key": `seen:${strategy}`,
+          onclick: () => void this.seen(strategy),
+        },
+        "Got it",
+      ),
+    );
+  }
+
+  private async seen(strategy: string): Promise<void> {
+    try {
+      await this.ctx.ipc.acknowledgeFailure(strategy);
+      await this.ctx.store.refresh();
+    } catch (err) {
+      this.ctx.notify.showError(err);
+    }
   }
 
   private backUp(strategies: StrategyStatus[]): void {
@@ -204,6 +256,14 @@ export class StrategiesView {
       this.ctx.notify.showError(err);
     }
   }
+}
+
+function automaticBadge(on: boolean): HTMLElement {
+  return h(
+    "span",
+    { class: `auto-badge ${on ? "auto-on" : "auto-off"}`, "data-testid": "automatic-badge", "data-on": String(on) },
+    on ? "Automatic" : "Manual only",
+  );
 }
 
 function cssId(name: string): string {
