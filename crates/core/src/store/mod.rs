@@ -3,7 +3,9 @@
 //! back as untrusted and checked where it is parsed.
 
 pub mod catalog;
+pub mod journal;
 pub mod locate;
 pub mod manifest;
 pub mod names;
+pub mod retention;
 pub mod settings;
