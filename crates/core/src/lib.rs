@@ -6,10 +6,10 @@
 //! plain-language message and a hint.
 //!
 //! Inside, four layers, each depending only on those below it (`scripts/test` checks it):
-//! `ops` (scan, back up, check, restore, delete) -> `store` (names, manifest, catalog, locating a
-//! backup, settings) -> `archive` (tar, gzip blocks, the member rules) -> `sys` (files, hashing,
-//! background threads). `error`, `progress` and `limits` are shared by all. The modules are
-//! private; this file is the one public API.
+//! `ops` (scan, back up, check, restore, delete, forget) -> `store` (names, manifest, catalog,
+//! locating a backup, settings, retention, the deletion journal) -> `archive` (tar, gzip blocks,
+//! the member rules) -> `sys` (files, hashing, background threads). `error`, `progress` and
+//! `limits` are shared by all. The modules are private; this file is the one public API.
 
 mod archive;
 mod error;
@@ -27,6 +27,7 @@ pub use archive::{ManifestEntry, StrategyName, EMBEDDED_MANIFEST_PATH};
 pub use sys::{ensure_dir, parent_of, write_atomically, EntryKind, FileIdentity, NameError};
 
 pub use store::catalog::{Catalog, CatalogEntry, CheckResult, CATALOG_FILE};
+pub use store::journal::JOURNAL_FILE;
 pub use store::locate::{
     inspect, known_identity, locate, locate_in, manifest_of, BackupIdentity, Inspection,
     LocatedBackup, Locator, Proof,
@@ -34,6 +35,9 @@ pub use store::locate::{
 pub use store::manifest::{ArchiveInfo, Manifest, Totals};
 pub use store::names::{
     copy_folder_name, ArchiveFileName, BackupName, Timestamp, ARCHIVE_SUFFIX, SIDECAR_SUFFIX,
+};
+pub use store::retention::{
+    apply_policy, KeepWithin, RetentionDecision, RetentionPolicies, RetentionPolicy, MAX_KEEP,
 };
 pub use store::settings::{
     check_results_folder, validate_level, Locations, Overrides, Settings, BACKUPS_ENV,
@@ -43,6 +47,9 @@ pub use store::settings::{
 pub use ops::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};
 pub use ops::check::{check, check_all, check_many, CheckReport, Problem};
 pub use ops::delete::{delete, Deleted};
+pub use ops::forget::{
+    forget, ForgetItem, ForgetReport, ForgetRequest, StrategyForget, IN_USE_REASON,
+};
 pub use ops::restore::{
     preview, restore, OnConflict, RestoreOptions, RestoreOutcome, RestorePreview,
 };

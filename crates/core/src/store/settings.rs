@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+use super::retention::RetentionPolicies;
 use crate::error::{Error, Result};
 use crate::limits::{quoted, MAX_PATH_BYTES, MAX_SETTINGS_BYTES};
 use crate::sys;
@@ -29,6 +30,10 @@ pub struct Settings {
     pub backups_dir: Option<PathBuf>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression_level: Option<u32>,
+    /// What `forget` keeps when no `--keep-*` flag is given. Checked as it is parsed: a bad
+    /// policy or strategy key is an `InvalidSettings` error naming it.
+    #[serde(default, skip_serializing_if = "RetentionPolicies::is_empty")]
+    pub retention: RetentionPolicies,
 }
 
 fn settings_version() -> u32 {
