@@ -7,8 +7,8 @@ use std::io::Write;
 
 use results_backup::{
     human_bytes, BackupOutcome, BackupStatus, CatalogEntry, CheckReport, CheckResult, Deleted,
-    EntryKind, Error, Manifest, Proof, ProtectionEvent, RestoreOutcome, StrategyState,
-    StrategyStatus, Trigger, WatchMode,
+    EntryKind, Error, ForgetItem, ForgetReport, Manifest, Proof, ProtectionEvent, RestoreOutcome,
+    StrategyState, StrategyStatus, Trigger, WatchMode,
 };
 
 /// Prints a line on stdout with control characters escaped (names read from a catalog or an
@@ -328,6 +328,86 @@ impl Output {
             return self.print_json(deleted);
         }
         outln!("Deleted {} and its manifest.", deleted.backup_file);
+    }
+
+    /// restic's `forget` tables: per strategy, every backup with keep or remove and why, then
+    /// the totals.
+    pub fn forgot(&self, report: &ForgetReport) {
+        if self.json {
+            return self.print_json(report);
+        }
+        let (remove_word, freed_word) = if report.dry_run {
+            ("would remove", "would be freed")
+        } else {
+            ("remove", "freed")
+        };
+        for (i, strategy) in report.strategies.iter().enumerate() {
+            if i > 0 {
+                outln!();
+            }
+            outln!("{}: keep {}", strategy.strategy, strategy.policy);
+            let mut rows: Vec<(&ForgetItem, &str)> = strategy
+                .kept
+                .iter()
+                .map(|item| (item, "keep"))
+                .chain(strategy.removed.iter().map(|item| (item, remove_word)))
+                .collect();
+            rows.sort_by(|(a, _), (b, _)| {
+                (b.timestamp.wall_clock(), b.timestamp.sequence())
+                    .cmp(&(a.timestamp.wall_clock(), a.timestamp.sequence()))
+            });
+            let rows: Vec<Vec<String>> = rows
+                .into_iter()
+                .map(|(item, action)| {
+                    vec![
+                        action.to_string(),
+                        item.timestamp
+                            .wall_clock()
+                            .format("%Y-%m-%d %H:%M:%S")
+                            .to_string(),
+                        item.backup_file.to_string(),
+                        human_bytes(item.size),
+                        item.reasons.join(", "),
+                    ]
+                })
+                .collect();
+            print_table(&["ACTION", "TIME", "BACKUP", "SIZE", "REASONS"], &rows);
+            outln!(
+                "{} kept, {} {}, {} {freed_word}",
+                strategy.kept.len(),
+                strategy.removed.len(),
+                if report.dry_run {
+                    "to remove"
+                } else {
+                    "removed"
+                },
+                human_bytes(strategy.bytes_freed)
+            );
+        }
+        for strategy in &report.without_policy {
+            outln!("{strategy}: no retention policy applies; its backups are left alone.");
+        }
+        if report.strategies.is_empty() && report.without_policy.is_empty() {
+            outln!("No backups to judge.");
+            return;
+        }
+        outln!();
+        outln!(
+            "{} backups kept, {} {}, {} {freed_word}.{}",
+            report.kept,
+            report.removed,
+            if report.dry_run {
+                "would be removed"
+            } else {
+                "removed"
+            },
+            human_bytes(report.bytes_freed),
+            if report.dry_run {
+                " Dry run: nothing was deleted."
+            } else {
+                ""
+            }
+        );
     }
 
     pub fn rebuilt(&self, entries: &[CatalogEntry]) {

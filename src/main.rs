@@ -10,10 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up, check_all, check_many, delete, locate, manifest_of, parse_time_of_day, restore, scan,
-    strategy_names, validate_level, AutomaticPolicy, AutomaticSettings, BackupOptions, CancelToken,
-    Catalog, Error, Locations, Locator, OnConflict, Overrides, Protector, ProtectorOptions,
-    RestoreOptions, Schedule, ScheduleState, Settings, WatchOptions, Weekday,
+    back_up, check_all, check_many, delete, forget, locate, manifest_of, parse_time_of_day, quoted,
+    restore, scan, strategy_names, validate_level, AutomaticPolicy, AutomaticSettings,
+    BackupOptions, CancelToken, Catalog, Error, ForgetRequest, KeepWithin, Locations, Locator,
+    OnConflict, Overrides, Protector, ProtectorOptions, RestoreOptions, RetentionPolicies,
+    RetentionPolicy, Schedule, ScheduleState, Settings, StrategyName, WatchOptions, Weekday,
     DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
 };
 
@@ -122,6 +123,40 @@ enum Command {
         #[arg(long)]
         poll: bool,
     },
+    /// Delete old backups by a retention policy (restic's --keep-* rules), per strategy
+    ///
+    /// For each rule, the newest backup of each period is kept, periods without backups do not
+    /// count, and the rules add up. The newest backup of a strategy is always kept. Without any
+    /// --keep-* flag, the policy in the settings file applies.
+    Forget {
+        /// Only this strategy's backups [default: every strategy]
+        #[arg(long)]
+        strategy: Option<String>,
+        /// Keep the N newest backups
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        keep_last: Option<String>,
+        /// Keep the newest backup of each of the last N hours that have one
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        keep_hourly: Option<String>,
+        /// Keep the newest backup of each of the last N days that have one
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        keep_daily: Option<String>,
+        /// Keep the newest backup of each of the last N ISO weeks that have one
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        keep_weekly: Option<String>,
+        /// Keep the newest backup of each of the last N months that have one
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        keep_monthly: Option<String>,
+        /// Keep the newest backup of each of the last N years that have one
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        keep_yearly: Option<String>,
+        /// Keep every backup made within this long before the newest one (e.g. 30d, 6m, 1y2m3d4h)
+        #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+        keep_within: Option<String>,
+        /// Show what would be kept and removed; delete nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Maintain the catalog
     Catalog {
         #[command(subcommand)]
@@ -179,6 +214,56 @@ enum ConflictChoice {
     Replace,
     /// Stop with an error
     Fail,
+}
+
+/// The `--keep-*` flags as typed: checked here into a policy, so a negative, zero or
+/// non-numeric count gets the core's plain message rather than a parser's.
+struct PolicyFlags {
+    keep_last: Option<String>,
+    keep_hourly: Option<String>,
+    keep_daily: Option<String>,
+    keep_weekly: Option<String>,
+    keep_monthly: Option<String>,
+    keep_yearly: Option<String>,
+    keep_within: Option<String>,
+}
+
+impl PolicyFlags {
+    /// The policy the flags give, or `None` when no flag was given.
+    fn policy(self) -> Result<Option<RetentionPolicy>, Error> {
+        let invalid = |detail: String| Error::InvalidPolicy { detail };
+        let count = |flag: &str, value: Option<String>| -> Result<Option<u32>, Error> {
+            let Some(text) = value else {
+                return Ok(None);
+            };
+            let number: i128 = text.trim().parse().map_err(|_| {
+                invalid(format!(
+                    "{flag} must be a whole number, not \"{}\"",
+                    quoted(&text)
+                ))
+            })?;
+            RetentionPolicy::count(flag, number)
+                .map(Some)
+                .map_err(invalid)
+        };
+        let policy = RetentionPolicy {
+            keep_last: count("--keep-last", self.keep_last)?,
+            keep_hourly: count("--keep-hourly", self.keep_hourly)?,
+            keep_daily: count("--keep-daily", self.keep_daily)?,
+            keep_weekly: count("--keep-weekly", self.keep_weekly)?,
+            keep_monthly: count("--keep-monthly", self.keep_monthly)?,
+            keep_yearly: count("--keep-yearly", self.keep_yearly)?,
+            keep_within: self
+                .keep_within
+                .map(|text| KeepWithin::parse(&text).map_err(invalid))
+                .transpose()?,
+        };
+        if policy.is_empty() {
+            return Ok(None);
+        }
+        policy.validate()?;
+        Ok(Some(policy))
+    }
 }
 
 /// Exit statuses scripts rely on.
@@ -357,6 +442,52 @@ fn run(
                 None
             };
             watch(locations, policy, poll, out, cancel)
+        }
+        Command::Forget {
+            strategy,
+            keep_last,
+            keep_hourly,
+            keep_daily,
+            keep_weekly,
+            keep_monthly,
+            keep_yearly,
+            keep_within,
+            dry_run,
+        } => {
+            let given = PolicyFlags {
+                keep_last,
+                keep_hourly,
+                keep_daily,
+                keep_weekly,
+                keep_monthly,
+                keep_yearly,
+                keep_within,
+            };
+            let policies = match given.policy()? {
+                Some(policy) => RetentionPolicies::for_all(policy),
+                None => match Settings::default_path() {
+                    Some(path) => Settings::load(&path)?.retention,
+                    None => RetentionPolicies::default(),
+                },
+            };
+            let strategy = strategy
+                .map(|name| {
+                    StrategyName::new(name.as_str()).map_err(|_| Error::InvalidStrategyName {
+                        name: quoted(&name),
+                    })
+                })
+                .transpose()?;
+            let request = ForgetRequest {
+                strategy,
+                policies,
+                dry_run,
+                in_use: &[],
+            };
+            let now = chrono::Local::now().naive_local();
+            let report = forget(locations, &request, now, progress, cancel)?;
+            progress.clear();
+            out.forgot(&report);
+            Ok(true)
         }
         Command::Catalog {
             action: CatalogAction::Rebuild,

@@ -94,6 +94,12 @@ pub enum Error {
     #[error("{} is too large for one backup: {detail}", .path.display())]
     TooLarge { path: PathBuf, detail: String },
 
+    #[error("The retention policy cannot be used: {detail}")]
+    InvalidPolicy { detail: String },
+
+    #[error("No retention policy was given, and the settings hold none")]
+    NoPolicy,
+
     #[error("The operation was cancelled")]
     Cancelled,
 }
@@ -140,6 +146,8 @@ impl Error {
             Error::UnsafeArchive { .. } => "unsafe_archive",
             Error::NotEnoughSpace { .. } => "not_enough_space",
             Error::TooLarge { .. } => "too_large",
+            Error::InvalidPolicy { .. } => "invalid_policy",
+            Error::NoPolicy => "no_policy",
             Error::Cancelled => "cancelled",
         }
     }
@@ -216,6 +224,12 @@ impl Error {
             }
             Error::TooLarge { .. } => {
                 "Split it into several strategy folders, move old runs out of it, or shorten very long names, then back up again.".into()
+            }
+            Error::InvalidPolicy { .. } => {
+                "Nothing was deleted. Give each --keep-... a whole number of 1 or more (for example --keep-daily 7 --keep-weekly 4) and --keep-within a duration such as 30d.".into()
+            }
+            Error::NoPolicy => {
+                "Nothing was deleted. Say what to keep, for example `forget --keep-daily 7 --keep-weekly 4 --keep-monthly 12`, or set a retention policy in Settings.".into()
             }
             Error::Cancelled => "Nothing was changed; start it again when you are ready.".into(),
         }

@@ -6,8 +6,9 @@
 //! plain-language message and a hint.
 //!
 //! Inside, four layers, each depending only on those below it (`scripts/test` checks it):
-//! `ops` (scan, back up, check, restore, delete, automatic protection) -> `store` (names, manifest, catalog, locating a
-//! backup, settings) -> `archive` (tar, gzip blocks, the member rules) -> `sys` (files, hashing,
+//! `ops` (scan, back up, check, restore, delete, forget, automatic protection) -> `store` (names,
+//! manifest, catalog, locating a backup, settings, automatic policies, retention, the deletion
+//! journal) -> `archive` (tar, gzip blocks, the member rules) -> `sys` (files, hashing, watching,
 //! background threads). `error`, `progress` and `limits` are shared by all. The modules are
 //! private; this file is the one public API.
 
@@ -33,6 +34,7 @@ pub use store::automatic::{
     DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE, STATE_FILE,
 };
 pub use store::catalog::{Catalog, CatalogEntry, CheckResult, CATALOG_FILE};
+pub use store::journal::JOURNAL_FILE;
 pub use store::locate::{
     inspect, known_identity, locate, locate_in, manifest_of, BackupIdentity, Inspection,
     LocatedBackup, Locator, Proof,
@@ -40,6 +42,9 @@ pub use store::locate::{
 pub use store::manifest::{ArchiveInfo, Manifest, Totals};
 pub use store::names::{
     copy_folder_name, ArchiveFileName, BackupName, Timestamp, ARCHIVE_SUFFIX, SIDECAR_SUFFIX,
+};
+pub use store::retention::{
+    apply_policy, KeepWithin, RetentionDecision, RetentionPolicies, RetentionPolicy, MAX_KEEP,
 };
 pub use store::settings::{
     check_results_folder, validate_level, Locations, Overrides, Settings, BACKUPS_ENV,
@@ -49,6 +54,9 @@ pub use store::settings::{
 pub use ops::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};
 pub use ops::check::{check, check_all, check_many, CheckReport, Problem};
 pub use ops::delete::{delete, Deleted};
+pub use ops::forget::{
+    forget, ForgetItem, ForgetReport, ForgetRequest, StrategyForget, IN_USE_REASON,
+};
 pub use ops::protect::health::{ago, health, Failure, HealthSummary, StrategyHealth};
 pub use ops::protect::schedule::{due, next_slot, previous_slot, Due};
 pub use ops::protect::{

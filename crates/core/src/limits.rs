@@ -38,6 +38,10 @@ pub const MAX_CATALOG_BYTES: u64 = 256 * 1024 * 1024;
 /// Bytes of the settings file.
 pub const MAX_SETTINGS_BYTES: u64 = 1024 * 1024;
 
+/// Bytes of the deletion journal (a list of archive names: about 260 bytes each, so room for
+/// every backup a catalog can hold).
+pub const MAX_JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
+
 /// How many times its own size an archive may inflate to when nothing trusted says otherwise
 /// (the ratio zip-bomb defences commonly use). Real backups of CSVs and plots inflate 2-20 times.
 pub const MAX_EXPANSION_RATIO: u64 = 100;

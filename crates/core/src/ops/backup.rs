@@ -122,7 +122,7 @@ pub fn back_up(
     partial.sync()?;
     // Archive, sidecar and catalog entry appear under one lock: other processes never see the
     // archive alone and "recreate" a sidecar that is about to be written.
-    let lock = Catalog::lock(backups)?;
+    let lock = Catalog::lock_reporting(backups, progress)?;
     let backup_file = publish_unique(&mut partial, backups, &strategy, &timestamp)?;
     let archive = ArchiveInfo {
         file: backup_file.clone(),

@@ -1,12 +1,13 @@
-//! Deleting a backup: its archive, its sidecar manifest and its catalog entry go together, under
-//! the catalog lock. Only backups in the backups folder can be deleted.
+//! Deleting a backup: its archive, its sidecar manifest and its catalog entry go together, as
+//! one step a crash cannot split (the deletion journal, `store/journal.rs`). Only backups in the
+//! backups folder can be deleted.
 
 use serde::Serialize;
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::progress::Progress;
-use crate::store::catalog::{sidecar_path, Catalog};
+use crate::store::catalog::Catalog;
 use crate::store::locate::{locate, Locator};
 use crate::store::settings::Locations;
 
@@ -18,26 +19,17 @@ pub struct Deleted {
 
 pub fn delete(locations: &Locations, wanted: &Locator, progress: &dyn Progress) -> Result<Deleted> {
     let located = locate(&locations.backups, wanted, progress)?;
-    if located.catalog_entry.is_none() {
+    let Some(entry) = located.catalog_entry.as_ref() else {
         return Err(Error::UnknownBackup {
             name: wanted.shown(),
             backups: locations.backups.clone(),
         });
-    }
-    let file = located.file_name.clone();
-    Catalog::update(&locations.backups, progress, |entries| {
-        let mut removed = Vec::new();
-        for path in [located.path.clone(), sidecar_path(&located.path)] {
-            match std::fs::remove_file(&path) {
-                Ok(()) => removed.push(path),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::io("delete", &path, e)),
-            }
-        }
-        entries.retain(|e| e.backup_file != file);
-        Ok(Deleted {
-            backup_file: file.clone(),
-            removed,
-        })
+    };
+    let file = entry.backup_file.clone();
+    let removed =
+        Catalog::remove_backups(&locations.backups, std::slice::from_ref(&file), progress)?;
+    Ok(Deleted {
+        backup_file: file.to_string(),
+        removed,
     })
 }

@@ -1,9 +1,11 @@
 //! The operations, one file each: scan the results folder, back up a strategy, check backups,
-//! restore one, delete one; and automatic protection (`protect/`), which runs backups by policy.
+//! restore one, delete one, forget old ones by a retention policy; and automatic protection
+//! (`protect/`), which runs backups by policy.
 
 pub mod backup;
 pub mod check;
 pub mod delete;
+pub mod forget;
 pub mod protect;
 pub mod restore;
 pub mod scan;

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::journal::{self, Pending};
 use super::manifest::{ArchiveInfo, Manifest};
 use super::names::{sidecar_name, ArchiveFileName, Timestamp, ARCHIVE_SUFFIX};
 use crate::archive::{
@@ -18,7 +19,7 @@ use crate::archive::{
 };
 use crate::error::{Error, Result};
 use crate::limits::{allowed_expansion, quoted, quoted_bytes, MAX_CATALOG_BYTES};
-use crate::progress::{CancelToken, Progress};
+use crate::progress::{CancelToken, NoProgress, Progress};
 use crate::sys::{self, DirLock, EntryKind};
 
 pub const CATALOG_FILE: &str = "catalog.json";
@@ -117,14 +118,16 @@ impl Catalog {
             return Ok(Catalog::default());
         }
         let folder = BackupsFolder::list(backups);
+        // An interrupted removal is finished (under the lock, by `update`) before anyone reads.
+        let interrupted = journal::exists(backups);
         match read_document(backups) {
-            Ok(Some(document)) if folder.knows_every_archive(&document.entries) => {
+            Ok(Some(document)) if !interrupted && folder.knows_every_archive(&document.entries) => {
                 folder.warn_unusable(backups, progress);
                 Ok(Catalog {
                     entries: folder.usable(document, backups, progress),
                 })
             }
-            Ok(None) if folder.archives.is_empty() => Ok(Catalog::default()),
+            Ok(None) if !interrupted && folder.archives.is_empty() => Ok(Catalog::default()),
             _ => Catalog::update(backups, progress, |_| Ok(())).map(|_| {
                 let entries = read_document(backups)
                     .ok()
@@ -138,12 +141,48 @@ impl Catalog {
         }
     }
 
-    /// Takes the catalog's inter-process lock (creating the backups folder if needed).
+    /// Takes the catalog's inter-process lock (creating the backups folder if needed), and
+    /// first finishes a removal a crash interrupted, so no lock holder ever sees half of one.
     pub fn lock(backups: &Path) -> Result<CatalogLock> {
+        Catalog::lock_reporting(backups, &NoProgress)
+    }
+
+    /// [`Catalog::lock`], saying on `progress` when an interrupted removal is finished.
+    pub fn lock_reporting(backups: &Path, progress: &dyn Progress) -> Result<CatalogLock> {
         sys::ensure_dir(backups)?;
-        Ok(CatalogLock {
+        let lock = CatalogLock {
             _lock: DirLock::acquire(backups, LOCK_FILE)?,
-        })
+        };
+        finish_pending_removal(backups, &lock, progress)?;
+        Ok(lock)
+    }
+
+    /// Removes backups (archive, sidecar and catalog entry of each) as one step a crash cannot
+    /// split: see `store/journal.rs`. Returns the files removed.
+    pub fn remove_backups(
+        backups: &Path,
+        files: &[ArchiveFileName],
+        progress: &dyn Progress,
+    ) -> Result<Vec<PathBuf>> {
+        let lock = Catalog::lock_reporting(backups, progress)?;
+        Catalog::remove_locked(backups, &lock, files, progress)
+    }
+
+    /// [`Catalog::remove_backups`] for a caller that already holds the lock. The journal is
+    /// written first; then the catalog entries, the archives and the sidecars go, in that
+    /// order; the journal goes last. Interrupted anywhere, the next lock holder finishes it.
+    pub fn remove_locked(
+        backups: &Path,
+        _lock: &CatalogLock,
+        files: &[ArchiveFileName],
+        progress: &dyn Progress,
+    ) -> Result<Vec<PathBuf>> {
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        journal::write(backups, files)?;
+        interruption_point(RemovalStep::JournalWritten)?;
+        carry_out_removal(backups, files, progress)
     }
 
     /// Applies `change` to the catalog under the inter-process lock and saves it atomically.
@@ -153,7 +192,7 @@ impl Catalog {
         progress: &dyn Progress,
         change: impl FnOnce(&mut Vec<CatalogEntry>) -> Result<T>,
     ) -> Result<T> {
-        let lock = Catalog::lock(backups)?;
+        let lock = Catalog::lock_reporting(backups, progress)?;
         Catalog::update_locked(backups, &lock, progress, change)
     }
 
@@ -200,8 +239,7 @@ impl Catalog {
         progress: &dyn Progress,
         cancel: &CancelToken,
     ) -> Result<Vec<CatalogEntry>> {
-        sys::ensure_dir(backups)?;
-        let _lock = DirLock::acquire(backups, LOCK_FILE)?;
+        let _lock = Catalog::lock_reporting(backups, progress)?;
         let folder = BackupsFolder::list(backups);
         folder.warn_unusable(backups, progress);
         let previous = match read_document(backups) {
@@ -251,6 +289,139 @@ impl Catalog {
                     .cmp(&b.created)
                     .then(a.backup_file.cmp(&b.backup_file))
             })
+    }
+}
+
+/// The steps of a removal, after each of which a crash may come (named for the tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RemovalStep {
+    JournalWritten,
+    CatalogSaved,
+    ArchivesRemoved,
+    SidecarsRemoved,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Test builds only: the step after which the removal on this thread stops, as if the
+    /// process died there (the journal stays, nothing is cleaned up).
+    pub(crate) static INTERRUPT_AFTER: std::cell::Cell<Option<RemovalStep>> =
+        const { std::cell::Cell::new(None) };
+}
+
+fn interruption_point(step: RemovalStep) -> Result<()> {
+    #[cfg(test)]
+    if INTERRUPT_AFTER.with(|at| at.get()) == Some(step) {
+        return Err(Error::io(
+            "finish removing backups in",
+            "(test interruption)",
+            std::io::Error::other(format!("interrupted after {step:?}")),
+        ));
+    }
+    let _ = step;
+    Ok(())
+}
+
+/// Finishes a removal a crash interrupted, if the journal says there was one. Called with the
+/// catalog lock held, before the lock holder does anything else.
+fn finish_pending_removal(
+    backups: &Path,
+    _lock: &CatalogLock,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let journal = journal::journal_path(backups);
+    match journal::read(backups) {
+        Pending::Nothing => Ok(()),
+        Pending::Removal { files, skipped } => {
+            for reason in skipped {
+                progress.warn(&format!(
+                    "The deletion journal {} names something that is not a backup, which is left alone: {reason}.",
+                    journal.display()
+                ));
+            }
+            if !files.is_empty() {
+                progress.warn(&format!(
+                    "An earlier deletion of {} backup(s) was interrupted; it is being finished now.",
+                    files.len()
+                ));
+            }
+            carry_out_removal(backups, &files, progress).map(|_| ())
+        }
+        Pending::Unreadable(reason) => {
+            progress.warn(&format!(
+                "The deletion journal {} cannot be read ({reason}); it was not written by Results Backup and is removed. Nothing was deleted because of it.",
+                journal.display()
+            ));
+            journal::remove(backups)
+        }
+        Pending::Newer(version) => {
+            progress.warn(&format!(
+                "The deletion journal {} was written by a newer version of Results Backup (format {version}); update Results Backup to finish that deletion.",
+                journal.display()
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// The steps after the journal: catalog entries, then archives, then sidecars, then the
+/// journal. Each is idempotent, so finishing an interrupted removal is running them again.
+fn carry_out_removal(
+    backups: &Path,
+    files: &[ArchiveFileName],
+    progress: &dyn Progress,
+) -> Result<Vec<PathBuf>> {
+    let doomed: HashSet<&str> = files.iter().map(|f| f.as_str()).collect();
+    // A catalog that cannot be read is left as it is: the next update rebuilds it from the
+    // archives, and these are gone by then.
+    if let Ok(Some(document)) = read_document(backups) {
+        let mut entries = BackupsFolder::list(backups).usable(document, backups, &NoProgress);
+        let before = entries.len();
+        entries.retain(|e| !doomed.contains(e.backup_file.as_str()));
+        if entries.len() != before {
+            save(backups, &entries)?;
+        }
+    }
+    interruption_point(RemovalStep::CatalogSaved)?;
+    let mut removed = Vec::new();
+    for file in files {
+        removed.extend(remove_named_file(backups, file.as_str(), progress)?);
+    }
+    interruption_point(RemovalStep::ArchivesRemoved)?;
+    for file in files {
+        removed.extend(remove_named_file(backups, &file.sidecar_name(), progress)?);
+    }
+    interruption_point(RemovalStep::SidecarsRemoved)?;
+    // The removals reach the disk before the journal that would redo them goes.
+    sys::atomic::sync_dir(backups)?;
+    journal::remove(backups)?;
+    Ok(removed)
+}
+
+/// Removes `<backups>/<name>` (a validated single component) if it is there. A link is removed
+/// itself, never what it points to; a folder under that name is left alone with a warning.
+fn remove_named_file(
+    backups: &Path,
+    name: &str,
+    progress: &dyn Progress,
+) -> Result<Option<PathBuf>> {
+    let path = backups.join(name);
+    match std::fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("delete", &path, e)),
+        Ok(meta) if meta.is_dir() => {
+            progress.warn(&format!(
+                "{} is a folder, not a backup file; it is left alone.",
+                path.display()
+            ));
+            return Ok(None);
+        }
+        Ok(_) => {}
+    }
+    match std::fs::remove_file(&path) {
+        Ok(()) => Ok(Some(path)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("delete", &path, e)),
     }
 }
 

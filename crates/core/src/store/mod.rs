@@ -4,7 +4,9 @@
 
 pub mod automatic;
 pub mod catalog;
+pub mod journal;
 pub mod locate;
 pub mod manifest;
 pub mod names;
+pub mod retention;
 pub mod settings;

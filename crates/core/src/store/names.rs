@@ -48,6 +48,23 @@ impl Timestamp {
         Timestamp(time.format(TIMESTAMP_FORMAT).to_string())
     }
 
+    /// The timestamp of a backup started at the local wall-clock time `time`.
+    pub fn of_wall_clock(time: &NaiveDateTime) -> Timestamp {
+        Timestamp(time.format(TIMESTAMP_FORMAT).to_string())
+    }
+
+    /// The wall-clock date and time it names, without offset or `_N` (what retention buckets).
+    pub fn wall_clock(&self) -> NaiveDateTime {
+        // `new` accepted only real dates and times, so this parse cannot fail; the epoch stands
+        // in rather than a panic should that ever change.
+        NaiveDateTime::parse_from_str(&self.0[..15], TIMESTAMP_FORMAT).unwrap_or_default()
+    }
+
+    /// The `N` of a trailing `_N` (the N-th backup in that second), 1 without one.
+    pub fn sequence(&self) -> u32 {
+        self.0.get(16..).and_then(parse_sequence).unwrap_or(1)
+    }
+
     /// The date and time it names, in local time (without the `_N`).
     pub fn local_time(&self) -> Option<DateTime<Local>> {
         let naive = NaiveDateTime::parse_from_str(&self.0[..15], TIMESTAMP_FORMAT).ok()?;

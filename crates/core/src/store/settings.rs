@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 use super::automatic::AutomaticSettings;
+use super::retention::RetentionPolicies;
 use crate::error::{Error, Result};
 use crate::limits::{quoted, MAX_PATH_BYTES, MAX_SETTINGS_BYTES};
 use crate::sys;
@@ -34,6 +35,10 @@ pub struct Settings {
     /// Automatic backups: on change and on a schedule (`store/automatic.rs`).
     #[serde(default, skip_serializing_if = "is_default_automatic")]
     pub automatic: AutomaticSettings,
+    /// What `forget` keeps when no `--keep-*` flag is given. Checked as it is parsed: a bad
+    /// policy or strategy key is an `InvalidSettings` error naming it.
+    #[serde(default, skip_serializing_if = "RetentionPolicies::is_empty")]
+    pub retention: RetentionPolicies,
 }
 
 fn is_default_automatic(automatic: &AutomaticSettings) -> bool {
