@@ -21,6 +21,16 @@ fn main() {
         "quit_app",
         "start_at_login",
         "set_start_at_login",
+        "listen_live",
+        "protection_health",
+        "acknowledge_failure",
+        "automatic_settings",
+        "save_automatic",
+        "set_paused",
+        "retention_settings",
+        "preview_retention",
+        "save_retention",
+        "apply_retention",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -10,12 +10,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up, check_all, check_many, delete, forget, locate, manifest_of, parse_time_of_day, quoted,
-    restore, scan, strategy_names, validate_level, AutomaticPolicy, AutomaticSettings,
-    BackupOptions, CancelToken, Catalog, Error, ForgetRequest, KeepWithin, Locations, Locator,
-    OnConflict, Overrides, Protector, ProtectorOptions, RestoreOptions, RetentionPolicies,
-    RetentionPolicy, Schedule, ScheduleState, Settings, StrategyName, WatchOptions, Weekday,
-    DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
+    back_up, check_all, check_many, delete, forget, forget_after_automatic, locate, manifest_of,
+    parse_time_of_day, quoted, restore, scan, strategy_names, validate_level, AutomaticPolicy,
+    AutomaticSettings, BackupOptions, CancelToken, Catalog, Error, ForgetRequest, KeepWithin,
+    Locations, Locator, OnConflict, Overrides, Protector, ProtectorOptions, RestoreOptions,
+    RetentionPolicies, RetentionPolicy, Schedule, ScheduleState, Settings, StrategyName,
+    WatchOptions, Weekday, DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
 };
 
 use cli_output::Output;
@@ -597,6 +597,8 @@ fn watch(
     let options = ProtectorOptions {
         watch: watch_options,
         state_file: settings_path.as_deref().map(ScheduleState::path_beside),
+        // The settings' retention, when they say to apply it after each automatic backup.
+        after_backup: forget_after_automatic(settings.retention, Box::new(Vec::new)),
         ..ProtectorOptions::default()
     };
     let mut protector = Protector::new(locations.clone(), automatic, options);

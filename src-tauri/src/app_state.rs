@@ -1,5 +1,5 @@
-//! What the app remembers about the analyst that is not a setting: for now, whether closing the
-//! window to the tray has been explained. Kept apart from settings.json, which the command line
+//! What the app remembers that only the app uses: whether closing the window to the tray has
+//! been explained, and whether successes are notified. Kept apart from settings.json, which the command line
 //! shares. Read back as untrusted input: a small regular file, or "nothing remembered".
 
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,9 @@ const MAX_STATE_BYTES: u64 = 64 * 1024;
 struct Remembered {
     #[serde(default)]
     close_explained: bool,
+    /// Failures are always notified; successes only when the analyst asks.
+    #[serde(default)]
+    notify_success: bool,
 }
 
 pub struct AppState {
@@ -37,12 +40,27 @@ impl AppState {
             .unwrap_or(false)
     }
 
+    pub fn notify_success(&self) -> bool {
+        self.remembered
+            .lock()
+            .map(|r| r.notify_success)
+            .unwrap_or(false)
+    }
+
     pub fn set_close_explained(&self) -> results_backup::Result<()> {
+        self.change(|r| r.close_explained = true)
+    }
+
+    pub fn set_notify_success(&self, on: bool) -> results_backup::Result<()> {
+        self.change(|r| r.notify_success = on)
+    }
+
+    fn change(&self, edit: impl FnOnce(&mut Remembered)) -> results_backup::Result<()> {
         let snapshot = {
             let Ok(mut remembered) = self.remembered.lock() else {
                 return Ok(());
             };
-            remembered.close_explained = true;
+            edit(&mut remembered);
             remembered.clone()
         };
         let Some(path) = &self.path else {

@@ -84,11 +84,11 @@ pub fn set_up<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 fn on_tray_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
         MENU_OPEN => show_main_window(app),
-        MENU_BACK_UP_NOW => app.state::<Protection>().back_up_now(),
+        MENU_BACK_UP_NOW => app.state::<Protection>().back_up_now(app),
         MENU_PAUSE => {
             let protection = app.state::<Protection>();
             let paused = !protection.paused();
-            if let Err(error) = protection.set_paused(paused) {
+            if let Err(error) = protection.set_paused(app, paused) {
                 notify(app, "Could not pause automatic backups", &error.message);
             }
             if let Some(menu) = app.try_state::<TrayMenu<R>>() {

@@ -28,7 +28,7 @@ impl From<results_backup::Error> for IpcError {
 
 /// The core's hints are written for the command line where they name a flag or a subcommand; in
 /// the window the next step is a button, or nothing at all when the app recovers by itself.
-fn app_hint(code: &str) -> Option<&'static str> {
+pub(crate) fn app_hint(code: &str) -> Option<&'static str> {
     Some(match code {
         "results_folder_missing" => {
             "Reconnect the drive that holds it, or choose the results folder again in Settings. \
@@ -46,6 +46,19 @@ fn app_hint(code: &str) -> Option<&'static str> {
 }
 
 impl IpcError {
+    /// Settings the window sent that the settings file's rules refuse: said as a form error
+    /// (nothing was saved), not as a broken file.
+    pub fn setting_refused(error: results_backup::Error) -> Self {
+        match error {
+            results_backup::Error::InvalidSettings { detail, .. } => IpcError {
+                code: "invalid_settings".into(),
+                message: format!("These settings cannot be used: {detail}"),
+                hint: "Correct the value named and save again; nothing was saved.".into(),
+            },
+            other => other.into(),
+        }
+    }
+
     /// The webview asked for something the analyst never gave it (a path not picked or dropped,
     /// a strategy the scan did not find, a backup the catalog does not list).
     pub fn not_allowed(what: impl Display) -> Self {

@@ -7,17 +7,24 @@ use ts_rs::{Config, TS};
 use crate::access::BackupRef;
 use crate::commands::jobs::{CheckFailure, JobRequest, JobResult};
 use crate::commands::library::{BackupDetails, BackupList};
+use crate::commands::protection::AutomaticView;
 use crate::commands::settings::{Overview, PickPurpose};
 use crate::error::IpcError;
 use crate::progress_channel::JobEvent;
+use crate::protection::LiveUpdate;
 use crate::FilesDropped;
 use results_backup::Deleted;
 use results_backup::Operation;
 use results_backup::{ArchiveInfo, EntryKind, Manifest, ManifestEntry, Totals};
+use results_backup::{AutomaticPolicy, AutomaticSettings, Schedule, Weekday};
 use results_backup::{BackupOutcome, BackupStatus};
 use results_backup::{CatalogEntry, CheckResult};
 use results_backup::{CheckReport, Problem, Proof};
+use results_backup::{ErrorReport, Failure, HealthSummary, StrategyHealth};
+use results_backup::{ForgetItem, ForgetReport, StrategyForget};
 use results_backup::{OnConflict, RestoreOutcome, RestorePreview};
+use results_backup::{ProtectionEvent, Trigger, WatchMode};
+use results_backup::{RetentionPolicies, RetentionPolicy};
 use results_backup::{StrategyState, StrategyStatus};
 
 /// Where the generated file lives, relative to this crate.
@@ -57,6 +64,24 @@ pub fn generate() -> String {
         JobResult::decl(&cfg),
         Deleted::decl(&cfg),
         FilesDropped::decl(&cfg),
+        Weekday::decl(&cfg),
+        Schedule::decl(&cfg),
+        AutomaticPolicy::decl(&cfg),
+        AutomaticSettings::decl(&cfg),
+        AutomaticView::decl(&cfg),
+        ErrorReport::decl(&cfg),
+        Failure::decl(&cfg),
+        StrategyHealth::decl(&cfg),
+        HealthSummary::decl(&cfg),
+        WatchMode::decl(&cfg),
+        Trigger::decl(&cfg),
+        ProtectionEvent::decl(&cfg),
+        LiveUpdate::decl(&cfg),
+        RetentionPolicy::decl(&cfg),
+        RetentionPolicies::decl(&cfg),
+        ForgetItem::decl(&cfg),
+        StrategyForget::decl(&cfg),
+        ForgetReport::decl(&cfg),
     ];
     let mut text = String::from(
         "// Generated from the Rust types by `cargo test -p results-backup-app ipc_types`\n\

@@ -7,6 +7,7 @@ mod app_state;
 mod commands;
 mod desktop;
 mod error;
+mod in_use;
 #[cfg(test)]
 mod ipc_types;
 mod job_queue;
@@ -53,7 +54,7 @@ fn on_drop<R: Runtime>(window: &tauri::Window<R>, paths: &[PathBuf]) {
 /// The whole app on any tauri runtime: the real one for the window, the mock one for the
 /// command tests.
 pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    use commands::{files, jobs, library, settings, window};
+    use commands::{files, jobs, library, protection, retention, settings, window};
     builder
         .plugin(tauri_plugin_opener::init())
         .manage(Shell::new())
@@ -75,6 +76,16 @@ pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
             window::quit_app,
             window::start_at_login,
             window::set_start_at_login,
+            protection::listen_live,
+            protection::protection_health,
+            protection::acknowledge_failure,
+            protection::automatic_settings,
+            protection::save_automatic,
+            protection::set_paused,
+            retention::retention_settings,
+            retention::preview_retention,
+            retention::save_retention,
+            retention::apply_retention,
         ])
         .on_window_event(|window, event| {
             if let WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event {
@@ -88,12 +99,23 @@ pub fn run() {
     let builder = desktop::with_desktop_plugins(tauri::Builder::default())
         .manage(app_state::AppState::load())
         .manage(protection::Protection::new())
-        .setup(|app| Ok(desktop::set_up(app.handle())?));
-    let app = app_builder(builder).run(tauri::generate_context!());
-    if let Err(error) = app {
-        eprintln!("Results Backup could not start: {error}");
-        std::process::exit(1);
-    }
+        .setup(|app| {
+            app.state::<protection::Protection>().restart(app.handle());
+            Ok(desktop::set_up(app.handle())?)
+        });
+    let app = match app_builder(builder).build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("Results Backup could not start: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event {
+            // A backup running now is cancelled and cleaned up before the process ends.
+            app.state::<protection::Protection>().stop();
+        }
+    });
 }
 
 #[cfg(test)]

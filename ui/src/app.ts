@@ -97,6 +97,10 @@ export class App {
         automaticSettings: () => ipc.automaticSettings(),
         saveAutomatic: (automatic, notify_success) => ipc.saveAutomatic(automatic, notify_success),
         setPaused: (paused) => ipc.setPaused(paused),
+        retentionSettings: () => ipc.retentionSettings(),
+        previewRetention: (policies) => ipc.previewRetention(policies),
+        saveRetention: (policies) => ipc.saveRetention(policies),
+        applyRetention: (policies) => ipc.applyRetention(policies),
       },
       configured: (overview, then) => this.configured(overview, then),
     };

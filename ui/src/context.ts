@@ -82,6 +82,10 @@ export type ViewIpc = Pick<
   | "automaticSettings"
   | "saveAutomatic"
   | "setPaused"
+  | "retentionSettings"
+  | "previewRetention"
+  | "saveRetention"
+  | "applyRetention"
 >;
 
 export interface ViewContext {

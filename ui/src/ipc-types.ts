@@ -190,3 +190,50 @@ export type Trigger = "change" | "schedule" | "retry";
 export type ProtectionEvent = { "event": "watching", results: string, mode: WatchMode, reason?: string, } | { "event": "strategy_changed", strategy: string, } | { "event": "backup_started", strategy: string, trigger: Trigger, } | { "event": "backup_finished", strategy: string, trigger: Trigger, status: BackupStatus, backup?: CatalogEntry, } | { "event": "backup_failed", strategy: string, trigger: Trigger, error: ErrorReport, retry_in_seconds: number, } | { "event": "after_backup_failed", strategy: string, error: ErrorReport, } | { "event": "results_folder_missing", results: string, } | { "event": "results_folder_back", results: string, } | { "event": "warning", message: string, };
 
 export type LiveUpdate = { "kind": "engine", event: ProtectionEvent, } | { "kind": "backed_up_now", created: number, unchanged: number, failed: number, };
+
+export type RetentionPolicy = { keep_last?: number | null, keep_hourly?: number | null, keep_daily?: number | null, keep_weekly?: number | null, keep_monthly?: number | null, keep_yearly?: number | null, 
+/**
+ * restic's duration syntax, `1y2m3d4h`.
+ */
+keep_within?: string | null, };
+
+export type RetentionPolicies = { 
+/**
+ * For every strategy without its own policy.
+ */
+all?: RetentionPolicy | null, 
+/**
+ * Per strategy (keys are strategy names); replaces `all` for that strategy.
+ */
+strategies?: { [key in string]: RetentionPolicy }, 
+/**
+ * Forget by these policies after each automatic backup.
+ */
+apply_after_automatic?: boolean, };
+
+export type ForgetItem = { backup_file: string, timestamp: string, created: string, 
+/**
+ * Archive size in bytes.
+ */
+size: number, 
+/**
+ * Kept: the rules that keep it ("daily 2026-11-28", "last 2", "in use"). Removed: why no
+ * rule keeps it ("daily: 2026-11-28 has a newer backup", "last: 3 kept").
+ */
+reasons: Array<string>, };
+
+export type StrategyForget = { strategy: string, policy: RetentionPolicy, kept: Array<ForgetItem>, removed: Array<ForgetItem>, 
+/**
+ * Bytes of the removed archives (to be freed, in a dry run).
+ */
+bytes_freed: number, };
+
+export type ForgetReport = { dry_run: boolean, 
+/**
+ * Strategies with a policy, by name.
+ */
+strategies: Array<StrategyForget>, 
+/**
+ * Strategies with backups but no policy: left alone.
+ */
+without_policy: Array<string>, kept: number, removed: number, bytes_freed: number, };

@@ -5,6 +5,8 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   AutomaticSettings,
   AutomaticView,
+  ForgetReport,
+  RetentionPolicies,
   HealthSummary,
   LiveUpdate,
   BackupDetails,
@@ -61,6 +63,10 @@ export const ipc = {
   saveAutomatic: (automatic: AutomaticSettings, notify_success: boolean): Promise<AutomaticView> =>
     invoke("save_automatic", { automatic, notify_success }),
   setPaused: (paused: boolean): Promise<boolean> => invoke("set_paused", { paused }),
+  retentionSettings: (): Promise<RetentionPolicies> => invoke("retention_settings"),
+  previewRetention: (policies: RetentionPolicies): Promise<ForgetReport> => invoke("preview_retention", { policies }),
+  saveRetention: (policies: RetentionPolicies): Promise<RetentionPolicies> => invoke("save_retention", { policies }),
+  applyRetention: (policies: RetentionPolicies): Promise<ForgetReport> => invoke("apply_retention", { policies }),
 
   /** The analyst closed the window for the first time while automatic backups are on. */
   onFirstClose: (handler: () => void): Promise<Unlisten> => listen("first-close", () => handler()),

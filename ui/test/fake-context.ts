@@ -51,6 +51,10 @@ export function fakeContext(opts: FakeContextOptions = {}) {
     automaticSettings: fake.ipc.automaticSettings,
     saveAutomatic: fake.ipc.saveAutomatic,
     setPaused: fake.ipc.setPaused,
+    retentionSettings: fake.ipc.retentionSettings,
+    previewRetention: fake.ipc.previewRetention,
+    saveRetention: fake.ipc.saveRetention,
+    applyRetention: fake.ipc.applyRetention,
   } satisfies ViewIpc;
   const ctx = {
     store: { state, refresh: vi.fn(async () => undefined) },

@@ -3,7 +3,9 @@ import { vi } from "vitest";
 import type { Ipc } from "../src/ipc";
 import type {
   AutomaticSettings,
+  ForgetReport,
   HealthSummary,
+  RetentionPolicies,
   LiveUpdate,
   BackupDetails,
   BackupList,
@@ -69,6 +71,15 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
   let live: ((u: LiveUpdate) => void) | null = null;
   let automatic: AutomaticSettings = { strategies: {}, paused: false };
   let notifySuccess = false;
+  let retention: RetentionPolicies = { strategies: {}, apply_after_automatic: false };
+  const forgetReport = (dry_run: boolean): ForgetReport => ({
+    dry_run,
+    strategies: [],
+    without_policy: [],
+    kept: (opts.backups ?? []).length,
+    removed: 0,
+    bytes_freed: 0,
+  });
   const health = (): HealthSummary => ({
     strategies: (opts.strategies ?? []).map((s) => ({
       strategy: s.name,
@@ -167,6 +178,13 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
       notifySuccess = notify_success;
       return { automatic, notify_success: notifySuccess };
     }),
+    retentionSettings: vi.fn(async () => retention),
+    previewRetention: vi.fn(async (_p: RetentionPolicies) => forgetReport(true)),
+    saveRetention: vi.fn(async (p: RetentionPolicies) => {
+      retention = p;
+      return retention;
+    }),
+    applyRetention: vi.fn(async (_p: RetentionPolicies) => forgetReport(false)),
     setPaused: vi.fn(async (paused: boolean) => {
       automatic = { ...automatic, paused };
       return paused;

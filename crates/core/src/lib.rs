@@ -55,7 +55,8 @@ pub use ops::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};
 pub use ops::check::{check, check_all, check_many, CheckReport, Problem};
 pub use ops::delete::{delete, Deleted};
 pub use ops::forget::{
-    forget, ForgetItem, ForgetReport, ForgetRequest, StrategyForget, IN_USE_REASON,
+    forget, forget_after_automatic, ForgetItem, ForgetReport, ForgetRequest, StrategyForget,
+    IN_USE_REASON,
 };
 pub use ops::protect::health::{ago, health, Failure, HealthSummary, StrategyHealth};
 pub use ops::protect::schedule::{due, next_slot, previous_slot, Due};

@@ -81,7 +81,9 @@ pub(super) fn prepare<R: Runtime>(
         }
         JobRequest::Check { backup } => {
             let wanted = access::backup(&shell.grants, &load_catalog(&locations)?, &backup)?;
+            let hold = hold_catalogued(&shell, &backup);
             Box::new(move |progress, cancel| {
+                let _hold = hold;
                 let report = check(&locations, &wanted, false, progress, cancel)?;
                 Ok(JobResult::Check { report })
             })
@@ -111,8 +113,10 @@ pub(super) fn prepare<R: Runtime>(
             let wanted = access::backup(&shell.grants, &load_catalog(&locations)?, &backup)?;
             let (destination, identity) =
                 access::destination(&shell.grants, &locations, destination)?;
+            let hold = hold_catalogued(&shell, &backup);
             let app = app.clone();
             Box::new(move |progress, cancel| {
+                let _hold = hold;
                 let options = RestoreOptions {
                     destination: Some(destination),
                     on_conflict,
@@ -129,6 +133,14 @@ pub(super) fn prepare<R: Runtime>(
             })
         }
     })
+}
+
+/// Retention leaves a catalogued backup alone while a job is queued for it or running on it.
+fn hold_catalogued(shell: &Shell, backup: &BackupRef) -> Option<crate::in_use::Hold> {
+    match backup {
+        BackupRef::Catalog(name) => Some(shell.in_use.hold(name)),
+        BackupRef::Dropped(_) => None,
+    }
 }
 
 #[tauri::command(rename_all = "snake_case")]

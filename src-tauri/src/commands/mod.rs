@@ -5,6 +5,8 @@
 pub mod files;
 pub mod jobs;
 pub mod library;
+pub mod protection;
+pub mod retention;
 pub mod settings;
 #[cfg(test)]
 mod tests;
@@ -20,6 +22,7 @@ use std::sync::Mutex;
 
 use crate::access::Grants;
 use crate::error::{CommandResult, IpcError};
+use crate::in_use::InUse;
 use crate::job_queue::JobQueue;
 use crate::progress_channel::PROGRESS_INTERVAL;
 use jobs::JobResult;
@@ -27,6 +30,7 @@ use jobs::JobResult;
 /// Everything the shell keeps between commands.
 pub struct Shell {
     pub grants: Grants,
+    pub in_use: InUse,
     pub jobs: JobQueue<JobResult>,
     /// Strategy and timestamp of archives already opened, so a restore preview of a dropped
     /// archive does not read it again.
@@ -37,6 +41,7 @@ impl Shell {
     pub fn new() -> Self {
         Shell {
             grants: Grants::default(),
+            in_use: InUse::default(),
             jobs: JobQueue::start(PROGRESS_INTERVAL),
             identities: Mutex::new(HashMap::new()),
         }

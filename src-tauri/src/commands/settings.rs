@@ -80,9 +80,16 @@ pub async fn app_overview() -> CommandResult<Overview> {
     off_ui_thread(overview).await
 }
 
+/// The folders changed: automatic protection follows them.
+fn protection_follows<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(protection) = app.try_state::<crate::protection::Protection>() {
+        protection.restart(app);
+    }
+}
+
 #[tauri::command(rename_all = "snake_case")]
-pub async fn use_sample_results() -> CommandResult<Overview> {
-    off_ui_thread(|| {
+pub async fn use_sample_results<R: Runtime>(app: AppHandle<R>) -> CommandResult<Overview> {
+    off_ui_thread(move || {
         let data = data_folder()?;
         let results = data.join("sample-results");
         install_samples(&results)?;
@@ -90,6 +97,7 @@ pub async fn use_sample_results() -> CommandResult<Overview> {
         settings.results_dir = Some(results);
         settings.backups_dir = Some(data.join("sample-backups"));
         settings.save(&path)?;
+        protection_follows(&app);
         overview()
     })
     .await
@@ -145,6 +153,7 @@ pub async fn save_settings<R: Runtime>(
         settings.backups_dir = Some(backups);
         settings.compression_level = Some(level);
         settings.save(&path)?;
+        protection_follows(&app);
         overview()
     })
     .await

@@ -432,3 +432,110 @@ fn a_dropped_archive_with_a_climbing_timestamp_restores_nowhere() {
         !w.path("escaped").exists() && !w.root.parent().expect("parent").join("escaped").exists()
     );
 }
+
+#[test]
+fn automatic_settings_from_the_webview_get_the_settings_files_checks() {
+    let w = World::new();
+    let settings = w.path("settings.json");
+    let before = std::fs::read(&settings).expect("settings");
+    for bad in [
+        json!({"all": {"on_change": true, "quiet_seconds": 1}}),
+        json!({"all": {"on_change": false, "schedule": {"every": "day", "at": "24:61"}}}),
+        json!({"strategies": {"../outside": {"on_change": true}}}),
+    ] {
+        let error = w
+            .invoke(
+                "save_automatic",
+                json!({"automatic": bad, "notify_success": false}),
+            )
+            .expect_err("refused");
+        assert_eq!(error["code"], "invalid_settings", "{bad}: {error}");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("These settings cannot be used: automatic."),
+            "names the key: {error}"
+        );
+        assert_eq!(
+            std::fs::read(&settings).expect("settings"),
+            before,
+            "{bad}: nothing saved"
+        );
+    }
+    let saved = w
+        .invoke(
+            "save_automatic",
+            json!({"automatic": {"all": {"on_change": true, "quiet_seconds": 30}}, "notify_success": false}),
+        )
+        .expect("a good policy is saved");
+    assert_eq!(saved["automatic"]["all"]["quiet_seconds"], 30);
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(&settings).expect("settings")).expect("json");
+    assert_eq!(written["automatic"]["all"]["on_change"], true);
+    assert_eq!(
+        written["results_dir"],
+        json!(w.path("results")),
+        "the folders stay as they were"
+    );
+}
+
+#[test]
+fn retention_from_the_webview_refuses_empty_or_zero_policies_and_spares_backups_in_use() {
+    let w = World::new();
+    let settings = w.path("settings.json");
+    let before = std::fs::read(&settings).expect("settings");
+    for bad in [
+        json!({"all": {}}),
+        json!({"all": {"keep_last": 0}}),
+        json!({"all": {"keep_within": "soon"}}),
+        json!({"strategies": {"a/b": {"keep_last": 1}}}),
+    ] {
+        let error = w
+            .invoke("save_retention", json!({"policies": bad}))
+            .expect_err("refused");
+        assert_eq!(error["code"], "invalid_settings", "{bad}: {error}");
+        assert_eq!(std::fs::read(&settings).expect("settings"), before);
+    }
+
+    let locations = results_backup::Locations::new(w.path("results"), w.path("backups"));
+    let options = results_backup::BackupOptions {
+        level: 1,
+        if_changed: false,
+    };
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        let outcome = results_backup::back_up(
+            &locations,
+            "alpha",
+            &options,
+            &results_backup::NoProgress,
+            &results_backup::CancelToken::new(),
+        )
+        .expect("backup");
+        made.push(outcome.backup.expect("entry").backup_file.to_string());
+    }
+    let oldest = made[0].clone();
+    let shell = w.app.state::<Shell>();
+    let hold = shell.in_use.hold(&oldest);
+
+    let policy = json!({"all": {"keep_last": 1}});
+    let preview = w
+        .invoke("preview_retention", json!({"policies": policy}))
+        .expect("preview");
+    assert_eq!(preview["removed"], 1, "{preview}");
+    let listed = |name: &str| w.path("backups").join(name).exists();
+    assert!(
+        made.iter().all(|name| listed(name)),
+        "a preview deletes nothing"
+    );
+
+    let applied = w
+        .invoke("apply_retention", json!({"policies": policy}))
+        .expect("apply");
+    assert_eq!(applied["removed"], 1, "{applied}");
+    assert!(listed(&oldest), "the backup a job uses is kept");
+    assert!(listed(&made[2]), "the newest is kept");
+    assert!(!listed(&made[1]), "the rest goes");
+    drop(hold);
+}

@@ -5,6 +5,7 @@ import { toUserError } from "../errors";
 import type { FolderPurpose } from "../types";
 import { errorBanner, notice } from "../widgets";
 import { AutomaticSection } from "./automatic";
+import { RetentionSection } from "./retention";
 
 export function levelWords(level: number): string {
   if (level <= 2) return "fastest, larger files";
@@ -153,6 +154,7 @@ export class SettingsView {
         this.loginFeedback,
       ),
       new AutomaticSection(ctx).el,
+      new RetentionSection(ctx).el,
       this.shared,
     );
   }

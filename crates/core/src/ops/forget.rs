@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use crate::archive::StrategyName;
 use crate::error::{Error, Result};
-use crate::progress::{CancelToken, Progress};
+use crate::ops::protect::AfterBackup;
+use crate::progress::{CancelToken, NoProgress, Progress};
 use crate::store::catalog::{Catalog, CatalogEntry};
 use crate::store::names::{ArchiveFileName, Timestamp};
 use crate::store::retention::{apply_policy, RetentionPolicies, RetentionPolicy};
@@ -171,6 +172,30 @@ fn judge(
         }
     }
     judged
+}
+
+/// The hook automatic protection runs after each backup it made, when the settings ask for it
+/// (`retention.apply_after_automatic`): that strategy's backups are forgotten by its policy. The
+/// CLI's `watch` and the app share it; `in_use` names the backups running jobs use at that
+/// moment (the app's checks and restores). `None` when there is nothing to apply.
+pub fn forget_after_automatic(
+    policies: RetentionPolicies,
+    in_use: Box<dyn Fn() -> Vec<ArchiveFileName> + Send>,
+) -> Option<AfterBackup> {
+    if !policies.apply_after_automatic || policies.has_no_policy() {
+        return None;
+    }
+    Some(Box::new(move |locations, outcome| {
+        let in_use = in_use();
+        let request = ForgetRequest {
+            strategy: Some(outcome.strategy.clone()),
+            policies: policies.clone(),
+            dry_run: false,
+            in_use: &in_use,
+        };
+        let now = chrono::Local::now().naive_local();
+        forget(locations, &request, now, &NoProgress, &CancelToken::new()).map(|_| ())
+    }))
 }
 
 #[cfg(test)]
