@@ -38,7 +38,7 @@ ensure_rust_components() {
 # What the desktop app needs to build (Tauri 2 on WebKitGTK) and to run headless and under test.
 APP_BUILD_PACKAGES=(libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev pkg-config)
-APP_TEST_PACKAGES=(xvfb xauth imagemagick webkit2gtk-driver xdotool python3-gi gir1.2-gtk-3.0 dbus python3-dbusmock)
+APP_TEST_PACKAGES=(xvfb xauth imagemagick webkit2gtk-driver xdotool python3-gi gir1.2-gtk-3.0 dbus python3-dbusmock python3-xlib)
 
 ensure_node() {
   if ! command -v npm >/dev/null 2>&1; then

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod automatic;
 mod backup;
 mod catalog_and_keyboard;
 mod check;

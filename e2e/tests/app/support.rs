@@ -104,6 +104,12 @@ pub enum Setup {
     Fresh,
     /// A settings file naming these folders (and compression [`LEVEL`] to keep tests fast).
     Configured { results: PathBuf, backups: PathBuf },
+    /// The same, with more settings (`automatic`, `retention`) merged in.
+    ConfiguredWith {
+        results: PathBuf,
+        backups: PathBuf,
+        more: Value,
+    },
 }
 
 pub struct App {
@@ -150,13 +156,25 @@ impl App {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700));
         }
-        if let Setup::Configured { results, backups } = &setup {
-            let settings = json!({
-                "format_version": 1,
+        let configured = match &setup {
+            Setup::Fresh => None,
+            Setup::Configured { results, backups } => Some((results, backups, json!({}))),
+            Setup::ConfiguredWith {
+                results,
+                backups,
+                more,
+            } => Some((results, backups, more.clone())),
+        };
+        if let Some((results, backups, more)) = configured {
+            let mut settings = json!({
+                "format_version": 2,
                 "results_dir": results,
                 "backups_dir": backups,
                 "compression_level": LEVEL,
             });
+            if let (Some(doc), Value::Object(more)) = (settings.as_object_mut(), more) {
+                doc.extend(more);
+            }
             let file = config.join("results-backup").join("settings.json");
             std::fs::create_dir_all(file.parent().expect("parent")).expect("settings folder");
             std::fs::write(&file, serde_json::to_vec_pretty(&settings).expect("json"))
@@ -416,6 +434,30 @@ impl App {
         let _ = second.kill();
         let _ = second.wait();
         panic!("the second launch did not hand over and exit within 15 s");
+    }
+
+    /// Clicks the window's close button, as far as the app can tell: the window manager's
+    /// WM_DELETE_WINDOW request (Xvfb has no window manager, so the test sends it).
+    pub fn close_window_as_the_analyst(&self) {
+        let found = Command::new("xdotool")
+            .args(["search", "--name", "^Results Backup$"])
+            .env("DISPLAY", display())
+            .output()
+            .expect("xdotool");
+        let text = String::from_utf8_lossy(&found.stdout);
+        let window = text
+            .lines()
+            .next()
+            .expect("the app's window")
+            .trim()
+            .to_string();
+        let status = Command::new("/usr/bin/python3")
+            .arg(workspace_root().join("e2e").join("close_window.py"))
+            .arg(&window)
+            .env("DISPLAY", display())
+            .status()
+            .expect("python3 with python3-xlib (scripts/test installs it)");
+        assert!(status.success(), "could not ask the window to close");
     }
 
     /// Whether the main window is mapped on the screen (hidden to the tray or shown).
