@@ -314,3 +314,70 @@ async fn retention_is_previewed_before_anything_goes_and_then_applied() {
     );
     app.close().await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn success_notifications_are_opt_in_and_one_per_batch() {
+    let home = tempfile::tempdir().unwrap();
+    let (results, backups) = folders(home.path(), &["alpha", "beta"]);
+    let app = App::launch(Setup::ConfiguredWith {
+        results: results.clone(),
+        backups: backups.clone(),
+        more: on_change(2),
+    })
+    .await;
+    app.wait_for(&strategy_row("alpha")).await;
+    std::fs::write(results.join("alpha").join("first.csv"), b"t,p\n").unwrap();
+    app.eventually("alpha is backed up", || async {
+        archives_of(&backups, "alpha").len() == 1
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    assert!(
+        app.notifications().is_empty(),
+        "successes are quiet unless asked: {:?}",
+        app.notifications()
+    );
+
+    app.click("nav-settings").await;
+    let notify = app.by_id("auto-notify-success").await;
+    app.eventually("the form is loaded", || async {
+        app.attr(&notify, "disabled").await.is_none()
+    })
+    .await;
+    notify.click().await.unwrap();
+    app.click("auto-save").await;
+    app.eventually("the choice is remembered", || async {
+        std::fs::read_to_string(app.data_dir().join("results-backup").join("app-state.json"))
+            .is_ok_and(|text| text.contains("\"notify_success\": true"))
+    })
+    .await;
+    // The restarted engine looks at every strategy once; let that settle first.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let (alpha, beta) = (
+        archives_of(&backups, "alpha").len(),
+        archives_of(&backups, "beta").len(),
+    );
+    let earlier = app.notifications().len();
+    for strategy in ["alpha", "beta"] {
+        std::fs::write(results.join(strategy).join("second.csv"), b"t,p\n2,2\n").unwrap();
+    }
+    app.eventually("both are backed up", || async {
+        archives_of(&backups, "alpha").len() == alpha + 1
+            && archives_of(&backups, "beta").len() == beta + 1
+    })
+    .await;
+    app.eventually("one summary notification", || async {
+        app.notifications().len() > earlier
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let shown = app.notifications()[earlier..].to_vec();
+    assert_eq!(shown.len(), 1, "one notification for the batch: {shown:?}");
+    assert!(
+        shown[0].starts_with("Backed up 2 strategies")
+            && shown[0].contains("alpha")
+            && shown[0].contains("beta"),
+        "{shown:?}"
+    );
+    app.close().await;
+}
