@@ -20,3 +20,4 @@ mod roundtrip;
 mod scan;
 mod settings;
 mod untrusted;
+mod watch;
