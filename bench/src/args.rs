@@ -1,9 +1,9 @@
-//! Command-line options. Hand-parsed: four flags do not justify a parser crate.
+//! Command-line options. Hand-parsed: five flags do not justify a parser crate.
 
 use std::path::{Path, PathBuf};
 
 pub const USAGE: &str = "\
-Usage: results-backup-bench [--size SIZE] [--work DIR] [--bin PATH] [--keep]
+Usage: results-backup-bench [--size SIZE] [--work DIR] [--bin PATH] [--keep] [--watch-idle]
 
   --size SIZE  corpus size, e.g. 30M, 1G (binary units; default 1G)
   --work DIR   working directory for corpus, outputs and logs
@@ -11,6 +11,8 @@ Usage: results-backup-bench [--size SIZE] [--work DIR] [--bin PATH] [--keep]
   --bin PATH   results-backup binary to measure
                (default: <workspace>/target/release/results-backup)
   --keep       keep archives and restored trees after the run
+  --watch-idle instead of the speed rows: the memory and idle CPU of
+               `watch --on-change` on a results tree of 100,000 files
   -h, --help   show this help";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +21,7 @@ pub struct Options {
     pub work_dir: PathBuf,
     pub bin: PathBuf,
     pub keep: bool,
+    pub watch_idle: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -35,6 +38,7 @@ pub fn parse(args: &[String], workspace: &Path) -> Result<ParseOutcome, String> 
         work_dir: workspace.join("bench-data"),
         bin: workspace.join("target/release/results-backup"),
         keep: false,
+        watch_idle: false,
     };
     let mut remaining = args.iter();
     while let Some(arg) = remaining.next() {
@@ -54,6 +58,7 @@ pub fn parse(args: &[String], workspace: &Path) -> Result<ParseOutcome, String> 
             "--work" => options.work_dir = PathBuf::from(value()?),
             "--bin" => options.bin = PathBuf::from(value()?),
             "--keep" => options.keep = true,
+            "--watch-idle" => options.watch_idle = true,
             "-h" | "--help" => return Ok(ParseOutcome::Help),
             other => return Err(format!("unknown argument: {other}")),
         }

@@ -10,6 +10,7 @@ mod measure;
 mod prng;
 mod report;
 mod suite;
+mod watch_idle;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -59,6 +60,9 @@ fn run(options: &args::Options) -> Result<bool> {
         .work_dir
         .canonicalize()
         .context(|| format!("resolving {}", options.work_dir.display()))?;
+    if options.watch_idle {
+        return watch_idle::run(&work_dir, &bin);
+    }
     let runner = Runner::new(&work_dir.join("logs"))?;
 
     println!(

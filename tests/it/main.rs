@@ -21,3 +21,4 @@ mod roundtrip;
 mod scan;
 mod settings;
 mod untrusted;
+mod watch;
