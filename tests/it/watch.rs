@@ -484,3 +484,61 @@ fn cli_watch_backs_up_a_change_and_stops_cleanly_on_ctrl_c() {
         .iter()
         .all(|l| l["time"].is_string()));
 }
+
+#[test]
+fn watch_applies_the_retention_policy_after_each_automatic_backup_when_asked() {
+    let ws = Sandbox::new(BIN);
+    backed_up_strategy(&ws, "alpha");
+    for _ in 0..2 {
+        back_up_with_core(&ws.results, &ws.backups, "alpha", 1);
+    }
+    assert_eq!(backups_of(&ws.backups, "alpha"), 3);
+    let mut settings = Settings::load(&ws.settings).expect("the sandbox's settings");
+    settings.automatic = on_change(2);
+    settings.retention = serde_json::from_value(serde_json::json!({
+        "all": {"keep_last": 2},
+        "apply_after_automatic": true,
+    }))
+    .expect("a retention policy");
+    settings.save(&ws.settings).expect("save settings");
+    let mut child = ws
+        .command(["--json", "watch"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn watch");
+    // Let the engine start watching before the change.
+    std::thread::sleep(Duration::from_millis(1500));
+    write_file(&ws.results.join("alpha").join("late.csv"), b"t,p\n9,9\n");
+    wait_for(
+        "the automatic backup, then the policy applied",
+        Duration::from_secs(20),
+        || backups_of(&ws.backups, "alpha") == 2,
+    );
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert_eq!(child.wait().expect("watch exits").code(), Some(0));
+    let catalog = Catalog::load(&ws.backups, &NoProgress).expect("catalog");
+    let mut kept: Vec<String> = catalog
+        .entries
+        .iter()
+        .map(|e| e.backup_file.to_string())
+        .collect();
+    kept.sort();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    let newest = fs::read_dir(&ws.backups)
+        .expect("backups")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tar.gz"))
+        .max()
+        .expect("an archive");
+    assert!(
+        kept.contains(&newest),
+        "the automatic backup is kept: {kept:?}"
+    );
+    for name in &kept {
+        assert!(ws.backups.join(name).is_file(), "{name} is whole");
+    }
+}
