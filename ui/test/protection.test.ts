@@ -45,7 +45,7 @@ describe("automatic backup settings", () => {
   });
 
   it("shows what is saved, keeps per-strategy rules and saves the change", async () => {
-    const { ctx, ipc } = fakeContext();
+    const { ctx, ipc } = fakeContext({ strategies: [strategy("btc", "protected"), strategy("eth", "changed")] });
     const own = { on_change: true, quiet_seconds: 30 };
     ipc.automaticSettings.mockResolvedValueOnce({
       automatic: { all: { on_change: false, quiet_seconds: 60, schedule: { every: "day", at: "18:30" } }, strategies: { btc: own }, paused: false },
@@ -56,7 +56,9 @@ describe("automatic backup settings", () => {
     expect(byTestId<HTMLSelectElement>("auto-every")?.value).toBe("day");
     expect(byTestId<HTMLInputElement>("auto-at")?.value).toBe("18:30");
     expect(byTestId<HTMLInputElement>("auto-notify-success")?.checked).toBe(true);
-    expect(byTestId("automatic-settings")?.textContent).toContain("1 strategy has its own rules");
+    const choice = (name: string) => document.querySelector<HTMLSelectElement>(`[data-testid="auto-strategy-choice"][data-strategy="${name}"]`);
+    expect(choice("btc")?.value).toBe("own");
+    expect(choice("btc")?.textContent).toContain("Its own rule: on change after 30 seconds quiet");
     check(byTestId<HTMLInputElement>("auto-on-change"));
     setValue(byTestId<HTMLInputElement>("auto-quiet"), "45");
     setValue(byTestId<HTMLSelectElement>("auto-quiet-unit"), "seconds");
@@ -64,6 +66,19 @@ describe("automatic backup settings", () => {
     await settle();
     expect(ipc.saveAutomatic).toHaveBeenCalledWith(
       { all: { on_change: true, quiet_seconds: 45, schedule: { every: "day", at: "18:30" } }, strategies: { btc: own }, paused: false },
+      true,
+    );
+    // One strategy only when the analyst backs it up; the other back to the policy for all.
+    setValue(choice("eth"), "manual");
+    setValue(choice("btc"), "all");
+    click(byTestId("auto-save"));
+    await settle();
+    expect(ipc.saveAutomatic).toHaveBeenLastCalledWith(
+      {
+        all: { on_change: true, quiet_seconds: 45, schedule: { every: "day", at: "18:30" } },
+        strategies: { eth: { on_change: false, quiet_seconds: 60 } },
+        paused: false,
+      },
       true,
     );
     expect(ctx.notify.toast).toHaveBeenCalledWith("Saved. Automatic backups are on.");

@@ -5,7 +5,7 @@ import type { ViewContext } from "../context";
 import { h } from "../dom";
 import { toUserError } from "../errors";
 import type { AutomaticPolicy, AutomaticSettings, Schedule, Weekday } from "../types";
-import { errorBanner, notice } from "../widgets";
+import { errorBanner } from "../widgets";
 
 const WEEKDAYS: Weekday[] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 type Every = "none" | "hour" | "day" | "week";
@@ -34,6 +34,20 @@ export function policyFrom(form: {
   return schedule ? { on_change: form.onChange, quiet_seconds, schedule } : { on_change: form.onChange, quiet_seconds };
 }
 
+/** A policy in a few words, for a strategy's own rule. */
+export function describeAutomatic(policy: AutomaticPolicy): string {
+  const parts: string[] = [];
+  if (policy.on_change) {
+    const quiet = quietParts(policy.quiet_seconds);
+    parts.push(`on change after ${quiet.amount} ${quiet.amount === 1 ? quiet.unit.slice(0, -1) : quiet.unit} quiet`);
+  }
+  const s = policy.schedule;
+  if (s?.every === "hour") parts.push(`every hour at :${String(s.minute).padStart(2, "0")}`);
+  if (s?.every === "day") parts.push(`every day at ${s.at}`);
+  if (s?.every === "week") parts.push(`every ${s.on[0]?.toUpperCase()}${s.on.slice(1)} at ${s.at}`);
+  return parts.join(", ") || "never";
+}
+
 export class AutomaticSection {
   readonly el: HTMLElement;
   private readonly onChange: HTMLInputElement;
@@ -49,7 +63,10 @@ export class AutomaticSection {
   private readonly save: HTMLButtonElement;
   private readonly dayRow: HTMLElement;
   private readonly hourRow: HTMLElement;
+  private readonly exceptions: HTMLElement;
   private loaded: AutomaticSettings | null = null;
+  /** Per strategy: "all" (the policy above), "manual" (never automatically) or "own" (its own rule from the file). */
+  private readonly choices = new Map<string, "all" | "manual" | "own">();
 
   constructor(private readonly ctx: ViewContext) {
     this.onChange = h("input", { type: "checkbox", id: "auto-on-change", "data-testid": "auto-on-change" });
@@ -81,6 +98,7 @@ export class AutomaticSection {
     this.save = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "auto-save" }, "Save automatic backups");
     this.dayRow = h("div", { class: "field-row" }, this.on, h("label", { for: "auto-at" }, "at"), this.at);
     this.hourRow = h("div", { class: "field-row" }, h("label", { for: "auto-minute" }, "at minute"), this.minute);
+    this.exceptions = h("div", { class: "automatic-exceptions", "data-testid": "auto-exceptions" });
     this.el = h(
       "form",
       {
@@ -120,6 +138,7 @@ export class AutomaticSection {
         this.dayRow,
         h("p", { class: "muted small" }, "A run missed while the computer slept or the app was closed happens once, when it is back."),
       ),
+      this.exceptions,
       h("div", { class: "check-row" }, this.paused, h("label", { for: "auto-paused" }, "Pause automatic backups")),
       h(
         "div",
@@ -132,6 +151,43 @@ export class AutomaticSection {
     );
     this.showScheduleFields();
     void this.load();
+  }
+
+  /** One line per strategy: follow the policy above, never back up automatically, or keep its own rule from the file. */
+  update(): void {
+    const names = new Set((this.ctx.store.state.strategies ?? []).map((s) => s.name));
+    for (const name of this.choices.keys()) names.add(name);
+    if (names.size === 0) {
+      this.exceptions.replaceChildren();
+      return;
+    }
+    const rows = [...names].sort().map((name) => {
+      const choice = this.choices.get(name) ?? "all";
+      const own = this.loaded?.strategies?.[name];
+      const select = h(
+        "select",
+        {
+          "data-testid": "auto-strategy-choice",
+          "data-strategy": name,
+          "aria-label": `Automatic backups of ${name}`,
+          onchange: (e: Event) => {
+            const value = (e.target as HTMLSelectElement).value as "all" | "manual" | "own";
+            if (value === "all") this.choices.delete(name);
+            else this.choices.set(name, value);
+          },
+        },
+        h("option", { value: "all", selected: choice === "all" }, "As above"),
+        h("option", { value: "manual", selected: choice === "manual" }, "Only when I back up"),
+        own && (own.on_change || own.schedule)
+          ? h("option", { value: "own", selected: choice === "own" }, `Its own rule: ${describeAutomatic(own)}`)
+          : null,
+      );
+      return h("li", { class: "field-row" }, h("span", { class: "strategy-name" }, name), select);
+    });
+    this.exceptions.replaceChildren(
+      h("h3", {}, "For each strategy"),
+      h("ul", { class: "plain-list" }, rows),
+    );
   }
 
   private showScheduleFields(): void {
@@ -158,12 +214,11 @@ export class AutomaticSection {
       this.paused.checked = view.automatic.paused ?? false;
       this.notifySuccess.checked = view.notify_success;
       this.showScheduleFields();
-      const own = Object.keys(view.automatic.strategies ?? {}).length;
-      if (own > 0) {
-        this.feedback.replaceChildren(
-          notice(`${own === 1 ? "1 strategy has" : `${own} strategies have`} its own rules in the settings file; they stay as they are.`),
-        );
+      this.choices.clear();
+      for (const [name, policy] of Object.entries(view.automatic.strategies ?? {})) {
+        this.choices.set(name, policy.on_change || policy.schedule ? "own" : "manual");
       }
+      this.update();
     } catch (err) {
       this.feedback.replaceChildren(errorBanner(toUserError(err)));
     }
@@ -182,8 +237,14 @@ export class AutomaticSection {
         on: this.on.value as Weekday,
         minute: Number(this.minute.value),
       });
+      const strategies: Record<string, AutomaticPolicy> = {};
+      for (const [name, choice] of this.choices) {
+        const own = this.loaded?.strategies?.[name];
+        if (choice === "manual") strategies[name] = { on_change: false, quiet_seconds: own?.quiet_seconds ?? 60 };
+        else if (choice === "own" && own) strategies[name] = own;
+      }
       const automatic: AutomaticSettings = {
-        strategies: this.loaded?.strategies ?? {},
+        strategies,
         paused: this.paused.checked,
         ...(all ? { all } : {}),
       };

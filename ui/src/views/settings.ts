@@ -32,6 +32,7 @@ export class SettingsView {
   private readonly feedback: HTMLElement;
   private readonly shared: HTMLElement;
   private readonly loginItem: HTMLInputElement;
+  private readonly automatic: AutomaticSection;
   private readonly loginFeedback: HTMLElement;
   private dirty = false;
 
@@ -80,6 +81,7 @@ export class SettingsView {
       onchange: () => void this.changeLoginItem(),
     });
     this.loginFeedback = h("div", {});
+    this.automatic = new AutomaticSection(ctx);
     void this.showLoginItem();
     const picker = (purpose: FolderPurpose, testid: string, input: HTMLInputElement, what: string) =>
       h(
@@ -141,9 +143,12 @@ export class SettingsView {
       { class: "page page-narrow", "aria-labelledby": "settings-title" },
       h("div", { class: "page-header" }, h("h1", { id: "settings-title" }, "Settings")),
       form,
+      this.automatic.el,
+      new RetentionSection(ctx).el,
       h(
         "div",
-        { class: "field settings-login" },
+        { class: "settings-form settings-login" },
+        h("h2", {}, "On this computer"),
         h("div", { class: "check-row" }, this.loginItem, h("label", { for: "settings-start-at-login" }, "Start at login")),
         h(
           "p",
@@ -153,8 +158,6 @@ export class SettingsView {
         ),
         this.loginFeedback,
       ),
-      new AutomaticSection(ctx).el,
-      new RetentionSection(ctx).el,
       this.shared,
     );
   }
@@ -184,6 +187,7 @@ export class SettingsView {
   }
 
   update(): void {
+    this.automatic.update();
     const o = this.ctx.store.state.overview;
     if (!o) return;
     if (!this.dirty) {
