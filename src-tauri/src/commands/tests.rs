@@ -539,3 +539,44 @@ fn retention_from_the_webview_refuses_empty_or_zero_policies_and_spares_backups_
     assert!(!listed(&made[1]), "the rest goes");
     drop(hold);
 }
+
+#[test]
+fn the_trays_back_up_now_backs_up_changed_strategies_and_pause_is_written_for_the_cli() {
+    let w = World::new();
+    w.app.manage(crate::protection::Protection::new());
+    let protection = w.app.state::<crate::protection::Protection>();
+    let archives = || {
+        std::fs::read_dir(w.path("backups"))
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".tar.gz"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    protection.back_up_now(w.app.handle());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while archives() < 1 {
+        assert!(std::time::Instant::now() < deadline, "no backup was made");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Unchanged since: a second "Back up now" makes nothing new.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    protection.back_up_now(w.app.handle());
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(
+        archives(),
+        1,
+        "an unchanged strategy is not backed up again"
+    );
+
+    protection
+        .set_paused(w.app.handle(), true)
+        .expect("pause is saved");
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(w.path("settings.json")).expect("settings"))
+            .expect("json");
+    assert_eq!(written["automatic"]["paused"], true, "{written}");
+    assert!(protection.paused());
+    protection.stop();
+}
