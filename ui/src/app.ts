@@ -131,6 +131,7 @@ export class App {
     this.viewArea = h("main", { class: "view", id: "main", tabindex: "-1" });
     this.jobPanel = new JobPanel(this.context);
     this.live = h("div", { class: "visually-hidden", "aria-live": "polite", role: "status" });
+    // Messages live in the header, beside the navigation: they never cover the page or the jobs.
     this.toasts = h("div", { class: "toasts", "aria-live": "polite" });
     this.dropOverlay = h(
       "div",
@@ -148,7 +149,8 @@ export class App {
       this.header,
       h("div", { class: "layout" }, h("div", { class: "content" }, this.bannerArea, this.viewArea), this.jobPanel.el),
     );
-    document.body.append(this.live, this.toasts, this.dropOverlay);
+    this.header.append(this.toasts);
+    document.body.append(this.live, this.dropOverlay);
 
     this.jobs.subscribe((jobs, changed) => this.onJobChange(jobs, changed));
     // Relative times ("3 minutes ago") stay true while the window is open.
@@ -420,15 +422,16 @@ export class App {
     }, 30);
   }
 
+  /** One message at a time: a newer one replaces it, so they never stack up over the window. */
   private toast(message: string, timeoutMs = 6000): void {
     const close = () => el.remove();
     const el = h(
       "div",
-      { class: "toast", "data-testid": "toast", role: "status" },
-      h("span", {}, message),
+      { class: "toast", "data-testid": "toast", role: "status", title: message },
+      h("span", { class: "toast-text" }, message),
       h("button", { type: "button", class: "icon-button", "aria-label": "Dismiss", onclick: close }, "✕"),
     );
-    this.toasts.appendChild(el);
+    this.toasts.replaceChildren(el);
     setTimeout(close, timeoutMs);
   }
 

@@ -158,6 +158,19 @@ export function formatRelative(value: Date | string | number | null | undefined,
 }
 
 /** The last part of a path, for both / and \ separators. */
+/**
+ * A long name shortened in the middle ("momentum_bre…_20261130_183048.tar.gz"), so its start
+ * and its end (the date, the extension) both stay readable; short names are left alone.
+ */
+export function middleEllipsis(text: string, max = 48): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  const keep = max - 1;
+  const tail = Math.ceil(keep * 0.55);
+  const head = keep - tail;
+  return `${chars.slice(0, head).join("")}…${chars.slice(chars.length - tail).join("")}`;
+}
+
 export function baseName(path: string): string {
   const parts = path.split(/[\\/]+/).filter(Boolean);
   return parts[parts.length - 1] ?? path;

@@ -42,7 +42,8 @@ export function notice(text: string | HTMLElement[], kind: "info" | "warning" = 
 const STATE_BADGE: Record<StrategyState, { text: string; glyph: string; tone: string }> = {
   protected: { text: "Protected", glyph: "✓", tone: "ok" },
   changed: { text: "Changed since last backup", glyph: "●", tone: "warn" },
-  never_backed_up: { text: "Never backed up", glyph: "○", tone: "bad" },
+  // Said as what is true now: a strategy whose only backup was deleted has no backup, though it had one.
+  never_backed_up: { text: "No backup", glyph: "○", tone: "bad" },
 };
 
 export function stateBadge(state: StrategyState): HTMLElement {

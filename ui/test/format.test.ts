@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  middleEllipsis,
   backupDate,
   baseName,
   formatBytes,
@@ -197,5 +198,17 @@ describe("small helpers", () => {
     expect(shortHash(sha)).toBe(`${"a".repeat(12)}…`);
     expect(shortHash(undefined)).toBe("");
     expect(shortHash("abc")).toBe("abc");
+  });
+});
+
+describe("middleEllipsis", () => {
+  it("keeps the start and the end of a long name, and short names whole", () => {
+    expect(middleEllipsis("alpha.tar.gz", 40)).toBe("alpha.tar.gz");
+    const name = "momentum_breakout_with_a_very_long_suffix_20261130_183048.tar.gz";
+    const short = middleEllipsis(name, 40);
+    expect([...short]).toHaveLength(40);
+    expect(short.startsWith("momentum_brea")).toBe(true);
+    expect(short.endsWith("20261130_183048.tar.gz")).toBe(true);
+    expect(short).toContain("…");
   });
 });

@@ -244,8 +244,21 @@ describe("details alone", () => {
     await settle();
     expect(ipc.deleteBackup).toHaveBeenCalledWith(entry.backup_file);
     expect(byTestId("details")).toBeNull();
-    expect(ctx.notify.toast).toHaveBeenCalledWith(`Deleted ${entry.backup_file}.`);
+    expect(ctx.notify.toast).toHaveBeenCalledWith(`Deleted ${entry.backup_file}. ${entry.strategy} has no backup now.`);
     expect(ctx.store.refresh).toHaveBeenCalledOnce();
+  });
+
+  it("warns only when the backup is the strategy's last one", async () => {
+    const older = catalogEntry(entry.strategy, "20261120_080000");
+    const { ctx } = fakeContext({ backups: [entry, older] });
+    openDetails(ctx, { catalog: entry.backup_file });
+    await settle();
+    click(byTestId("details-delete"));
+    expect(byTestId("confirm-only-backup")).toBeNull();
+    expect(byTestId("confirm-yes")?.textContent).toBe("Delete");
+    click(byTestId("confirm-yes"));
+    await settle();
+    expect(ctx.notify.toast).toHaveBeenCalledWith(`Deleted ${entry.backup_file}.`);
   });
 
   it("says so when a backup cannot be opened", async () => {

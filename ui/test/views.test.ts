@@ -42,7 +42,7 @@ describe("first launch", () => {
       ["btc_sma_cross", "never_backed_up"],
       ["eth_breakout", "protected"],
     ]);
-    expect(rows[0]?.textContent).toContain("Never backed up");
+    expect(rows[0]?.textContent).toContain("No backup");
     expect(rows[1]?.textContent).toContain("Protected");
     expect(byTestId("toast")?.textContent).toContain("Sample results are ready");
   });
@@ -269,6 +269,8 @@ describe("backups, details and delete", () => {
     expect(confirm.textContent).toContain("btc_sma_cross_20261126_091502.tar.gz");
     expect(confirm.textContent).toContain("Strategy: btc_sma_cross");
     expect(confirm.textContent).toContain("26 Nov 2026, 09:15");
+    expect(byTestId("confirm-only-backup")?.textContent).toContain("This is the only backup of btc_sma_cross.");
+    expect(byTestId("confirm-yes")?.textContent).toBe("Delete the only backup");
     expect(document.activeElement).toBe(byTestId("confirm-no"));
     click(byTestId("confirm-no"));
     await settle();

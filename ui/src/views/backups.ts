@@ -2,7 +2,7 @@
 import type { ViewContext } from "../context";
 import { h, keepFocus } from "../dom";
 import { filterBackups, strategiesOf } from "../filter";
-import { backupDate, formatBytes, formatCount, formatDateTime, formatRelative, plural } from "../format";
+import { backupDate, formatBytes, formatCount, formatDateTime, formatRelative, middleEllipsis, plural } from "../format";
 import { isActive } from "../jobs";
 import type { CatalogEntry } from "../types";
 import { VirtualList } from "../vlist";
@@ -187,7 +187,7 @@ export function backupRow(b: CatalogEntry): HTMLElement {
       "div",
       { class: "backup-main" },
       h("span", { class: "backup-strategy" }, b.strategy),
-      h("span", { class: "backup-file muted small" }, b.backup_file),
+      h("span", { class: "backup-file muted small", title: b.backup_file }, middleEllipsis(b.backup_file, 60)),
     ),
     h(
       "div",

@@ -10,6 +10,7 @@ import {
   formatMetricName,
   formatMetricValue,
   formatRelative,
+  middleEllipsis,
   percent,
   plural,
   shortHash,
@@ -210,6 +211,11 @@ class DetailsPanel {
     const entry = d.entry;
     const date = entry ? backupDate(entry) : null;
     const strategy = entry?.strategy ?? d.manifest?.strategy ?? "";
+    // The catalog as the window has it: is this the strategy's last backup?
+    const others = (this.ctx.store.state.backups?.backups ?? []).filter(
+      (b) => b.strategy === strategy && b.backup_file !== d.backup_file,
+    );
+    const onlyOne = d.in_catalog && strategy !== "" && others.length === 0;
     const yes = await confirm({
       title: "Delete this backup?",
       message: [
@@ -221,9 +227,23 @@ class DetailsPanel {
           h("li", {}, "Made: ", h("strong", {}, date ? formatDateTime(date) : "unknown date")),
           h("li", {}, "Size: ", h("strong", {}, formatBytes(d.size))),
         ),
-        h("p", {}, "Your strategy folder and other backups are not touched. This cannot be undone."),
+        onlyOne
+          ? h(
+              "p",
+              { class: "confirm-warning", "data-testid": "confirm-only-backup" },
+              h("strong", {}, `This is the only backup of ${strategy}.`),
+              " After deleting it, nothing protects its results until you back it up again.",
+            )
+          : null,
+        h(
+          "p",
+          {},
+          onlyOne
+            ? "Your strategy folder is not touched. This cannot be undone."
+            : "Your strategy folder and other backups are not touched. This cannot be undone.",
+        ),
       ],
-      yes: "Delete",
+      yes: onlyOne ? "Delete the only backup" : "Delete",
       no: "Keep it",
       danger: true,
       returnFocus: button,
@@ -232,7 +252,9 @@ class DetailsPanel {
     try {
       await this.ctx.ipc.deleteBackup(d.backup_file);
       this.dialog.close();
-      this.ctx.notify.toast(`Deleted ${d.backup_file}.`);
+      this.ctx.notify.toast(
+        onlyOne ? `Deleted ${d.backup_file}. ${strategy} has no backup now.` : `Deleted ${d.backup_file}.`,
+      );
       void this.ctx.store.refresh();
     } catch (err) {
       this.showError(err);
@@ -361,7 +383,7 @@ export class FileTree {
         { class: "tree-row" },
         h("span", { class: "tree-toggle", "aria-hidden": "true" }, isDir ? (open ? "▾" : "▸") : ""),
         h("span", { class: "tree-icon", "aria-hidden": "true" }, isDir ? "📁" : node.kind === "symlink" ? "↪" : "📄"),
-        h("span", { class: "tree-name" }, node.name),
+        h("span", { class: "tree-name", title: node.name }, middleEllipsis(node.name, 60)),
         h("span", { class: "tree-meta muted small" }, meta),
       ),
     );

@@ -2,7 +2,7 @@
 import type { ViewContext } from "../context";
 import { h, icon } from "../dom";
 import { describeJob, isActive, type Job } from "../jobs";
-import { percent } from "../format";
+import { middleEllipsis, percent } from "../format";
 import { progressBar, setProgress } from "../widgets";
 
 const STATE_WORDS: Record<Job["state"], { text: string; glyph: string }> = {
@@ -84,7 +84,7 @@ export class JobPanel {
     const el = h(
       "li",
       { class: "job", "data-testid": "job", "data-job-id": job.id },
-      h("div", { class: "job-top" }, h("span", { class: "job-label" }, job.label), state),
+      h("div", { class: "job-top" }, h("span", { class: "job-label", title: job.label }, middleEllipsis(job.label, 40)), state),
       h("div", { class: "job-progress", "data-testid": "job-progress" }, bar, status),
       hint,
       warnings,

@@ -1,7 +1,7 @@
 // Strategies: each strategy folder with its state, and backing them up.
 import type { ViewContext } from "../context";
 import { h, keepFocus } from "../dom";
-import { formatBytes, formatDateTime, formatRelative, plural, backupDate } from "../format";
+import { formatBytes, formatDateTime, formatRelative, middleEllipsis, plural, backupDate } from "../format";
 import { isActive } from "../jobs";
 import type { Failure, StrategyStatus } from "../types";
 import { errorBanner, notice, spinner, stateBadge } from "../widgets";
@@ -176,12 +176,12 @@ export class StrategiesView {
           h(
             "div",
             { class: "strategy-main" },
-            h("span", { class: "strategy-name", id }, s.name),
+            h("span", { class: "strategy-name", id, title: s.name }, middleEllipsis(s.name, 56)),
             h(
               "span",
               { class: "muted small" },
               `${plural(s.files, "file")} · ${formatBytes(s.bytes)}`,
-              s.newest_change ? ` · last changed ${formatRelative(s.newest_change)}` : "",
+              s.newest_change ? h("span", { class: "nowrap" }, ` · last changed ${formatRelative(s.newest_change)}`) : "",
             ),
           ),
           h("div", { class: "strategy-state" }, stateBadge(s.state), busy.has(s.name) ? h("span", { class: "muted small" }, busy.get(s.name) ?? "") : null),
