@@ -289,9 +289,11 @@ describe("backups, details and delete", () => {
 
   it("checks a backup from its details and shows the result", async () => {
     const entry = catalogEntry("btc", "20261126_091502");
-    const fake = fakeIpc({ backups: [entry] });
+    const earlier = catalogEntry("btc", "20261120_080000");
+    const fake = fakeIpc({ backups: [entry, earlier], strategies: [strategy("btc", "protected", entry)] });
     const app = mount(fake);
     await app.start();
+    await settle();
     app.openDetails({ catalog: entry.backup_file });
     await settle();
     click(byTestId("details-check"));
@@ -309,14 +311,32 @@ describe("backups, details and delete", () => {
         proof: "manifest",
         files_checked: 2,
         checked_at: new Date().toISOString(),
-        problems: [{ path: "btc/trades.csv", issue: "its content differs from the manifest" }],
+        problems: [
+          { path: "btc/trades.csv", issue: "has changed: its content no longer matches the fingerprint (SHA-256) recorded when it was backed up" },
+          { path: null, issue: "the archive is damaged between bytes 0 and 412,331: that block no longer decompresses (its checksum fails)" },
+        ],
       },
     });
     await settle();
     const result = byTestId("check-result")!;
     expect(result.dataset.result).toBe("damaged");
     expect(result.textContent).toContain("Damaged");
-    expect(byTestId("details")?.textContent).toContain("btc/trades.csv: its content differs from the manifest");
+    expect(result.textContent).toContain("Do not rely on this backup: 2 problems found");
+    // One verdict at the top: nothing green says otherwise.
+    expect(byTestId("details")?.querySelector(".verdict")).toBe(result);
+    expect(byTestId("proof")?.textContent).not.toContain("✓");
+    expect(allByTestId("problems")[0]?.textContent).toContain(
+      "btc/trades.csv has changed: its content no longer matches the fingerprint (SHA-256) recorded when it was backed up.",
+    );
+    expect(allByTestId("problems")[0]?.textContent).toContain("The archive is damaged between bytes 0 and 412,331");
+    const steps = byTestId("next-steps")!;
+    expect(steps.textContent).toContain("back it up again now");
+    expect(steps.textContent).toContain("restore the earlier backup from 20 Nov 2026, 08:00");
+    click(byTestId("next-back-up"));
+    expect(fake.running.at(-1)?.job).toEqual({ kind: "backup", strategy: "btc" });
+    // The job card says the check found damage, not a green "Done".
+    const card = allByTestId("job").find((j) => j.dataset.found === "damage");
+    expect(card?.textContent).toContain("Found damage");
   });
 
   it("Escape closes the details and gives focus back", async () => {

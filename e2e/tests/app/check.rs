@@ -34,6 +34,31 @@ async fn a_healthy_backup_checks_ok_and_after_damage_on_disk_it_says_damaged_pla
     for debug in ["Error {", "Io {", "kind:", "CorruptArchive"] {
         assert!(!text.contains(debug), "no debug strings: {text}");
     }
+    // Where, in plain words: the byte range named holds the byte that was flipped.
+    let problems = app.text("problems").await;
+    let range = problems
+        .split("damaged between bytes ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or_else(|| panic!("a byte range: {problems}"));
+    let numbers: Vec<u64> = range
+        .split(" and ")
+        .map(|n| n.replace(',', "").trim().parse().expect("a number"))
+        .collect();
+    assert!(
+        numbers.len() == 2 && numbers[0] <= middle as u64 && middle as u64 <= numbers[1],
+        "byte {middle} is inside {range}"
+    );
+    // One verdict: nothing after it says the backup is fine, and the next step is offered.
+    assert_eq!(app.count(".verdict").await, 1);
+    let steps = app.text("next-steps").await;
+    assert!(steps.contains("Back up again now"), "{steps}");
+    app.eventually("the job card says the check found damage", || async {
+        app.count(r#"[data-testid="job"][data-found="damage"]"#)
+            .await
+            == 1
+    })
+    .await;
     app.screenshot("check-damaged").await;
     app.close().await;
 }

@@ -84,6 +84,7 @@ class DetailsPanel {
     const proof = proofText(d.proof);
     dialog.body.replaceChildren(
       this.errors,
+      this.checkArea,
       h(
         "div",
         { class: "details-actions" },
@@ -93,10 +94,10 @@ class DetailsPanel {
         deleteButton,
       ),
       this.summary(d, strategy, date),
+      // What a check can prove is background, not a verdict: no tick that could contradict one.
       h("section", { class: "details-section", "aria-labelledby": "proof-title" },
-        h("h3", { id: "proof-title" }, "Proof"),
-        h("p", { class: `proof proof-${proof.tone}` }, icon(proof.tone === "ok" ? "✓" : "!"), h("strong", {}, proof.title), ". ", proof.text),
-        this.checkArea,
+        h("h3", { id: "proof-title" }, "What a check can prove"),
+        h("p", { class: "proof", "data-testid": "proof", "data-proof": d.proof }, h("strong", {}, proof.title), ". ", proof.text),
       ),
       metricsSection(d.manifest),
       treeSection(d.manifest),
@@ -170,19 +171,94 @@ class DetailsPanel {
       parts.push(checkBadge(null), h("span", { class: "small muted" }, "Choose Check to prove every file is intact."));
     }
     const problems = report?.problems ?? [];
+    const damaged = result === "damaged" || result === "missing";
     replaceChildren(
       this.checkArea,
-      h("div", { class: "check-result", "data-testid": "check-result", "data-result": result, role: "status" }, parts),
+      h(
+        "div",
+        { class: `verdict verdict-${result}`, "data-testid": "check-result", "data-result": result, role: "status" },
+        parts,
+      ),
       problems.length
         ? h(
             "ul",
-            { class: "problems" },
-            problems.slice(0, 200).map((p) => h("li", {}, p.path ? h("span", { class: "path" }, `${p.path}: `) : null, p.issue)),
+            { class: "problems", "data-testid": "problems" },
+            problems.slice(0, 200).map((p) => h("li", {}, plainProblem(p))),
             problems.length > 200 ? h("li", {}, `…and ${problems.length - 200} more`) : null,
           )
         : null,
+      damaged ? this.nextSteps() : null,
     );
     this.checkButton.disabled = result === "checking";
+  }
+
+  /** After damage: what the analyst can do now, with the backup or strategy it concerns. */
+  private nextSteps(): HTMLElement {
+    const d = this.details;
+    const strategy = d.entry?.strategy ?? d.manifest?.strategy ?? null;
+    const made = d.entry ? backupDate(d.entry) : null;
+    const earlier = (this.ctx.store.state.backups?.backups ?? [])
+      .filter((b) => b.strategy === strategy && b.backup_file !== d.backup_file && b.check_result !== "damaged")
+      .filter((b) => {
+        const when = backupDate(b);
+        return made === null || (when !== null && when.getTime() < made.getTime());
+      })
+      .sort((a, b) => (backupDate(b)?.getTime() ?? 0) - (backupDate(a)?.getTime() ?? 0))[0];
+    const current = (this.ctx.store.state.strategies ?? []).find((s) => s.name === strategy);
+    const steps: HTMLElement[] = [];
+    if (current) {
+      steps.push(
+        h(
+          "li",
+          {},
+          current.state === "protected"
+            ? `${current.name}'s files on disk are the same as in this backup and are fine: back it up again now to have a healthy copy.`
+            : `${current.name}'s current files are still on disk: back them up again now.`,
+          " ",
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-small btn-primary",
+              "data-testid": "next-back-up",
+              onclick: () => {
+                this.ctx.jobs.start({ kind: "backup", strategy: current.name });
+                this.ctx.notify.toast(`Backing up ${current.name}.`);
+              },
+            },
+            "Back up again now",
+          ),
+        ),
+      );
+    }
+    if (earlier) {
+      const when = backupDate(earlier);
+      steps.push(
+        h(
+          "li",
+          {},
+          `To get the older files back, restore the earlier backup from ${when ? formatDateTime(when) : earlier.backup_file}.`,
+          " ",
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-small",
+              "data-testid": "next-earlier",
+              onclick: () => {
+                this.dialog.close();
+                this.ctx.navigate.openDetails({ catalog: earlier.backup_file });
+              },
+            },
+            "Open that backup",
+          ),
+        ),
+      );
+    }
+    if (steps.length === 0) {
+      steps.push(h("li", {}, "There is no other backup of this strategy and its folder is gone: keep this archive, a partial restore may still save some files."));
+    }
+    return h("div", { class: "next-steps", "data-testid": "next-steps" }, h("h4", {}, "What you can do"), h("ul", {}, steps));
   }
 
   private check(): void {
@@ -262,6 +338,12 @@ class DetailsPanel {
   }
 }
 
+/** A problem as a sentence: the file first when there is one (as it is named), else capitalised; a full stop. */
+export function plainProblem(p: { path?: string | null; issue: string }): string {
+  const sentence = p.path ? `${p.path} ${p.issue}` : p.issue.charAt(0).toUpperCase() + p.issue.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
 function checkSentence(report: CheckReport): string {
   const when = toDate(report.checked_at);
   const at = when ? ` (${formatRelative(when)})` : "";
@@ -271,7 +353,7 @@ function checkSentence(report: CheckReport): string {
     case "missing":
       return `The archive file is missing from the backups folder${at}.`;
     default:
-      return `This backup is damaged: ${plural(report.problems.length, "problem")} found${at}.`;
+      return `Do not rely on this backup: ${plural(report.problems.length, "problem")} found${at}.`;
   }
 }
 

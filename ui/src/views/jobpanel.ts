@@ -13,6 +13,14 @@ const STATE_WORDS: Record<Job["state"], { text: string; glyph: string }> = {
   cancelled: { text: "Cancelled", glyph: "–" },
 };
 
+/** A finished check or check-all that found a damaged or missing backup. */
+export function foundDamage(job: Job): boolean {
+  if (job.state !== "done" || !job.result) return false;
+  if (job.result.kind === "check") return job.result.report.result !== "ok";
+  if (job.result.kind === "check_all") return job.result.reports.some((r) => r.result !== "ok");
+  return false;
+}
+
 type JobRow = {
   el: HTMLElement;
   status: HTMLElement;
@@ -101,8 +109,11 @@ export class JobPanel {
 
   private fill(row: JobRow, job: Job, jobs: readonly Job[]): void {
     row.el.dataset.state = job.state;
-    const words = STATE_WORDS[job.state];
-    row.state.className = `job-state job-state-${job.state}`;
+    // A check that ran to the end but found damage is not a green "Done".
+    const damage = foundDamage(job);
+    row.el.dataset.found = damage ? "damage" : "";
+    const words = damage ? { text: "Found damage", glyph: "!" } : STATE_WORDS[job.state];
+    row.state.className = `job-state job-state-${damage ? "damage" : job.state}`;
     row.state.replaceChildren(icon(words.glyph), words.text);
     row.status.textContent = describeJob(job, jobs);
     const p = job.progress;

@@ -269,10 +269,17 @@ impl InOrder<'_> {
 }
 
 fn inflate_member(offset: u64, member: &[u8]) -> io::Result<Vec<u8>> {
+    // Where, in words a person can act on: the damage is somewhere in this block, and its
+    // start alone ("byte 0") would point at the wrong place.
+    let last = offset + (member.len() as u64).saturating_sub(1);
     let damaged = |what: &str| {
         io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("the compressed block at byte {offset} {what}"),
+            format!(
+                "the archive is damaged between bytes {} and {}: that block {what}",
+                grouped(offset),
+                grouped(last)
+            ),
         )
     };
     let size_field: [u8; 4] = member[member.len() - 4..]
@@ -285,11 +292,24 @@ fn inflate_member(offset: u64, member: &[u8]) -> io::Result<Vec<u8>> {
     let mut plain = vec![0u8; size];
     let written = Decompressor::new()
         .gzip_decompress(member, &mut plain)
-        .map_err(|_| damaged("cannot be decoded or fails its checksum"))?;
+        .map_err(|_| damaged("no longer decompresses (its checksum fails)"))?;
     if written != size {
         return Err(damaged("does not match the size in its trailer"));
     }
     Ok(plain)
+}
+
+/// 1234567 as "1,234,567".
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The raw units, read as one stream by the fallback decoder.
@@ -342,8 +362,13 @@ mod tests {
         frame(&mut Compressor::new(Default::default()), &data, &mut out).unwrap();
         let middle = out.len() / 2;
         out[middle] ^= 0x04;
-        let error = inflate_member(0, &out).unwrap_err();
-        assert!(error.to_string().contains("at byte 0"), "{error}");
+        let error = inflate_member(1_000_000, &out).unwrap_err();
+        let last = 1_000_000 + out.len() - 1;
+        let expected = format!("between bytes 1,000,000 and {}", grouped(last as u64));
+        assert!(error.to_string().contains(&expected), "{error}");
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_234_567), "1,234,567");
     }
 
     #[test]

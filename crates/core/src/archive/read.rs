@@ -399,6 +399,10 @@ impl DecompressPipe {
 fn decompress_error(path: &Path, err: io::Error) -> Error {
     let detail = match err.kind() {
         io::ErrorKind::UnexpectedEof => "it ends too early (the file is truncated)".to_string(),
+        // Our own blocks already say where the damage is, in words.
+        io::ErrorKind::InvalidData if err.to_string().starts_with("the archive is damaged") => {
+            err.to_string()
+        }
         io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
             format!("the compressed data is damaged ({err})")
         }

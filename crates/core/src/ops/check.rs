@@ -240,13 +240,13 @@ fn compare_archive_identity(
             report.add(
                 None,
                 format!(
-                    "the archive is {size} bytes but was {recorded_size} bytes when it was made"
+                    "the archive has changed since it was made: it is {size} bytes, it was {recorded_size} bytes"
                 ),
             );
         } else if recorded_sha != sha256 {
             report.add(
                 None,
-                "the archive's SHA-256 differs from the one recorded when it was made".into(),
+                "the archive has changed since it was made: its SHA-256 fingerprint differs from the one recorded then".into(),
             );
         }
     }
@@ -493,7 +493,7 @@ pub fn manifest_differences(
         } else if got.sha256 != want.sha256 {
             add(
                 path,
-                "its content differs from the manifest (SHA-256 mismatch)".into(),
+                "has changed: its content no longer matches the fingerprint (SHA-256) recorded when it was backed up".into(),
             );
         } else if got.target != want.target {
             add(
