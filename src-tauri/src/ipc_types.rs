@@ -20,6 +20,7 @@ use results_backup::{AutomaticPolicy, AutomaticSettings, Schedule, Weekday};
 use results_backup::{BackupOutcome, BackupStatus};
 use results_backup::{CatalogEntry, CheckResult};
 use results_backup::{CheckReport, Problem, Proof};
+use results_backup::{EquityCurve, EquityPoint};
 use results_backup::{ErrorReport, Failure, HealthSummary, StrategyHealth};
 use results_backup::{ForgetItem, ForgetReport, StrategyForget};
 use results_backup::{OnConflict, RestoreOutcome, RestorePreview};
@@ -82,6 +83,8 @@ pub fn generate() -> String {
         ForgetItem::decl(&cfg),
         StrategyForget::decl(&cfg),
         ForgetReport::decl(&cfg),
+        EquityPoint::decl(&cfg),
+        EquityCurve::decl(&cfg),
     ];
     let mut text = String::from(
         "// Generated from the Rust types by `cargo test -p results-backup-app ipc_types`\n\

@@ -237,3 +237,23 @@ strategies: Array<StrategyForget>,
  * Strategies with backups but no policy: left alone.
  */
 without_policy: Array<string>, kept: number, removed: number, bytes_freed: number, };
+
+export type EquityPoint = { 
+/**
+ * The row's time as written (a date or a timestamp), or its row number.
+ */
+label: string, value: number, };
+
+export type EquityCurve = { 
+/**
+ * The member it was read from, relative to the strategy folder.
+ */
+file: string, column: string, 
+/**
+ * In file order, thinned to at most [`MAX_CURVE_POINTS`].
+ */
+points: Array<EquityPoint>, 
+/**
+ * Rows with a value before thinning.
+ */
+rows: number, };

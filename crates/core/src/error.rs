@@ -66,6 +66,9 @@ pub enum Error {
     #[error("The settings file {} cannot be read: {detail}", .path.display())]
     InvalidSettings { path: PathBuf, detail: String },
 
+    #[error("{file} cannot be drawn as an equity curve: {detail}")]
+    InvalidEquityCurve { file: String, detail: String },
+
     #[error("There is nothing to back up automatically: no policy in {}", .settings.display())]
     NoAutomaticPolicy { settings: PathBuf },
 
@@ -139,6 +142,7 @@ impl Error {
             Error::VerificationFailed { .. } => "verification_failed",
             Error::AlreadyExists { .. } => "already_exists",
             Error::InvalidSettings { .. } => "invalid_settings",
+            Error::InvalidEquityCurve { .. } => "invalid_equity_curve",
             Error::NoAutomaticPolicy { .. } => "no_automatic_policy",
             Error::InvalidLevel { .. } => "invalid_level",
             Error::NotARegularFile { .. } => "not_a_regular_file",
@@ -205,6 +209,9 @@ impl Error {
             }
             Error::InvalidSettings { .. } => {
                 "Fix or delete the settings file; the defaults will be used until then.".into()
+            }
+            Error::InvalidEquityCurve { .. } => {
+                "Open the file itself to look at it; a curve needs a column named equity (or balance, nav, portfolio_value) with numbers.".into()
             }
             Error::NoAutomaticPolicy { .. } => {
                 "Turn on automatic backups in Settings; on the command line run `results-backup watch --on-change` (or `--every day --at 18:30`), or add \"automatic\": {\"all\": {\"on_change\": true}} to the settings file.".into()

@@ -34,6 +34,9 @@ pub use store::automatic::{
     DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE, STATE_FILE,
 };
 pub use store::catalog::{Catalog, CatalogEntry, CheckResult, CATALOG_FILE};
+pub use store::equity::{
+    equity_file, parse_equity_csv, EquityCurve, EquityPoint, MAX_CURVE_POINTS,
+};
 pub use store::journal::JOURNAL_FILE;
 pub use store::locate::{
     inspect, known_identity, locate, locate_in, manifest_of, BackupIdentity, Inspection,

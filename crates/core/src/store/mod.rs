@@ -4,6 +4,7 @@
 
 pub mod automatic;
 pub mod catalog;
+pub mod equity;
 pub mod journal;
 pub mod locate;
 pub mod manifest;
