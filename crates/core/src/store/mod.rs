@@ -7,6 +7,8 @@ pub mod catalog;
 pub mod journal;
 pub mod locate;
 pub mod manifest;
+pub mod metrics;
 pub mod names;
+pub mod query;
 pub mod retention;
 pub mod settings;
