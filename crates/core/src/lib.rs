@@ -48,7 +48,7 @@ pub use store::metrics::{
 pub use store::names::{
     copy_folder_name, ArchiveFileName, BackupName, Timestamp, ARCHIVE_SUFFIX, SIDECAR_SUFFIX,
 };
-pub use store::query::{Comparison, MetricFilter, MetricSort, MAX_QUERY_CHARS};
+pub use store::query::{select_backups, Comparison, MetricFilter, MetricSort, MAX_QUERY_CHARS};
 pub use store::retention::{
     apply_policy, KeepWithin, RetentionDecision, RetentionPolicies, RetentionPolicy, MAX_KEEP,
 };

@@ -90,7 +90,7 @@ impl MetricFilter {
             .map_err(|(column, detail)| fail(column, detail))?;
         if let Some(token) = parser.peek() {
             let detail = match &token.kind {
-                TokenKind::Close => "this `)` closes nothing".to_string(),
+                TokenKind::Close => format!("the `)` at column {} closes nothing", token.column),
                 _ => format!(
                     "expected `and`, `or` or the end at column {}, found {}",
                     token.column,
@@ -287,7 +287,8 @@ fn tokenize(text: &str) -> std::result::Result<Vec<Token>, Failure> {
                 return Err((
                     i + 1,
                     format!(
-                        "unexpected `{next}` right after the number at column {column}; numbers take no unit except %"
+                        "unexpected `{next}` at column {}, right after a number; numbers take no unit except %",
+                        i + 1
                     ),
                 ));
             }
@@ -397,7 +398,10 @@ impl<'t> Parser<'t> {
         let Some(token) = self.next() else {
             return Err((
                 self.end_column,
-                "the expression ends where a comparison was expected (like `sharpe >= 1.5`)".into(),
+                format!(
+                    "the expression ends at column {} where a comparison was expected (like `sharpe >= 1.5`)",
+                    self.end_column
+                ),
             ));
         };
         match &token.kind {
@@ -482,7 +486,8 @@ impl<'t> Parser<'t> {
                 return Err((
                     self.end_column,
                     format!(
-                        "the expression ends after `{name}`: an operator and a number are missing"
+                        "the expression ends at column {} after `{name}`: an operator and a number are missing",
+                        self.end_column
                     ),
                 ))
             }
@@ -493,18 +498,23 @@ impl<'t> Parser<'t> {
                 column,
                 ..
             }) => (*value, *percent, *column),
-            Some(other) => return Err((
-                other.column,
-                format!(
+            Some(other) => {
+                return Err((
+                    other.column,
+                    format!(
                     "expected a number at column {}, found {}; a metric is compared with a number",
                     other.column,
                     other.shown()
                 ),
-            )),
+                ))
+            }
             None => {
                 return Err((
                     self.end_column,
-                    "the expression ends where a number was expected".into(),
+                    format!(
+                        "the expression ends at column {} where a number was expected",
+                        self.end_column
+                    ),
                 ))
             }
         };
@@ -526,6 +536,26 @@ impl<'t> Parser<'t> {
             number,
         })
     }
+}
+
+/// The backups that pass `filter`, in `sort`'s order (newest first without one).
+pub fn select_backups(
+    mut entries: Vec<CatalogEntry>,
+    filter: Option<&MetricFilter>,
+    sort: Option<&MetricSort>,
+) -> Vec<CatalogEntry> {
+    if let Some(filter) = filter {
+        entries.retain(|e| filter.matches(&e.metrics));
+    }
+    match sort {
+        Some(sort) => sort.apply(&mut entries),
+        None => entries.sort_by(|a, b| {
+            b.created
+                .cmp(&a.created)
+                .then(b.backup_file.cmp(&a.backup_file))
+        }),
+    }
+    entries
 }
 
 /// The order of `list --sort`: a metric, ascending or (`-key`) descending.
@@ -684,15 +714,15 @@ mod tests {
             ("sharpe >= 1 || trades > 3", 13, "use `or`"),
             ("sharpe >= 1.2.3", 11, "not a number"),
             ("final_equity > 145,519", 16, "thousands separators"),
-            ("sharpe >= 1.5x", 14, "right after the number"),
+            ("sharpe >= 1.5x", 14, "right after a number"),
             ("sharpe >= 15%", 11, "not a percentage"),
             ("1.5 <= sharpe", 1, "put the metric first"),
             ("sharpe 1.5", 8, "expected an operator"),
             ("Sharpe Ratio >= 1", 8, "quote a name"),
             ("sharpe >= high", 11, "expected a number"),
-            ("sharpe >=", 10, "number was expected"),
+            ("sharpe >=", 10, "at column 10 where a number was expected"),
             ("sharpe", 7, "operator and a number are missing"),
-            ("sharpe > 1 and", 15, "ends where a comparison"),
+            ("sharpe > 1 and", 15, "where a comparison was expected"),
             ("sharpe > 1 trades < 3", 12, "expected `and`, `or`"),
             ("(sharpe > 1", 1, "never closed"),
             ("(sharpe > 1 trades", 13, "expected `)`"),
