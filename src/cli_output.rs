@@ -274,7 +274,7 @@ impl Output {
                     };
                     let change = match (m.delta, m.better) {
                         (None, _) => String::new(),
-                        (Some(d), _) if d == 0.0 => "same".into(),
+                        (Some(0.0), _) => "same".into(),
                         (Some(d), Some(true)) => {
                             format!("{} (better)", format_metric_delta(d, m.unit))
                         }

@@ -283,7 +283,7 @@ pub fn recognise(name: &str) -> Option<&'static KnownMetric> {
     ["pct", "percent", "perc"]
         .iter()
         .find_map(|marker| folded.strip_suffix(marker))
-        .and_then(|stem| find(stem))
+        .and_then(find)
         .filter(|known| known.unit == MetricUnit::Percent)
 }
 
@@ -336,7 +336,8 @@ impl MetricsSummary {
         let mut values = BTreeMap::new();
         for (name, value) in fields {
             let is_strategy_name = ["strategy", "name", "strategy_name"].contains(&name.as_str())
-                && (value.as_str() == Some(strategy) || value.to_string() == strategy);
+                && (value.as_str() == Some(strategy)
+                    || value.as_number().is_some_and(|n| n.to_string() == strategy));
             let Some(number) = value.as_f64().filter(|n| n.is_finite()) else {
                 continue;
             };
