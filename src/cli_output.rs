@@ -6,10 +6,15 @@ use serde_json::{json, Value};
 use std::io::Write;
 
 use results_backup::{
-    human_bytes, BackupOutcome, BackupStatus, CatalogEntry, CheckReport, CheckResult, Deleted,
-    EntryKind, Error, ForgetItem, ForgetReport, Manifest, Proof, ProtectionEvent, RestoreOutcome,
-    StrategyState, StrategyStatus, Trigger, WatchMode,
+    describe_metric, format_metric, format_metric_delta, human_bytes, BackupDiff, BackupOutcome,
+    BackupStatus, CatalogEntry, Change, CheckReport, CheckResult, Deleted, DiffSide, EntryKind,
+    Error, ForgetItem, ForgetReport, Manifest, MetricsSummary, Proof, ProtectionEvent,
+    RestoreOutcome, StrategyState, StrategyStatus, Trigger, WatchMode,
 };
+
+/// The metrics `list` shows a column for when any listed backup has them: the ones an analyst
+/// recognises a run by (return, Sharpe, drawdown, trades).
+const LIST_METRICS: [&str; 4] = ["total_return", "sharpe", "max_drawdown", "trades"];
 
 /// Prints a line on stdout with control characters escaped (names read from a catalog or an
 /// archive could otherwise move the cursor or rewrite the screen); a closed pipe (`| head`) is
@@ -52,7 +57,25 @@ pub struct Output {
 }
 
 pub fn error_json(error: &Error) -> Value {
-    json!({"code": error.code(), "message": error.to_string(), "hint": error.hint()})
+    let mut value =
+        json!({"code": error.code(), "message": error.to_string(), "hint": error.hint()});
+    if let Error::InvalidQuery { position, .. } = error {
+        value["position"] = json!(position);
+    }
+    value
+}
+
+/// The expression and a caret under the column it names, for a filter that cannot be read.
+/// Control characters become spaces so the caret stays under its character.
+fn caret_lines(query: &str, position: usize) -> (String, String) {
+    let shown: String = query
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    (
+        format!("  {shown}"),
+        format!("  {}^", " ".repeat(position.saturating_sub(1))),
+    )
 }
 
 impl Output {
@@ -75,6 +98,14 @@ impl Output {
             self.print_json(&json!({ "error": error_json(error) }));
         } else {
             errln!("error: {error}.");
+            if let Error::InvalidQuery {
+                query, position, ..
+            } = error
+            {
+                let (expression, caret) = caret_lines(query, *position);
+                errln!("{expression}");
+                errln!("{caret}");
+            }
             errln!("hint: {}", error.hint());
         }
     }
@@ -154,37 +185,151 @@ impl Output {
         results.iter().all(|(_, r)| r.is_ok())
     }
 
-    pub fn list(&self, entries: &[CatalogEntry]) {
+    /// The backups, with a column for each key metric any of them has and for each metric
+    /// the filter or the sort named (`named`).
+    pub fn list(&self, entries: &[CatalogEntry], named: &[String]) {
         if self.json {
             return self.print_json(&entries);
         }
         if entries.is_empty() {
-            outln!("No backups yet.");
+            outln!(
+                "{}",
+                if named.is_empty() {
+                    "No backups yet."
+                } else {
+                    "No backups match."
+                }
+            );
             return;
+        }
+        let mut columns: Vec<String> = LIST_METRICS
+            .iter()
+            .filter(|key| entries.iter().any(|e| e.metrics.get(key).is_some()))
+            .map(|key| key.to_string())
+            .collect();
+        for key in named {
+            if !columns.contains(key) {
+                columns.push(key.clone());
+            }
         }
         let rows: Vec<Vec<String>> = entries
             .iter()
             .map(|e| {
-                vec![
+                let mut row = vec![
                     e.backup_file.to_string(),
                     e.strategy.to_string(),
                     e.created.format("%Y-%m-%d %H:%M:%S").to_string(),
                     human_bytes(e.size),
                     e.files.to_string(),
                     check_word(e.check_result).to_string(),
-                ]
+                ];
+                row.extend(columns.iter().map(|key| shown_metric(&e.metrics, key)));
+                row
             })
             .collect();
-        print_table(
-            &[
-                "BACKUP",
-                "STRATEGY",
-                "CREATED",
-                "SIZE",
-                "FILES",
-                "LAST CHECK",
-            ],
-            &rows,
+        let mut headers: Vec<String> = [
+            "BACKUP",
+            "STRATEGY",
+            "CREATED",
+            "SIZE",
+            "FILES",
+            "LAST CHECK",
+        ]
+        .map(String::from)
+        .to_vec();
+        headers.extend(
+            columns
+                .iter()
+                .map(|key| describe_metric(key).label.to_uppercase()),
+        );
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        print_table(&headers, &rows);
+    }
+
+    /// restic's `diff`: the two sides, the metrics with their changes, then one line per
+    /// changed path with its marker, then the totals.
+    pub fn diff(&self, report: &BackupDiff) {
+        if self.json {
+            return self.print_json(report);
+        }
+        let side = |side: &DiffSide| match side {
+            DiffSide::Backup {
+                backup_file,
+                created,
+                ..
+            } => format!("{backup_file} ({})", created.format("%Y-%m-%d %H:%M:%S")),
+            DiffSide::Current { path, .. } => format!("{} as it is now", path.display()),
+        };
+        outln!("Comparing {}", side(&report.a));
+        outln!("     with {}", side(&report.b));
+        if !report.metrics.is_empty() {
+            outln!();
+            let rows: Vec<Vec<String>> = report
+                .metrics
+                .iter()
+                .map(|m| {
+                    let value = |v: Option<f64>| {
+                        v.map(|v| format_metric(v, m.unit))
+                            .unwrap_or_else(|| "-".into())
+                    };
+                    let change = match (m.delta, m.better) {
+                        (None, _) => String::new(),
+                        (Some(0.0), _) => "same".into(),
+                        (Some(d), Some(true)) => {
+                            format!("{} (better)", format_metric_delta(d, m.unit))
+                        }
+                        (Some(d), Some(false)) => {
+                            format!("{} (worse)", format_metric_delta(d, m.unit))
+                        }
+                        (Some(d), None) => format_metric_delta(d, m.unit),
+                    };
+                    vec![m.label.clone(), value(m.a), value(m.b), change]
+                })
+                .collect();
+            print_table(&["METRIC", "A", "B", "CHANGE"], &rows);
+        }
+        if !report.files.is_empty() {
+            outln!();
+        }
+        let mut counts = [0usize; 4];
+        for file in &report.files {
+            let slash = if file.kind == EntryKind::Dir { "/" } else { "" };
+            let detail = match &file.change {
+                Change::Modified {
+                    size_before,
+                    size_after,
+                } if size_before != size_after => {
+                    format!(
+                        "  ({} -> {})",
+                        human_bytes(*size_before),
+                        human_bytes(*size_after)
+                    )
+                }
+                _ => String::new(),
+            };
+            let index = match file.change {
+                Change::Added => 0,
+                Change::Removed => 1,
+                Change::Modified { .. } => 2,
+                Change::TypeChanged { .. } => 3,
+            };
+            counts[index] += 1;
+            outln!("{}    {}{slash}{detail}", file.change.marker(), file.path);
+        }
+        outln!();
+        outln!(
+            "{} added, {} removed, {} modified, {} type changed; {} unchanged.{}",
+            counts[0],
+            counts[1],
+            counts[2],
+            counts[3],
+            report.unchanged_count,
+            match (&report.b, report.contents_compared) {
+                (DiffSide::Current { .. }, false) =>
+                    " Sizes and times compared; --verify compares contents.",
+                (DiffSide::Current { .. }, true) => " Contents compared.",
+                _ => "",
+            }
         );
     }
 
@@ -210,10 +355,38 @@ impl Output {
                 archive.sha256
             );
         }
-        if let Some(metrics) = &manifest.metrics {
-            outln!("Metrics:");
-            for (key, value) in metrics {
-                outln!("  {key}: {value}");
+        if let Some(fields) = &manifest.metrics {
+            // Numbers in order of importance, formatted; other facts (text, flags) as they
+            // are; the strategy's own name is not repeated.
+            let summary = MetricsSummary::from_fields(fields, manifest.strategy.as_str());
+            let mut rows: Vec<(String, String)> = summary
+                .keys_by_importance()
+                .into_iter()
+                .filter_map(|key| {
+                    let info = describe_metric(key);
+                    let value = summary.get(key)?;
+                    Some((info.label, format_metric(value, info.unit)))
+                })
+                .collect();
+            for (key, value) in fields {
+                let is_name = value.as_str() == Some(manifest.strategy.as_str());
+                if !value.is_number() && !is_name {
+                    let text = value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), String::from);
+                    rows.push((key.clone(), text));
+                }
+            }
+            if !rows.is_empty() {
+                outln!("Metrics:");
+                let width = rows
+                    .iter()
+                    .map(|(k, _)| k.chars().count())
+                    .max()
+                    .unwrap_or(0);
+                for (key, value) in rows {
+                    outln!("  {key:<width$}  {value}");
+                }
             }
         }
         outln!();
@@ -516,6 +689,14 @@ fn plain_seconds(seconds: u64) -> String {
         0..120 => format!("{seconds} seconds"),
         _ => format!("{} minutes", seconds / 60),
     }
+}
+
+/// A backup's metric in a table cell, `-` when it has none.
+fn shown_metric(metrics: &MetricsSummary, key: &str) -> String {
+    metrics
+        .get(key)
+        .map(|value| format_metric(value, describe_metric(key).unit))
+        .unwrap_or_else(|| "-".into())
 }
 
 fn check_word(result: Option<CheckResult>) -> &'static str {

@@ -10,10 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up, check_all, check_many, delete, forget, forget_after_automatic, locate, manifest_of,
-    parse_time_of_day, quoted, restore, scan, strategy_names, validate_level, AutomaticPolicy,
-    AutomaticSettings, BackupOptions, CancelToken, Catalog, Error, ForgetRequest, KeepWithin,
-    Locations, Locator, OnConflict, Overrides, Protector, ProtectorOptions, RestoreOptions,
+    back_up, check_all, check_many, delete, diff_backups, diff_current, forget,
+    forget_after_automatic, locate, manifest_of, parse_time_of_day, quoted, restore, scan,
+    select_backups, strategy_names, validate_level, AutomaticPolicy, AutomaticSettings,
+    BackupOptions, CancelToken, Catalog, Error, ForgetRequest, KeepWithin, Locations, Locator,
+    MetricFilter, MetricSort, OnConflict, Overrides, Protector, ProtectorOptions, RestoreOptions,
     RetentionPolicies, RetentionPolicy, Schedule, ScheduleState, Settings, StrategyName,
     WatchOptions, Weekday, DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
 };
@@ -61,10 +62,32 @@ enum Command {
         #[arg(long)]
         if_changed: bool,
     },
-    /// List backups, newest first
+    /// List backups, newest first, with their key metrics
     List {
         #[arg(long)]
         strategy: Option<String>,
+        /// Only backups whose metrics match, e.g. 'sharpe >= 1.5 and max_drawdown > -20'
+        /// (and, or, not, parentheses; >= <= > < = !=; percent metrics in percent)
+        #[arg(long = "where", value_name = "EXPR")]
+        filter: Option<String>,
+        /// Order by a metric, lowest first; -KEY for highest first (missing values last)
+        #[arg(long, value_name = "[-]KEY", allow_hyphen_values = true)]
+        sort: Option<String>,
+    },
+    /// Compare two backups (metrics and files, from their manifests), or a backup with its
+    /// strategy folder as it is now (--current)
+    #[command(group(clap::ArgGroup::new("against").required(true).args(["other", "current"])))]
+    Diff {
+        /// The earlier backup (name as listed, or a path to a .tar.gz)
+        backup: String,
+        /// The later backup
+        other: Option<String>,
+        /// Compare with the strategy folder as it is now (sizes and times)
+        #[arg(long)]
+        current: bool,
+        /// With --current: hash files whose size is unchanged, to catch any edit
+        #[arg(long)]
+        verify: bool,
     },
     /// Show one backup's manifest
     Show { backup: String },
@@ -276,6 +299,16 @@ const EXIT_CANCELLED: u8 = 130;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Output::new(cli.json);
+    // clap's `requires` does not hold against a positional argument of the same group.
+    if let Command::Diff {
+        verify: true,
+        current: false,
+        ..
+    } = cli.command
+    {
+        eprintln!("error: --verify compares with the folder as it is now and needs --current.");
+        return ExitCode::from(EXIT_USAGE);
+    }
     if let Command::Delete { yes: false, .. } = cli.command {
         eprintln!("error: delete needs --yes to confirm; nothing was deleted.");
         return ExitCode::from(EXIT_USAGE);
@@ -307,6 +340,8 @@ fn main() -> ExitCode {
         Err(Error::InvalidSettings { .. } | Error::NoAutomaticPolicy { .. }) if watching => {
             ExitCode::from(EXIT_USAGE)
         }
+        // A filter that cannot be read is a usage error, like a bad flag.
+        Err(Error::InvalidQuery { .. }) => ExitCode::from(EXIT_USAGE),
         // Ctrl-C may arrive between two backups of `--all`, which then reports and stops.
         _ if cancel.is_cancelled() => ExitCode::from(EXIT_CANCELLED),
         Ok(true) => ExitCode::SUCCESS,
@@ -359,9 +394,43 @@ fn run(
             }
             Ok(out.backups(&results))
         }
-        Command::List { strategy } => {
+        Command::List {
+            strategy,
+            filter,
+            sort,
+        } => {
+            // Read before the catalog: a typo is reported without touching the backups.
+            let filter = filter.as_deref().map(MetricFilter::parse).transpose()?;
+            let sort = sort.as_deref().map(MetricSort::parse).transpose()?;
             let catalog = Catalog::load(&locations.backups, progress)?;
-            out.list(&catalog.list(strategy.as_deref()));
+            let chosen = select_backups(
+                catalog.list(strategy.as_deref()),
+                filter.as_ref(),
+                sort.as_ref(),
+            );
+            let mut named: Vec<String> = filter
+                .as_ref()
+                .map(|f| f.keys().into_iter().map(String::from).collect())
+                .unwrap_or_default();
+            named.extend(sort.map(|s| s.key));
+            out.list(&chosen, &named);
+            Ok(true)
+        }
+        Command::Diff {
+            backup,
+            other,
+            current,
+            verify,
+        } => {
+            let first = Locator::from_argument(&backup);
+            let report = match other {
+                Some(other) if !current => {
+                    diff_backups(locations, &first, &Locator::from_argument(&other), progress)?
+                }
+                _ => diff_current(locations, &first, verify, progress, cancel)?,
+            };
+            progress.clear();
+            out.diff(&report);
             Ok(true)
         }
         Command::Show { backup } => {

@@ -421,7 +421,10 @@ fn show_prints_the_manifest_as_text_and_as_json() {
         paths::EQUITY_CSV,
         paths::CJK_FILE,
         "-> ../metrics.json",
-        "sharpe",
+        // Metrics by their labels, formatted (see tests/it/metrics.rs).
+        "Sharpe ratio",
+        "1.87",
+        "-12.3 %",
         "755",
     ] {
         assert!(

@@ -103,6 +103,17 @@ pub enum Error {
     #[error("No retention policy was given, and the settings hold none")]
     NoPolicy,
 
+    #[error("The filter \"{}\" cannot be read: {detail}", crate::limits::quoted(.query))]
+    InvalidQuery {
+        query: String,
+        /// 1-based column (in characters) of the problem; one past the end when it ends early.
+        position: usize,
+        detail: String,
+    },
+
+    #[error("{} has no manifest beside it, and comparing reads manifests only", .path.display())]
+    ManifestMissing { path: PathBuf },
+
     #[error("The operation was cancelled")]
     Cancelled,
 }
@@ -152,6 +163,8 @@ impl Error {
             Error::TooLarge { .. } => "too_large",
             Error::InvalidPolicy { .. } => "invalid_policy",
             Error::NoPolicy => "no_policy",
+            Error::InvalidQuery { .. } => "invalid_query",
+            Error::ManifestMissing { .. } => "manifest_missing",
             Error::Cancelled => "cancelled",
         }
     }
@@ -237,6 +250,12 @@ impl Error {
             }
             Error::NoPolicy => {
                 "Nothing was deleted. Say what to keep, for example `forget --keep-daily 7 --keep-weekly 4 --keep-monthly 12`, or set a retention policy in Settings.".into()
+            }
+            Error::InvalidQuery { .. } => {
+                "Write comparisons like `sharpe >= 1.5 and max_drawdown > -20`, joined by and, or, not and parentheses, with one of >= <= > < = != and a number; quote names with spaces (\"Sharpe Ratio\"); percent metrics compare in percent, as shown.".into()
+            }
+            Error::ManifestMissing { .. } => {
+                "Run `catalog rebuild` to recreate the manifest from the archive's embedded copy, then compare again.".into()
             }
             Error::Cancelled => "Nothing was changed; start it again when you are ready.".into(),
         }

@@ -6,8 +6,8 @@
 //! plain-language message and a hint.
 //!
 //! Inside, four layers, each depending only on those below it (`scripts/test` checks it):
-//! `ops` (scan, back up, check, restore, delete, forget, automatic protection) -> `store` (names,
-//! manifest, catalog, locating a backup, settings, automatic policies, retention, the deletion
+//! `ops` (scan, back up, check, restore, delete, forget, diff, automatic protection) -> `store` (names,
+//! manifest, catalog, metrics and filters, locating a backup, settings, automatic policies, retention, the deletion
 //! journal) -> `archive` (tar, gzip blocks, the member rules) -> `sys` (files, hashing, watching,
 //! background threads). `error`, `progress` and `limits` are shared by all. The modules are
 //! private; this file is the one public API.
@@ -43,9 +43,15 @@ pub use store::locate::{
     LocatedBackup, Locator, Proof,
 };
 pub use store::manifest::{ArchiveInfo, Manifest, Totals};
+pub use store::metrics::{
+    describe_metric, format_metric, format_metric_delta, known_metrics, metric_key, recognise,
+    stored_in_percent, Direction, KnownMetric, MetricInfo, MetricUnit, MetricValue, MetricsSummary,
+    MAX_METRIC_NAME_CHARS, MAX_SUMMARY_METRICS,
+};
 pub use store::names::{
     copy_folder_name, ArchiveFileName, BackupName, Timestamp, ARCHIVE_SUFFIX, SIDECAR_SUFFIX,
 };
+pub use store::query::{select_backups, Comparison, MetricFilter, MetricSort, MAX_QUERY_CHARS};
 pub use store::retention::{
     apply_policy, KeepWithin, RetentionDecision, RetentionPolicies, RetentionPolicy, MAX_KEEP,
 };
@@ -57,6 +63,9 @@ pub use store::settings::{
 pub use ops::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};
 pub use ops::check::{check, check_all, check_many, CheckReport, Problem};
 pub use ops::delete::{delete, Deleted};
+pub use ops::diff::{
+    diff, diff_backups, diff_current, BackupDiff, Change, DiffSide, FileChange, MetricChange,
+};
 pub use ops::forget::{
     forget, forget_after_automatic, ForgetItem, ForgetReport, ForgetRequest, StrategyForget,
     IN_USE_REASON,

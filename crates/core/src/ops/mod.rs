@@ -5,6 +5,7 @@
 pub mod backup;
 pub mod check;
 pub mod delete;
+pub mod diff;
 pub mod forget;
 pub mod protect;
 pub mod restore;

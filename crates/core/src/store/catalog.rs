@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use super::journal::{self, Pending};
 use super::manifest::{ArchiveInfo, Manifest};
+use super::metrics::MetricsSummary;
 use super::names::{sidecar_name, ArchiveFileName, Timestamp, ARCHIVE_SUFFIX};
 use crate::archive::{
     content_error, read_members, Admitted, ArchiveFile, ArchiveStats, Layout, StrategyName,
@@ -57,6 +58,24 @@ pub struct CatalogEntry {
     /// False for archives made by another tool: nothing proves their content.
     #[serde(default = "yes")]
     pub has_manifest: bool,
+    /// The numeric metrics of its `metrics.json`, by canonical key (see `store/metrics.rs`).
+    /// Read back, a summary that breaks its bounds is dropped with a warning, the line kept.
+    #[serde(
+        default,
+        skip_serializing_if = "MetricsSummary::is_empty",
+        deserialize_with = "metrics_or_nothing"
+    )]
+    #[ts(as = "Option<MetricsSummary>", optional)]
+    pub metrics: MetricsSummary,
+}
+
+/// The catalog line's `metrics` when they pass their checks, else none: one hostile field must
+/// not cost the analyst the whole line. [`read_document`] says why they were dropped.
+fn metrics_or_nothing<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<MetricsSummary, D::Error> {
+    let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+    Ok(serde_json::from_str(raw.get()).unwrap_or_default())
 }
 
 fn yes() -> bool {
@@ -77,6 +96,11 @@ impl CatalogEntry {
             last_checked: None,
             check_result: None,
             has_manifest: true,
+            metrics: manifest
+                .metrics
+                .as_ref()
+                .map(|fields| MetricsSummary::from_fields(fields, manifest.strategy.as_str()))
+                .unwrap_or_default(),
         }
     }
 }
@@ -94,6 +118,8 @@ struct CatalogDocument<'a> {
 struct Document {
     entries: Vec<CatalogEntry>,
     ignored: Vec<String>,
+    /// Lines kept without their metrics, and why.
+    dropped_metrics: Vec<String>,
 }
 
 /// The catalog's inter-process lock, held until dropped. A backup holds it from publishing its
@@ -494,6 +520,9 @@ impl BackupsFolder {
                 catalog.display()
             ));
         }
+        for warning in &document.dropped_metrics {
+            progress.warn(warning);
+        }
         let mut seen = HashSet::new();
         let mut usable = Vec::with_capacity(document.entries.len());
         for entry in document.entries {
@@ -557,17 +586,43 @@ fn read_document(backups: &Path) -> std::result::Result<Option<Document>, String
     let mut document = Document {
         entries: Vec::with_capacity(doc.backups.len()),
         ignored: Vec::new(),
+        dropped_metrics: Vec::new(),
     };
     for line in doc.backups {
         match serde_json::from_str::<CatalogEntry>(line.get())
             .map_err(|e| quoted(&e.to_string()))
             .and_then(|entry| entry.validate().map(|()| entry))
         {
-            Ok(entry) => document.entries.push(entry),
+            Ok(entry) => {
+                if let Some(reason) = dropped_metrics(line.get(), &entry) {
+                    document.dropped_metrics.push(reason);
+                }
+                document.entries.push(entry)
+            }
             Err(reason) => document.ignored.push(reason),
         }
     }
     Ok(Some(document))
+}
+
+/// Why a line's metrics were dropped, when they were (read again only for a line that has
+/// metrics but came out without any).
+fn dropped_metrics(line: &str, entry: &CatalogEntry) -> Option<String> {
+    #[derive(Deserialize)]
+    struct LineMetrics<'a> {
+        #[serde(borrow, default)]
+        metrics: Option<&'a serde_json::value::RawValue>,
+    }
+    if !entry.metrics.is_empty() {
+        return None;
+    }
+    let raw = serde_json::from_str::<LineMetrics>(line).ok()?.metrics?;
+    let reason = serde_json::from_str::<MetricsSummary>(raw.get()).err()?;
+    Some(format!(
+        "The catalog's metrics for {} cannot be trusted ({}); they are left out and the backup is still listed. Run `catalog rebuild` to read them again from its manifest.",
+        entry.backup_file,
+        quoted(&reason.to_string())
+    ))
 }
 
 impl CatalogEntry {
@@ -770,6 +825,7 @@ fn entry_from_file_name(
         last_checked: None,
         check_result: None,
         has_manifest: true,
+        metrics: MetricsSummary::default(),
     }
 }
 

@@ -8,6 +8,8 @@ pub mod equity;
 pub mod journal;
 pub mod locate;
 pub mod manifest;
+pub mod metrics;
 pub mod names;
+pub mod query;
 pub mod retention;
 pub mod settings;
