@@ -21,6 +21,8 @@ use results_backup::{BackupOutcome, BackupStatus};
 use results_backup::{CatalogEntry, CheckResult};
 use results_backup::{CheckReport, Problem, Proof};
 use results_backup::{EquityCurve, EquityPoint};
+use results_backup::{Direction, KnownMetric, MetricInfo, MetricUnit, MetricValue};
+use results_backup::{BackupDiff, Change, DiffSide, FileChange, MetricChange};
 use results_backup::{ErrorReport, Failure, HealthSummary, StrategyHealth};
 use results_backup::{ForgetItem, ForgetReport, StrategyForget};
 use results_backup::{OnConflict, RestoreOutcome, RestorePreview};
@@ -36,6 +38,11 @@ pub fn generate() -> String {
     let cfg = Config::new().with_large_int("number");
     let declarations = [
         IpcError::decl(&cfg),
+        MetricUnit::decl(&cfg),
+        Direction::decl(&cfg),
+        MetricValue::decl(&cfg),
+        KnownMetric::decl(&cfg),
+        MetricInfo::decl(&cfg),
         Overview::decl(&cfg),
         PickPurpose::decl(&cfg),
         CheckResult::decl(&cfg),
@@ -85,11 +92,18 @@ pub fn generate() -> String {
         ForgetReport::decl(&cfg),
         EquityPoint::decl(&cfg),
         EquityCurve::decl(&cfg),
+        DiffSide::decl(&cfg),
+        Change::decl(&cfg),
+        FileChange::decl(&cfg),
+        MetricChange::decl(&cfg),
+        BackupDiff::decl(&cfg),
     ];
     let mut text = String::from(
         "// Generated from the Rust types by `cargo test -p results-backup-app ipc_types`\n\
          // (run it with UPDATE_IPC_TYPES=1 to rewrite this file). Do not edit by hand.\n",
     );
+    // A transparent map in Rust: declared by hand, as ts-rs declares only named shapes.
+    text.push_str("\nexport type MetricsSummary = Record<string, MetricValue>;\n");
     for declaration in declarations {
         text.push('\n');
         text.push_str("export ");

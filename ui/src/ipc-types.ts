@@ -1,7 +1,48 @@
 // Generated from the Rust types by `cargo test -p results-backup-app ipc_types`
 // (run it with UPDATE_IPC_TYPES=1 to rewrite this file). Do not edit by hand.
 
+export type MetricsSummary = Record<string, MetricValue>;
+
 export type IpcError = { code: string, message: string, hint: string, };
+
+export type MetricUnit = "percent" | "ratio" | "count" | "currency" | "number";
+
+export type Direction = "higher" | "lower" | "closer_to_zero" | "neither";
+
+export type MetricValue = { 
+/**
+ * The name as written in `metrics.json` (`Sharpe Ratio`).
+ */
+name: string, 
+/**
+ * The number, percent metrics in percent (see the module's unit rule).
+ */
+value: number, };
+
+export type KnownMetric = { 
+/**
+ * The canonical key the catalog and filters use (`sharpe`).
+ */
+key: string, 
+/**
+ * How it is shown ("Sharpe ratio").
+ */
+label: string, 
+/**
+ * Spellings recognised, compared without case, spaces or punctuation (`Sharpe Ratio`,
+ * `sharpe-ratio`); a percent marker is dropped before comparing (see the module).
+ */
+aliases: Array<string>, unit: MetricUnit, better: Direction, 
+/**
+ * 1 is shown first: return, Sharpe, drawdown and trades lead.
+ */
+rank: number, };
+
+export type MetricInfo = { key: string, label: string, unit: MetricUnit, better: Direction, 
+/**
+ * The known metric's rank; unknown metrics come after every known one.
+ */
+rank: number, };
 
 export type Overview = { configured: boolean, results_dir: string, backups_dir: string, compression_level: number, results_exists: boolean, settings_file: string | null, environment_overrides: Array<string>, sample_results: string, version: string, };
 
@@ -33,7 +74,12 @@ bytes: number, last_checked: string | null, check_result: CheckResult | null,
 /**
  * False for archives made by another tool: nothing proves their content.
  */
-has_manifest: boolean, };
+has_manifest: boolean, 
+/**
+ * The numeric metrics of its `metrics.json`, by canonical key (see `store/metrics.rs`).
+ * Read back, a summary that breaks its bounds is dropped with a warning, the line kept.
+ */
+metrics?: MetricsSummary, };
 
 export type StrategyState = "never_backed_up" | "changed" | "protected";
 
@@ -257,3 +303,46 @@ points: Array<EquityPoint>,
  * Rows with a value before thinning.
  */
 rows: number, };
+
+export type DiffSide = { "kind": "backup", backup_file: string, strategy: string, timestamp: string, created: string, } | { "kind": "current", strategy: string, path: string, };
+
+export type Change = { "type": "added" } | { "type": "removed" } | { "type": "modified", size_before: number, size_after: number, } | { "type": "type_changed", kind_before: EntryKind, };
+
+export type FileChange = { 
+/**
+ * Below the strategy folder, `/`-separated.
+ */
+path: string, 
+/**
+ * What it is on side `b` (on side `a` when removed).
+ */
+kind: EntryKind, change: Change, };
+
+export type MetricChange = { key: string, label: string, unit: MetricUnit, a: number | null, b: number | null, 
+/**
+ * `b - a`, when both sides have the metric.
+ */
+delta: number | null, 
+/**
+ * Whether `b` is better than `a`; `None` when equal, missing on a side, or neither
+ * direction is better.
+ */
+better: boolean | null, };
+
+export type BackupDiff = { a: DiffSide, b: DiffSide, 
+/**
+ * Every metric either side has, most important first.
+ */
+metrics: Array<MetricChange>, 
+/**
+ * Sorted by path.
+ */
+files: Array<FileChange>, 
+/**
+ * Entries (files, folders, links) the same on both sides.
+ */
+unchanged_count: number, 
+/**
+ * True when file contents were compared by hash (`a` and `b` backups, or `verify`).
+ */
+contents_compared: boolean, };
