@@ -7,8 +7,8 @@ use std::io::Write;
 
 use results_backup::{
     human_bytes, BackupOutcome, BackupStatus, CatalogEntry, CheckReport, CheckResult, Deleted,
-    EntryKind, Error, ForgetItem, ForgetReport, Manifest, Proof, ProtectionEvent, RestoreOutcome,
-    StrategyState, StrategyStatus, Trigger, WatchMode,
+    EntryKind, Error, ExtractedFile, ForgetItem, ForgetReport, Manifest, Proof, ProtectionEvent,
+    RestoreOutcome, StrategyState, StrategyStatus, Trigger, WatchMode,
 };
 
 /// Prints a line on stdout with control characters escaped (names read from a catalog or an
@@ -319,6 +319,25 @@ impl Output {
             match outcome.proof {
                 Proof::None => "no manifest, so nothing could be verified",
                 _ => "every file verified against its manifest",
+            }
+        );
+    }
+
+    /// `extract`: the path alone on stdout in text mode, so `open "$(results-backup extract ...)"`
+    /// works; what it was checked against goes to stderr.
+    pub fn extracted(&self, file: &ExtractedFile) {
+        if self.json {
+            return self.print_json(file);
+        }
+        outln!("{}", file.path.display());
+        errln!(
+            "Extracted {} from {} ({}; {})",
+            file.member,
+            file.backup_file,
+            human_bytes(file.size),
+            match file.proof {
+                Proof::None => "no manifest, so nothing could be verified",
+                _ => "verified against its manifest",
             }
         );
     }

@@ -100,6 +100,12 @@ pub enum Error {
     #[error("No retention policy was given, and the settings hold none")]
     NoPolicy,
 
+    #[error("\"{path}\" cannot be taken from this backup: {reason}")]
+    InvalidSelection { path: String, reason: String },
+
+    #[error("The index of {} cannot be followed: {detail}", .path.display())]
+    IndexRefused { path: PathBuf, detail: String },
+
     #[error("The operation was cancelled")]
     Cancelled,
 }
@@ -148,6 +154,8 @@ impl Error {
             Error::TooLarge { .. } => "too_large",
             Error::InvalidPolicy { .. } => "invalid_policy",
             Error::NoPolicy => "no_policy",
+            Error::InvalidSelection { .. } => "invalid_selection",
+            Error::IndexRefused { .. } => "index_refused",
             Error::Cancelled => "cancelled",
         }
     }
@@ -230,6 +238,12 @@ impl Error {
             }
             Error::NoPolicy => {
                 "Nothing was deleted. Say what to keep, for example `forget --keep-daily 7 --keep-weekly 4 --keep-monthly 12`, or set a retention policy in Settings.".into()
+            }
+            Error::InvalidSelection { .. } => {
+                "Nothing was written. Name files or folders inside the strategy folder as `show` lists them, without the strategy's own name (for example runs/run_003/trades.csv).".into()
+            }
+            Error::IndexRefused { .. } => {
+                "Nothing was taken from it; the whole archive is read instead. Run `check` on this backup to see whether the archive or its manifest changed.".into()
             }
             Error::Cancelled => "Nothing was changed; start it again when you are ready.".into(),
         }
