@@ -15,6 +15,7 @@ mod formats;
 mod fuzz_regressions;
 mod hostile;
 mod interop;
+mod partial;
 mod properties;
 mod retention;
 mod roundtrip;
