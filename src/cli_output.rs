@@ -8,8 +8,8 @@ use std::io::Write;
 use results_backup::{
     describe_metric, format_metric, format_metric_delta, human_bytes, BackupDiff, BackupOutcome,
     BackupStatus, CatalogEntry, Change, CheckReport, CheckResult, Deleted, DiffSide, EntryKind,
-    Error, ForgetItem, ForgetReport, Manifest, MetricsSummary, Proof, ProtectionEvent,
-    RestoreOutcome, StrategyState, StrategyStatus, Trigger, WatchMode,
+    Error, ExtractedFile, ForgetItem, ForgetReport, Manifest, MetricsSummary, Proof,
+    ProtectionEvent, RestoreOutcome, StrategyState, StrategyStatus, Trigger, WatchMode,
 };
 
 /// The metrics `list` shows a column for when any listed backup has them: the ones an analyst
@@ -492,6 +492,25 @@ impl Output {
             match outcome.proof {
                 Proof::None => "no manifest, so nothing could be verified",
                 _ => "every file verified against its manifest",
+            }
+        );
+    }
+
+    /// `extract`: the path alone on stdout in text mode, so `open "$(results-backup extract ...)"`
+    /// works; what it was checked against goes to stderr.
+    pub fn extracted(&self, file: &ExtractedFile) {
+        if self.json {
+            return self.print_json(file);
+        }
+        outln!("{}", file.path.display());
+        errln!(
+            "Extracted {} from {} ({}; {})",
+            file.member,
+            file.backup_file,
+            human_bytes(file.size),
+            match file.proof {
+                Proof::None => "no manifest, so nothing could be verified",
+                _ => "verified against its manifest",
             }
         );
     }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up, check_all, check_many, delete, diff_backups, diff_current, forget,
+    back_up, check_all, check_many, delete, diff_backups, diff_current, extract_file, forget,
     forget_after_automatic, locate, manifest_of, parse_time_of_day, quoted, restore, scan,
     select_backups, strategy_names, validate_level, AutomaticPolicy, AutomaticSettings,
     BackupOptions, CancelToken, Catalog, Error, ForgetRequest, KeepWithin, Locations, Locator,
@@ -111,9 +111,24 @@ enum Command {
         /// Destination folder [default: the results folder]
         #[arg(long, value_name = "DIR")]
         to: Option<PathBuf>,
-        /// What to do when the strategy folder already exists there
+        /// What to do when the strategy folder already exists there (with --only, replace
+        /// swaps in only the chosen files and folders, after backing up the folder)
         #[arg(long, value_enum, default_value_t = ConflictChoice::Copy)]
         on_conflict: ConflictChoice,
+        /// Restore only this file or folder (a path inside the strategy folder, e.g.
+        /// runs/run_003/trades.csv); repeat for more
+        #[arg(long, value_name = "PATH")]
+        only: Vec<String>,
+    },
+    /// Take one file out of a backup, verified, into a new private folder; prints its path
+    Extract {
+        backup: String,
+        /// The file's path inside the strategy folder, e.g. runs/run_003/trades.csv
+        #[arg(value_name = "PATH")]
+        member: String,
+        /// Folder in which the private folder is made [default: the system's temporary folder]
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
     },
     /// Delete a backup: archive, manifest and catalog entry
     Delete {
@@ -462,6 +477,7 @@ fn run(
             backup,
             to,
             on_conflict,
+            only,
         } => {
             let options = RestoreOptions {
                 destination: to,
@@ -471,11 +487,20 @@ fn run(
                     ConflictChoice::Fail => OnConflict::Fail,
                 },
                 expected_destination: None,
+                only,
             };
             let wanted = Locator::from_argument(&backup);
             let outcome = restore(locations, &wanted, &options, progress, cancel)?;
             progress.clear();
             out.restored(&outcome);
+            Ok(true)
+        }
+        Command::Extract { backup, member, to } => {
+            let into = to.unwrap_or_else(std::env::temp_dir);
+            let wanted = Locator::from_argument(&backup);
+            let file = extract_file(locations, &wanted, &member, &into, progress, cancel)?;
+            progress.clear();
+            out.extracted(&file);
             Ok(true)
         }
         Command::Delete { backup, .. } => {

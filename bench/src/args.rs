@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 pub const USAGE: &str = "\
 Usage: results-backup-bench [--size SIZE] [--work DIR] [--bin PATH] [--keep] [--watch-idle]
+                            [--random-access-only]
 
   --size SIZE  corpus size, e.g. 30M, 1G (binary units; default 1G)
   --work DIR   working directory for corpus, outputs and logs
@@ -11,6 +12,8 @@ Usage: results-backup-bench [--size SIZE] [--work DIR] [--bin PATH] [--keep] [--
   --bin PATH   results-backup binary to measure
                (default: <workspace>/target/release/results-backup)
   --keep       keep archives and restored trees after the run
+  --random-access-only  only the random-access rows (restore one file vs
+               the full restore of one archive of the whole corpus)
   --watch-idle instead of the speed rows: the memory and idle CPU of
                `watch --on-change` on a results tree of 100,000 files
   -h, --help   show this help";
@@ -22,6 +25,7 @@ pub struct Options {
     pub bin: PathBuf,
     pub keep: bool,
     pub watch_idle: bool,
+    pub random_access_only: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -39,6 +43,7 @@ pub fn parse(args: &[String], workspace: &Path) -> Result<ParseOutcome, String> 
         bin: workspace.join("target/release/results-backup"),
         keep: false,
         watch_idle: false,
+        random_access_only: false,
     };
     let mut remaining = args.iter();
     while let Some(arg) = remaining.next() {
@@ -59,6 +64,7 @@ pub fn parse(args: &[String], workspace: &Path) -> Result<ParseOutcome, String> 
             "--bin" => options.bin = PathBuf::from(value()?),
             "--keep" => options.keep = true,
             "--watch-idle" => options.watch_idle = true,
+            "--random-access-only" => options.random_access_only = true,
             "-h" | "--help" => return Ok(ParseOutcome::Help),
             other => return Err(format!("unknown argument: {other}")),
         }

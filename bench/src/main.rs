@@ -8,6 +8,7 @@ mod corpus;
 mod error;
 mod measure;
 mod prng;
+mod random_access;
 mod report;
 mod suite;
 mod watch_idle;
@@ -77,6 +78,13 @@ fn run(options: &args::Options) -> Result<bool> {
         header.cpu_count, header.cpu_model, header.corpus_summary
     );
 
+    if options.random_access_only {
+        let result = random_access::run(&runner, &corpus, &bin, &work_dir)?;
+        let markdown = random_access::render(&result);
+        println!("\n{markdown}");
+        return Ok(!result.failed());
+    }
+
     let layout = Layout::new(&work_dir);
     layout.remove_outputs()?;
     let suite = Suite {
@@ -90,8 +98,11 @@ fn run(options: &args::Options) -> Result<bool> {
     if !options.keep {
         layout.remove_outputs()?;
     }
+    let random_access = random_access::run(&runner, &corpus, &bin, &work_dir)?;
 
-    let markdown = report::render(&header, &results, corpus.stats.bytes);
+    let mut markdown = report::render(&header, &results, corpus.stats.bytes);
+    markdown.push('\n');
+    markdown.push_str(&random_access::render(&random_access));
     println!("\n{markdown}");
     let latest = work_dir.join("LATEST.md");
     fs::write(&latest, &markdown).context(|| format!("writing {}", latest.display()))?;
@@ -100,10 +111,11 @@ fn run(options: &args::Options) -> Result<bool> {
         latest.display(),
         work_dir.join("logs").display()
     );
-    Ok(!results
-        .rows
-        .iter()
-        .any(|row| matches!(row.outcome, Outcome::Failed(_))))
+    Ok(!random_access.failed()
+        && !results
+            .rows
+            .iter()
+            .any(|row| matches!(row.outcome, Outcome::Failed(_))))
 }
 
 fn resolve_binary(bin: &Path) -> Result<PathBuf> {

@@ -37,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
             destination: Some(dest.clone()),
             on_conflict: OnConflict::Fail,
             expected_destination: None,
+            only: Vec::new(),
         },
         &NoProgress,
         &CancelToken::new(),

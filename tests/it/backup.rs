@@ -147,7 +147,12 @@ fn sidecar_manifest_records_the_backup_its_entries_its_archive_and_a_metrics_sum
     let m = read_json(&sidecar_of(&ws.backups, &file));
 
     assert_eq!(m["format"], "results-backup-manifest");
-    assert_eq!(m["format_version"], 1);
+    assert_eq!(m["format_version"], 2);
+    // Where each entry starts in the archive, one offset per entry (random access).
+    assert_eq!(
+        m["index"]["entries"].as_array().unwrap().len(),
+        m["entries"].as_array().unwrap().len()
+    );
     assert_eq!(m["app_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(m["strategy"], "btc_sma");
     assert_eq!(m["timestamp"], split_name("btc_sma", &file).0);
@@ -262,9 +267,11 @@ fn embedded_manifest_is_the_archives_last_member_and_agrees_with_the_sidecar() {
     }
     let embedded: serde_json::Value = serde_json::from_slice(&last.content).unwrap();
     let mut sidecar = read_json(&sidecar_of(&ws.backups, &file));
-    // Only the sidecar knows the archive's own size and hash.
+    // Only the sidecar knows the archive's own size, hash and index.
     assert!(embedded.get("archive").is_none_or(|v| v.is_null()));
+    assert!(embedded.get("index").is_none_or(|v| v.is_null()));
     sidecar.as_object_mut().unwrap().remove("archive");
+    sidecar.as_object_mut().unwrap().remove("index");
     assert_eq!(embedded, sidecar);
     let parsed = results_backup::Manifest::from_json(&last.content, &ws.backups).unwrap();
     assert_eq!(parsed.strategy, "eth");

@@ -238,8 +238,12 @@ fn catalog_rebuild_uses_embedded_manifests_when_sidecars_are_lost_and_writes_the
     let rebuilt = catalog_entries(&ws);
     let strip = |v: &[Value]| v.iter().map(without_check).collect::<Vec<_>>();
     assert_eq!(strip(&rebuilt), strip(&original));
+    // Recreated from the embedded copy: everything but the index, which only the backup that
+    // wrote the archive knows (a restore from it reads the archive whole).
     for (f, before) in made.iter().zip(&sidecars) {
-        assert_eq!(&read_json(&sidecar_of(&ws.backups, f)), before, "{f}");
+        let mut before = before.clone();
+        before.as_object_mut().unwrap().remove("index");
+        assert_eq!(read_json(&sidecar_of(&ws.backups, f)), before, "{f}");
     }
     // And the recreated sidecars are good enough for a full check.
     let json = ws.run(["check", "--all", "--json"]).assert_success().json();
@@ -449,5 +453,6 @@ fn show_falls_back_to_the_embedded_manifest_without_a_sidecar() {
         .json();
 
     sidecar.as_object_mut().unwrap().remove("archive");
+    sidecar.as_object_mut().unwrap().remove("index");
     assert_eq!(json, sidecar);
 }

@@ -78,7 +78,7 @@ fn manifest_version_1_fixture_is_written_back_in_the_same_shape() {
 fn manifest_from_a_newer_format_version_is_refused_with_a_clear_message() {
     let path = fixture("manifest_v1.json");
     let mut doc = read_json(&path);
-    doc["format_version"] = 2.into();
+    doc["format_version"] = 3.into();
     let err = Manifest::from_json(&serde_json::to_vec(&doc).unwrap(), &path).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("newer"), "{text}");

@@ -396,6 +396,7 @@ fn lib_restore(w: &World, given: &str) -> Result<(), Error> {
         destination: Some(w.dest.clone()),
         on_conflict: OnConflict::Fail,
         expected_destination: None,
+        only: Vec::new(),
     };
     restore(
         &locations,

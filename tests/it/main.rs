@@ -16,6 +16,7 @@ mod fuzz_regressions;
 mod hostile;
 mod interop;
 mod metrics;
+mod partial;
 mod properties;
 mod retention;
 mod roundtrip;

@@ -155,7 +155,11 @@ copy_target: string, };
 
 export type OnConflict = "copy" | "replace" | "fail";
 
-export type JobRequest = { "kind": "backup", strategy: string, } | { "kind": "check", backup: BackupRef, } | { "kind": "check_all" } | { "kind": "restore", backup: BackupRef, destination: string | null, on_conflict: OnConflict, };
+export type JobRequest = { "kind": "backup", strategy: string, } | { "kind": "check", backup: BackupRef, } | { "kind": "check_all" } | { "kind": "restore", backup: BackupRef, destination: string | null, on_conflict: OnConflict, 
+/**
+ * Files and folders inside the strategy folder to restore; empty: everything.
+ */
+only?: Array<string>, };
 
 export type Operation = "backup" | "check" | "restore" | "rebuild";
 

@@ -113,6 +113,11 @@ pub enum Error {
 
     #[error("{} has no manifest beside it, and comparing reads manifests only", .path.display())]
     ManifestMissing { path: PathBuf },
+    #[error("\"{path}\" cannot be taken from this backup: {reason}")]
+    InvalidSelection { path: String, reason: String },
+
+    #[error("The index of {} cannot be followed: {detail}", .path.display())]
+    IndexRefused { path: PathBuf, detail: String },
 
     #[error("The operation was cancelled")]
     Cancelled,
@@ -165,6 +170,8 @@ impl Error {
             Error::NoPolicy => "no_policy",
             Error::InvalidQuery { .. } => "invalid_query",
             Error::ManifestMissing { .. } => "manifest_missing",
+            Error::InvalidSelection { .. } => "invalid_selection",
+            Error::IndexRefused { .. } => "index_refused",
             Error::Cancelled => "cancelled",
         }
     }
@@ -256,6 +263,12 @@ impl Error {
             }
             Error::ManifestMissing { .. } => {
                 "Run `catalog rebuild` to recreate the manifest from the archive's embedded copy, then compare again.".into()
+            }
+            Error::InvalidSelection { .. } => {
+                "Nothing was written. Name files or folders inside the strategy folder as `show` lists them, without the strategy's own name (for example runs/run_003/trades.csv).".into()
+            }
+            Error::IndexRefused { .. } => {
+                "Nothing was taken from it; the whole archive is read instead. Run `check` on this backup to see whether the archive or its manifest changed.".into()
             }
             Error::Cancelled => "Nothing was changed; start it again when you are ready.".into(),
         }

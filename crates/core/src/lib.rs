@@ -77,7 +77,8 @@ pub use ops::protect::{
     ProtectorThread, SystemClock, Trigger,
 };
 pub use ops::restore::{
-    preview, restore, OnConflict, RestoreOptions, RestoreOutcome, RestorePreview,
+    extract_file, preview, restore, ExtractedFile, OnConflict, RestoreOptions, RestoreOutcome,
+    RestorePreview,
 };
 pub use ops::scan::{scan, strategy_names, StrategyState, StrategyStatus};
 

@@ -46,6 +46,7 @@ pub fn check_then_restore(archive: &[u8]) -> Verdicts {
             destination: Some(dest.clone()),
             on_conflict: OnConflict::Fail,
             expected_destination: None,
+            only: Vec::new(),
         },
         &NoProgress,
         &CancelToken::new(),

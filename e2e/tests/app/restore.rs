@@ -145,6 +145,7 @@ async fn restoring_over_an_existing_folder_with_replace_backs_the_current_one_up
             destination: Some(restored.clone()),
             on_conflict: results_backup::OnConflict::Fail,
             expected_destination: None,
+            only: Vec::new(),
         },
         &results_backup::NoProgress,
         &results_backup::CancelToken::new(),

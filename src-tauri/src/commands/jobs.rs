@@ -33,6 +33,10 @@ pub enum JobRequest {
         backup: BackupRef,
         destination: Option<PathBuf>,
         on_conflict: OnConflict,
+        /// Files and folders inside the strategy folder to restore; empty: everything.
+        #[serde(default)]
+        #[ts(optional)]
+        only: Option<Vec<String>>,
     },
 }
 
@@ -109,6 +113,7 @@ pub(super) fn prepare<R: Runtime>(
             backup,
             destination,
             on_conflict,
+            only,
         } => {
             let wanted = access::backup(&shell.grants, &load_catalog(&locations)?, &backup)?;
             let (destination, identity) =
@@ -121,6 +126,8 @@ pub(super) fn prepare<R: Runtime>(
                     destination: Some(destination),
                     on_conflict,
                     expected_destination: Some(identity),
+                    // Checked by the core against the manifest before anything is written.
+                    only: only.unwrap_or_default(),
                 };
                 let outcome = restore(&locations, &wanted, &options, progress, cancel)?;
                 // The analyst may now open what was restored: exactly that folder.

@@ -312,6 +312,30 @@ fn grouped(n: u64) -> String {
     out
 }
 
+/// Reads the framed member that starts at the reader's position (`offset` in the file, for
+/// messages): its total length and its inflated bytes, checked like every member we inflate.
+/// Anything that is not a whole member of ours is refused.
+pub fn read_member_at(source: &mut dyn Read, offset: u64) -> io::Result<(u64, Vec<u8>)> {
+    let not_ours = || {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("the bytes at {offset} are not a compressed block of this archive"),
+        )
+    };
+    let head = read_piece(source, HEADER_LEN)?;
+    let total = framed_length(&head).ok_or_else(not_ours)?;
+    let mut member = head;
+    member.reserve(total - HEADER_LEN);
+    source
+        .take((total - HEADER_LEN) as u64)
+        .read_to_end(&mut member)?;
+    if member.len() < total {
+        return Err(not_ours());
+    }
+    let plain = inflate_member(offset, &member)?;
+    Ok((total as u64, plain))
+}
+
 /// The raw units, read as one stream by the fallback decoder.
 struct RawUnits {
     current: io::Cursor<Vec<u8>>,

@@ -151,6 +151,23 @@ pub struct ParallelGzEncoder<W: Write> {
     broken: Option<(io::ErrorKind, String)>,
     /// Highest number of blocks in flight seen, kept so tests can check the memory bound.
     peak_in_flight: u64,
+    /// Uncompressed bytes accepted by `write` so far: where the next byte will sit in the
+    /// inflated stream (what the archive index records for each entry).
+    plain_position: u64,
+    /// Where each member written so far starts: in the inflated stream and in the file. Kept
+    /// for the archive index; 16 bytes per MiB of input.
+    member_starts: Vec<MemberStart>,
+    /// Uncompressed and compressed bytes of the members written so far.
+    plain_written: u64,
+    compressed_written: u64,
+}
+
+/// Where one gzip member starts: its first byte's offset in the inflated stream (`plain`) and
+/// its own offset in the compressed file (`compressed`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemberStart {
+    pub plain: u64,
+    pub compressed: u64,
 }
 
 impl<W: Write> ParallelGzEncoder<W> {
@@ -198,20 +215,39 @@ impl<W: Write> ParallelGzEncoder<W> {
             free_out: Vec::new(),
             broken: None,
             peak_in_flight: 0,
+            plain_position: 0,
+            member_starts: Vec::new(),
+            plain_written: 0,
+            compressed_written: 0,
         }
     }
 
-    /// Flushes every pending block (each member carries its own gzip trailer), joins workers,
-    /// returns the inner writer.
-    pub fn finish(mut self) -> io::Result<W> {
+    /// Uncompressed bytes accepted so far: the offset in the inflated stream of the next byte
+    /// written.
+    pub fn plain_position(&self) -> u64 {
+        self.plain_position
+    }
+
+    /// Like [`finish`](Self::finish), and also returns where every member starts, in order.
+    pub fn finish_with_members(mut self) -> io::Result<(W, Vec<MemberStart>)> {
         self.check()?;
         if let Err(e) = self.finish_blocks() {
             return Err(self.fail(e));
         }
         self.shutdown();
-        self.inner
+        let members = std::mem::take(&mut self.member_starts);
+        let inner = self
+            .inner
             .take()
-            .ok_or_else(|| io::Error::other("gzip encoder has no inner writer"))
+            .ok_or_else(|| io::Error::other("gzip encoder has no inner writer"))?;
+        Ok((inner, members))
+    }
+
+    /// Flushes every pending block (each member carries its own gzip trailer), joins workers,
+    /// returns the inner writer.
+    #[cfg(test)]
+    pub fn finish(self) -> io::Result<W> {
+        self.finish_with_members().map(|(inner, _)| inner)
     }
 
     fn finish_blocks(&mut self) -> io::Result<()> {
@@ -300,6 +336,12 @@ impl<W: Write> ParallelGzEncoder<W> {
         self.ready.insert(done.seq, member);
         while let Some(mut member) = self.ready.remove(&self.next_write) {
             self.inner_mut()?.write_all(&member.out)?;
+            self.member_starts.push(MemberStart {
+                plain: self.plain_written,
+                compressed: self.compressed_written,
+            });
+            self.plain_written += member.data.len() as u64;
+            self.compressed_written += member.out.len() as u64;
             self.next_write += 1;
             member.data.clear();
             member.out.clear();
@@ -347,6 +389,7 @@ impl<W: Write> Write for ParallelGzEncoder<W> {
         }
         let n = data.len().min(BLOCK_SIZE - self.buf.len());
         self.buf.extend_from_slice(&data[..n]);
+        self.plain_position += n as u64;
         Ok(n)
     }
 
@@ -501,6 +544,27 @@ mod tests {
             .expect("first member");
         assert_eq!(first, &data[..BLOCK_SIZE]);
         assert_eq!(multi_decode(&gz), data);
+    }
+
+    #[test]
+    fn member_starts_locate_every_block() {
+        let data = sample(5 * BLOCK_SIZE / 2, 41);
+        let mut enc = ParallelGzEncoder::new(Vec::new(), 6, 2);
+        for piece in data.chunks(9999) {
+            enc.write_all(piece).expect("write");
+        }
+        assert_eq!(enc.plain_position(), data.len() as u64);
+        let (gz, members) = enc.finish_with_members().expect("finish");
+        assert_eq!(members.len(), 3);
+        for (i, start) in members.iter().enumerate() {
+            assert_eq!(start.plain, (i * BLOCK_SIZE) as u64);
+            let mut plain = Vec::new();
+            GzDecoder::new(&gz[start.compressed as usize..])
+                .read_to_end(&mut plain)
+                .expect("one member");
+            let end = ((i + 1) * BLOCK_SIZE).min(data.len());
+            assert_eq!(plain, &data[i * BLOCK_SIZE..end]);
+        }
     }
 
     #[test]

@@ -97,6 +97,23 @@ pub fn classify(raw: &[u8]) -> Result<MemberPath, String> {
     }
 }
 
+/// The parts of a path someone typed to name something inside a strategy folder
+/// (`runs/run_003/trades.csv`): relative, `/`-separated, no `..`, no backslash or drive, each
+/// part one name; `.` parts and repeated or trailing slashes are dropped. Nothing is looked up.
+pub fn relative_member_path(text: &str) -> Result<Vec<String>, String> {
+    if text.starts_with('/') || has_drive_prefix(text) {
+        return Err("it is an absolute path; name it relative to the strategy folder".into());
+    }
+    if text.len() > MAX_PATH_BYTES {
+        return Err(format!("it is longer than {MAX_PATH_BYTES} bytes"));
+    }
+    // The same rules as an archive member below a (stand-in) strategy folder.
+    match classify(format!("s/{text}").as_bytes()).map_err(|reason| format!("it {reason}"))? {
+        MemberPath::Strategy { inside, .. } if !inside.is_empty() => Ok(inside),
+        _ => Err("it names nothing inside the strategy folder".into()),
+    }
+}
+
 fn has_drive_prefix(component: &str) -> bool {
     let bytes = component.as_bytes();
     bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'

@@ -5,6 +5,7 @@
 pub mod entry;
 pub mod gzip_blocks;
 pub mod gzip_write;
+pub mod index;
 pub mod layout;
 pub mod read;
 pub mod strategy_name;
@@ -12,6 +13,7 @@ pub mod tar_read;
 pub mod tar_write;
 
 pub use entry::ManifestEntry;
+pub use index::{ArchiveIndex, IndexedMember};
 pub use layout::{Admitted, Layout};
 pub use read::{archive_tracker, content_error, read_members, ArchiveFile, ArchiveStats};
 pub use strategy_name::StrategyName;

@@ -67,6 +67,11 @@ impl ArchiveFile {
         })
     }
 
+    /// The open file, for reading at chosen offsets (see `archive::index`).
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
     /// The archive file's own SHA-256 and size, read to its end (stopping when `cancel` is
     /// set); `on_bytes` hears of each piece read.
     pub fn hash(self, cancel: &CancelToken, on_bytes: impl FnMut(u64)) -> Result<(String, u64)> {

@@ -7,7 +7,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::gzip_write::ParallelGzEncoder;
-use super::{ManifestEntry, EMBEDDED_MANIFEST_PATH};
+use super::{ArchiveIndex, ManifestEntry, EMBEDDED_MANIFEST_PATH};
 use crate::error::{Error, Result};
 use crate::progress::{CancelToken, Tracker};
 use crate::sys::hashing::{BackgroundHashingWriter, Sha256};
@@ -26,6 +26,15 @@ type Output = ParallelGzEncoder<BackgroundHashingWriter>;
 pub struct ArchiveWriter {
     builder: tar::Builder<Output>,
     path: PathBuf,
+    /// Where each appended entry's first header starts in the inflated stream, for the index.
+    entry_starts: Vec<u64>,
+}
+
+/// A finished archive: its SHA-256, size, and where every entry can be found again.
+pub struct WrittenArchive {
+    pub sha256: String,
+    pub size: u64,
+    pub index: ArchiveIndex,
 }
 
 impl ArchiveWriter {
@@ -39,6 +48,7 @@ impl ArchiveWriter {
         Ok(ArchiveWriter {
             builder: tar::Builder::new(compressor),
             path: path.to_path_buf(),
+            entry_starts: Vec::new(),
         })
     }
 
@@ -49,12 +59,16 @@ impl ArchiveWriter {
         tracker: &mut Tracker,
         cancel: &CancelToken,
     ) -> Result<ManifestEntry> {
+        // Every member so far ended on a tar block, so this is where the entry's first header
+        // (its PAX record, when it needs one) will start.
+        self.entry_starts
+            .push(self.builder.get_ref().plain_position());
         append_entry(&mut self.builder, entry, tracker, cancel, &self.path)
     }
 
     /// Appends the embedded manifest as the last member and ends the stream; returns the
-    /// archive's SHA-256 and size.
-    pub fn finish(mut self, manifest_json: &[u8], mtime: i64) -> Result<(String, u64)> {
+    /// archive's SHA-256, size and index.
+    pub fn finish(mut self, manifest_json: &[u8], mtime: i64) -> Result<WrittenArchive> {
         let path = self.path.clone();
         let write_error = |e: io::Error| Error::io("write the backup", &path, e);
         let mut header = tar::Header::new_ustar();
@@ -72,8 +86,13 @@ impl ArchiveWriter {
         )
         .map_err(write_error)?;
         let compressor = self.builder.into_inner().map_err(write_error)?;
-        let output = compressor.finish().map_err(write_error)?;
-        output.finish().map_err(write_error)
+        let (output, members) = compressor.finish_with_members().map_err(write_error)?;
+        let (sha256, size) = output.finish().map_err(write_error)?;
+        Ok(WrittenArchive {
+            sha256,
+            size,
+            index: ArchiveIndex::from_written(&members, self.entry_starts),
+        })
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::scan;
 use crate::archive::layout::check_link_target;
-use crate::archive::tar_write::ArchiveWriter;
+use crate::archive::tar_write::{ArchiveWriter, WrittenArchive};
 use crate::archive::StrategyName;
 use crate::error::{Error, Result};
 use crate::limits::MAX_MANIFEST_BYTES;
@@ -93,6 +93,7 @@ pub fn back_up(
         metrics: manifest::metrics_summary(&strategy_dir),
         entries: Vec::with_capacity(entries.len()),
         archive: None,
+        index: None,
     };
 
     let first_name = BackupName::new(strategy.clone(), timestamp.clone(), 1).file_name();
@@ -107,7 +108,7 @@ pub fn back_up(
         files_total,
     );
     let archive_path = backups.join(&first_name);
-    let (sha256, size) = write_archive(
+    let written = write_archive(
         partial.file(),
         &archive_path,
         &entries,
@@ -126,10 +127,12 @@ pub fn back_up(
     let backup_file = publish_unique(&mut partial, backups, &strategy, &timestamp)?;
     let archive = ArchiveInfo {
         file: backup_file.clone(),
-        size,
-        sha256,
+        size: written.size,
+        sha256: written.sha256,
     };
     manifest.archive = Some(archive.clone());
+    // Like `archive`, the index describes the archive's own bytes, known only now: sidecar only.
+    manifest.index = Some(written.index);
     let sidecar = backups.join(backup_file.sidecar_name());
     sys::write_atomically(&sidecar, &manifest.to_json())?;
     let entry = CatalogEntry::from_manifest(&manifest, &archive);
@@ -177,7 +180,7 @@ fn write_archive(
     level: u32,
     tracker: &mut Tracker,
     cancel: &CancelToken,
-) -> Result<(String, u64)> {
+) -> Result<WrittenArchive> {
     let mut writer = ArchiveWriter::new(file, archive_path, level)?;
     for entry in entries {
         cancel.check()?;

@@ -8,13 +8,17 @@ use std::io::Read;
 use std::path::Path;
 
 use super::names::{ArchiveFileName, Timestamp};
-use crate::archive::{Admitted, Layout, ManifestEntry, MemberHeader, MemberKind, StrategyName};
+use crate::archive::{
+    Admitted, ArchiveIndex, Layout, ManifestEntry, MemberHeader, MemberKind, StrategyName,
+};
 use crate::error::{Error, Result};
 use crate::limits::{quoted, MAX_ENTRIES, MAX_MANIFEST_BYTES, MAX_PATH_BYTES};
 use crate::sys::{self, EntryKind};
 
 pub const MANIFEST_FORMAT: &str = "results-backup-manifest";
-pub const MANIFEST_FORMAT_VERSION: u32 = 1;
+/// Version 2 added the optional `index` (random access into the archive); version 1 documents,
+/// without it, are read as before.
+pub const MANIFEST_FORMAT_VERSION: u32 = 2;
 /// Only small, scalar facts from `metrics.json` are kept: enough to recognise a run.
 const METRICS_FILE: &str = "metrics.json";
 const METRICS_SUMMARY_MAX_FIELDS: usize = 24;
@@ -60,6 +64,12 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub archive: Option<ArchiveInfo>,
+    /// Where each entry starts inside the archive, for reading one file without inflating the
+    /// rest (sidecar only, like `archive`; untrusted, see `archive::index`). Not shown to the
+    /// app: it is for the core's readers only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(skip)]
+    pub index: Option<ArchiveIndex>,
 }
 
 impl Manifest {
@@ -108,6 +118,12 @@ impl Manifest {
             if !is_sha256_hex(&archive.sha256) {
                 return Err("its archive checksum is not a SHA-256".into());
             }
+        }
+        if let Some(index) = &self.index {
+            if self.archive.is_none() {
+                return Err("it has an index but does not say which archive it indexes".into());
+            }
+            index.validate(self.entries.len())?;
         }
         let mut layout = Layout::new(Some(self.strategy.clone()));
         let mut totals = Totals::default();

@@ -10,15 +10,16 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::platform;
+use super::selection::{canonical, Selection};
 use super::staging::Staging;
 use crate::archive::{
-    archive_tracker, content_error, read_members, Admitted, Layout, ManifestEntry, MemberHeader,
-    StrategyName,
+    archive_tracker, content_error, read_members, Admitted, ArchiveIndex, IndexedMember, Layout,
+    ManifestEntry, MemberHeader, StrategyName,
 };
 use crate::error::{Error, IoContext, Result};
 use crate::limits::{quoted_bytes, space_needed};
 use crate::ops::check::manifest_differences;
-use crate::progress::{CancelToken, Operation, Progress};
+use crate::progress::{CancelToken, Operation, Progress, Tracker};
 use crate::store::locate::{LocatedBackup, Proof};
 use crate::store::manifest::Manifest;
 use crate::store::names::Timestamp;
@@ -35,6 +36,11 @@ pub(super) struct Extracted {
     pub(super) proof: Proof,
     pub(super) files: u64,
     pub(super) bytes: u64,
+    /// What was extracted, by manifest path, with each file's SHA-256.
+    pub(super) found: BTreeMap<String, ManifestEntry>,
+    /// True when the entries were reached through the archive's index.
+    pub(super) through_index: bool,
+    pub(super) warnings: Vec<String>,
 }
 
 /// Folder times and permissions are applied last: creating files inside a folder would move
@@ -45,9 +51,12 @@ pub(super) struct PendingDir {
     pub(super) mode: u32,
 }
 
+/// Extracts the whole archive, or with a `selection` only what it selects (the rest is read and
+/// checked by the layout rules, its content skipped, never written), in one sequential pass.
 pub(super) fn extract_verified(
     located: &LocatedBackup,
     staging: &Staging,
+    selection: Option<&Selection>,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Extracted> {
@@ -75,6 +84,7 @@ pub(super) fn extract_verified(
         embedded: None,
         hasher: ContentHasher::start(),
         syncer: FileSyncer::start(),
+        selection: selection.cloned(),
     };
     let stats = read_members(
         archive,
@@ -95,6 +105,21 @@ pub(super) fn extract_verified(
             path: archive_path.clone(),
             detail: "it holds no strategy folder".into(),
         })?;
+    if let Some(selection) = selection {
+        // Without a manifest beforehand, a chosen path is known to be missing only now; the
+        // staging folder goes, and nothing reached the destination.
+        for parts in selection.chosen() {
+            if !state
+                .found
+                .contains_key(&canonical(strategy.as_str(), parts))
+            {
+                return Err(Error::InvalidSelection {
+                    path: crate::limits::quoted(&parts.join("/")),
+                    reason: "the backup holds no such file or folder".into(),
+                });
+            }
+        }
+    }
     let proof = Proof::of(located.sidecar.as_ref(), state.embedded.as_ref());
     let expected = located.sidecar.as_ref().or(state.embedded.as_ref());
     if let Some(info) = located.sidecar.as_ref().and_then(|m| m.archive.as_ref()) {
@@ -115,30 +140,165 @@ pub(super) fn extract_verified(
         }
     }
     if let Some(manifest) = expected {
-        let problems = manifest_differences(manifest, &state.found);
-        if let Some(first) = problems.first() {
-            let more = match problems.len() {
-                1 => String::new(),
-                n => format!(" (and {} more problems)", n - 1),
-            };
-            return Err(Error::VerificationFailed {
-                path: archive_path,
-                detail: format!(
-                    "\"{}\" {}{more}",
-                    first.path.clone().unwrap_or_default(),
-                    first.issue
-                ),
-            });
-        }
+        verify_against(manifest, selection, &state.found, &archive_path)?;
     }
-    let files = state.found.values().filter(|e| e.kind == EntryKind::File);
-    Ok(Extracted {
+    Ok(extracted(
         strategy,
-        timestamp: expected.map(|m| m.timestamp.clone()),
+        expected.map(|m| m.timestamp.clone()),
+        proof,
+        state.found,
+        false,
+    ))
+}
+
+fn extracted(
+    strategy: StrategyName,
+    timestamp: Option<Timestamp>,
+    proof: Proof,
+    found: BTreeMap<String, ManifestEntry>,
+    through_index: bool,
+) -> Extracted {
+    let files = found.values().filter(|e| e.kind == EntryKind::File);
+    Extracted {
+        strategy,
+        timestamp,
         proof,
         files: files.clone().count() as u64,
         bytes: files.map(|e| e.size).sum(),
-    })
+        found,
+        through_index,
+        warnings: Vec::new(),
+    }
+}
+
+/// Every entry the manifest lists (or, with a selection, every one it selects) must have been
+/// found exactly as listed, and nothing else.
+fn verify_against(
+    manifest: &Manifest,
+    selection: Option<&Selection>,
+    found: &BTreeMap<String, ManifestEntry>,
+    archive_path: &Path,
+) -> Result<()> {
+    let chosen;
+    let expected = match selection {
+        None => manifest,
+        Some(selection) => {
+            chosen = Manifest {
+                entries: manifest
+                    .entries
+                    .iter()
+                    .filter(|e| selection.selects_path(&e.path))
+                    .cloned()
+                    .collect(),
+                ..manifest.clone()
+            };
+            &chosen
+        }
+    };
+    let problems = manifest_differences(expected, found);
+    if let Some(first) = problems.first() {
+        let more = match problems.len() {
+            1 => String::new(),
+            n => format!(" (and {} more problems)", n - 1),
+        };
+        return Err(Error::VerificationFailed {
+            path: archive_path.to_path_buf(),
+            detail: format!(
+                "\"{}\" {}{more}",
+                first.path.clone().unwrap_or_default(),
+                first.issue
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Extracts only what `selection` picks, going straight to each entry through the sidecar's
+/// index: only the gzip members holding them are inflated. Each entry's header must name it
+/// (see [`IndexedMember::open`]) and its size is checked against the sidecar before a byte is
+/// written; every file's SHA-256 is compared with the sidecar's afterwards. The archive's own
+/// SHA-256 cannot be checked without reading all of it: `check` does that. Any refusal comes
+/// back as an error and the caller reads the archive whole instead.
+pub(super) fn extract_through_index(
+    located: &LocatedBackup,
+    sidecar: &Manifest,
+    index: &ArchiveIndex,
+    selection: &Selection,
+    staging: &Staging,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Extracted> {
+    let archive = located.open()?;
+    let archive_path = archive.path.clone();
+    let refused = |detail: String| Error::IndexRefused {
+        path: archive_path.clone(),
+        detail,
+    };
+    if let Some(info) = &sidecar.archive {
+        if info.size != archive.size {
+            return Err(refused(format!(
+                "the archive is {} bytes but its manifest says {}",
+                archive.size, info.size
+            )));
+        }
+    }
+    let chosen: Vec<(usize, &ManifestEntry)> = sidecar
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| selection.selects_path(&e.path))
+        .collect();
+    let files = chosen.iter().filter(|(_, e)| e.kind == EntryKind::File);
+    let mut tracker = Tracker::new(
+        progress,
+        Operation::Restore,
+        &located.file_name,
+        files.clone().map(|(_, e)| e.size).sum(),
+        files.count() as u64,
+    );
+    let mut state = ExtractState {
+        archive: &archive_path,
+        staging,
+        layout: Layout::new(Some(sidecar.strategy.clone())),
+        listed: Some(
+            sidecar
+                .entries
+                .iter()
+                .map(|e| (e.path.clone(), (e.kind, e.size)))
+                .collect(),
+        ),
+        found: BTreeMap::new(),
+        dirs: Vec::new(),
+        embedded: None,
+        hasher: ContentHasher::start(),
+        syncer: FileSyncer::start(),
+        selection: None,
+    };
+    for (number, entry) in chosen {
+        cancel.check()?;
+        let position = index
+            .position(number)
+            .ok_or_else(|| refused(format!("it does not cover \"{}\"", entry.path)))?;
+        let mut member = IndexedMember::open(archive.file(), archive.size, position, &entry.path)
+            .map_err(|refusal| refused(refusal.0))?;
+        let header = member.header.clone();
+        state.extract_member(&header, &mut member.content(), cancel)?;
+        if entry.kind == EntryKind::File {
+            tracker.add_bytes(header.size);
+            tracker.add_file();
+        }
+    }
+    state.collect_digests();
+    state.finish_syncing()?;
+    state.apply_dir_attributes()?;
+    verify_against(sidecar, Some(selection), &state.found, &archive_path)?;
+    Ok(extracted(
+        sidecar.strategy.clone(),
+        Some(sidecar.timestamp.clone()),
+        Proof::Manifest,
+        state.found,
+        true,
+    ))
 }
 
 pub(super) struct ExtractState<'a> {
@@ -153,6 +313,9 @@ pub(super) struct ExtractState<'a> {
     pub(super) embedded: Option<Manifest>,
     pub(super) hasher: ContentHasher,
     pub(super) syncer: FileSyncer,
+    /// With a selection, entries it does not pick are checked by the layout rules and the
+    /// sidecar's list like any other, then skipped: never written.
+    pub(super) selection: Option<Selection>,
 }
 
 impl ExtractState<'_> {
@@ -188,6 +351,11 @@ impl ExtractState<'_> {
             Admitted::Entry(entry) => entry,
         };
         self.check_listed(&entry.canonical, entry.kind, header)?;
+        if let Some(selection) = &self.selection {
+            if !selection.selects(&entry.inside) {
+                return Ok(());
+            }
+        }
         // Validated parts only: the strategy (a checked name) and the parts below it.
         let mut relative = PathBuf::from(entry.canonical.split('/').next().unwrap_or_default());
         relative.extend(&entry.inside);

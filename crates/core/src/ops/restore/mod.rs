@@ -24,6 +24,7 @@ use crate::sys::FileIdentity;
 
 mod destination;
 mod extract;
+mod partial;
 #[cfg(unix)]
 #[path = "platform_unix.rs"]
 mod platform;
@@ -31,12 +32,16 @@ mod platform;
 #[path = "platform_other.rs"]
 mod platform;
 mod preview;
+mod selection;
+mod single_file;
 mod staging;
 
 pub use preview::{preview, RestorePreview};
+pub use single_file::{extract_file, ExtractedFile};
 
 use destination::{free_name, identity_of, Destination};
-use extract::extract_verified;
+use extract::{extract_through_index, extract_verified, Extracted};
+use selection::Selection;
 use staging::{clean_stale_staging, Staging};
 
 /// Inside the staging folder: where the current folder is parked while the restored one moves in.
@@ -64,6 +69,11 @@ pub struct RestoreOptions {
     /// that one (moved, replaced by a link) is refused. `None` for a destination typed on the
     /// command line, which is created when missing.
     pub expected_destination: Option<FileIdentity>,
+    /// Restore only these files and folders (paths inside the strategy folder, such as
+    /// `runs/run_003`), with the folders leading to them; empty restores everything. Into an
+    /// existing strategy folder, `Replace` replaces only these (after a safety backup of the
+    /// folder) and `Copy` makes a new copy folder holding only these.
+    pub only: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
@@ -90,6 +100,8 @@ pub fn restore(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<RestoreOutcome> {
+    // A path that can never be restored is refused before anything is opened or created.
+    let selection = Selection::parse(&options.only, false)?;
     let located = locate(&locations.backups, wanted, progress)?;
     let destination = options
         .destination
@@ -104,8 +116,17 @@ pub fn restore(
     if options.expected_destination.is_none() {
         crate::sys::ensure_dir(&destination)?;
     }
-    let result = Destination::open(&destination, options.expected_destination)
-        .and_then(|dest| restore_into(locations, &located, &dest, options, progress, cancel));
+    let result = Destination::open(&destination, options.expected_destination).and_then(|dest| {
+        restore_into(
+            locations,
+            &located,
+            &dest,
+            options,
+            selection.as_ref(),
+            progress,
+            cancel,
+        )
+    });
     if result.is_err() {
         for folder in &created {
             let _ = fs::remove_dir(folder);
@@ -146,12 +167,25 @@ fn refuse_known_conflict_early(
 }
 
 /// When the backup says how much it holds, it must fit on the destination's disk (with room to
-/// spare) before anything is written.
-fn refuse_what_will_not_fit(located: &LocatedBackup, dest: &Destination) -> Result<()> {
+/// spare) before anything is written; with a selection and a sidecar, what it selects must.
+fn refuse_what_will_not_fit(
+    located: &LocatedBackup,
+    dest: &Destination,
+    selection: Option<&Selection>,
+) -> Result<()> {
     let listed = located
         .sidecar
         .as_ref()
-        .map(|m| (m.totals.bytes, m.entries.len() as u64))
+        .map(|m| match selection {
+            None => (m.totals.bytes, m.entries.len() as u64),
+            Some(selection) => m
+                .entries
+                .iter()
+                .filter(|e| selection.selects_path(&e.path))
+                .fold((0u64, 0u64), |(bytes, count), e| {
+                    (bytes.saturating_add(e.size), count + 1)
+                }),
+        })
         .or_else(|| {
             located
                 .catalog_entry
@@ -173,24 +207,77 @@ fn refuse_what_will_not_fit(located: &LocatedBackup, dest: &Destination) -> Resu
     Ok(())
 }
 
+/// Extracts into a fresh staging folder in `dest` and verifies: everything, or what `selection`
+/// picks. A selection from a backup whose sidecar has an index is read through it (only the
+/// members holding the chosen entries are inflated); when the index cannot be followed (it
+/// points outside the archive, at something that is not our member, at another entry, or what
+/// it finds does not match the manifest), a warning says so and the archive is read whole,
+/// which proves or refuses it as any restore does. A wrong index costs time, never trust.
+fn stage(
+    located: &LocatedBackup,
+    dest: &Destination,
+    selection: Option<&Selection>,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<(Staging, Extracted)> {
+    let mut warnings = Vec::new();
+    if let (Some(selection), Some(sidecar)) = (selection, located.sidecar.as_ref()) {
+        if let Some(index) = &sidecar.index {
+            let staging = Staging::create(dest)?;
+            match extract_through_index(
+                located, sidecar, index, selection, &staging, progress, cancel,
+            ) {
+                Ok(extracted) => return Ok((staging, extracted)),
+                Err(error) if worth_a_full_read(&error) => {
+                    let warning = format!("{error}; the whole archive was read instead.");
+                    progress.warn(&warning);
+                    warnings.push(warning);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    let staging = Staging::create(dest)?;
+    let mut extracted = extract_verified(located, &staging, selection, progress, cancel)?;
+    warnings.append(&mut extracted.warnings);
+    extracted.warnings = warnings;
+    Ok((staging, extracted))
+}
+
+/// Failures of a read through the index that say the index or the archive is not what the
+/// manifest claims: the full read then tells which. Cancellation, a full disk or a refused
+/// destination would fail the same way again.
+fn worth_a_full_read(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::IndexRefused { .. }
+            | Error::CorruptArchive { .. }
+            | Error::VerificationFailed { .. }
+            | Error::UnsafeEntry { .. }
+            | Error::UnsafeArchive { .. }
+    )
+}
+
 fn restore_into(
     locations: &Locations,
     located: &LocatedBackup,
     dest: &Destination,
     options: &RestoreOptions,
+    selection: Option<&Selection>,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<RestoreOutcome> {
     if let Some(problem) = &located.sidecar_problem {
         return Err(problem.to_error());
     }
+    if let (Some(selection), Some(sidecar)) = (selection, &located.sidecar) {
+        selection.check_against(sidecar)?;
+    }
     refuse_known_conflict_early(located, dest, options)?;
-    refuse_what_will_not_fit(located, dest)?;
+    refuse_what_will_not_fit(located, dest, selection)?;
     clean_stale_staging(dest);
-    let staging = Staging::create(dest)?;
-
-    let extracted = extract_verified(located, &staging, progress, cancel)?;
-    let mut warnings = Vec::new();
+    let (staging, extracted) = stage(located, dest, selection, progress, cancel)?;
+    let mut warnings = extracted.warnings.clone();
     if extracted.proof == Proof::None {
         let warning = format!(
             "{} was not made by Results Backup: nothing can prove its contents (only the gzip checksum was checked).",
@@ -229,6 +316,25 @@ fn restore_into(
                     .clone()
                     .or_else(|| timestamp_in_name(&located.file_name));
                 free_name(dest, &copy_folder_name(&strategy, timestamp.as_ref()))
+            }
+            OnConflict::Replace if selection.is_some() => {
+                let placed = partial::replace_chosen(
+                    locations,
+                    &staging,
+                    dest,
+                    &strategy,
+                    selection.map(Selection::tops).unwrap_or_default(),
+                    progress,
+                    cancel,
+                )?;
+                outcome.replaced = placed.replaced;
+                outcome.safety_backup = placed.safety_backup;
+                outcome.restored_identity = dest
+                    .dir
+                    .open_dir(strategy.as_str())
+                    .ok()
+                    .and_then(|dir| identity_of(&dir, &outcome.restored_to).ok());
+                return Ok(outcome);
             }
             OnConflict::Replace => {
                 let current = Locations {
