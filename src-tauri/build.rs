@@ -31,6 +31,10 @@ fn main() {
         "preview_retention",
         "save_retention",
         "apply_retention",
+        "compare_backups",
+        "changes_since",
+        "backup_equity_curve",
+        "open_backup_file",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -54,7 +54,7 @@ fn on_drop<R: Runtime>(window: &tauri::Window<R>, paths: &[PathBuf]) {
 /// The whole app on any tauri runtime: the real one for the window, the mock one for the
 /// command tests.
 pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    use commands::{files, jobs, library, protection, retention, settings, window};
+    use commands::{files, inside, jobs, library, protection, retention, settings, window};
     builder
         .plugin(tauri_plugin_opener::init())
         .manage(Shell::new())
@@ -86,6 +86,10 @@ pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
             retention::preview_retention,
             retention::save_retention,
             retention::apply_retention,
+            inside::compare_backups,
+            inside::changes_since,
+            inside::backup_equity_curve,
+            inside::open_backup_file,
         ])
         .on_window_event(|window, event| {
             if let WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) = event {
@@ -100,6 +104,7 @@ pub fn run() {
         .manage(app_state::AppState::load())
         .manage(protection::Protection::new())
         .setup(|app| {
+            commands::inside::forget_opened_files();
             app.state::<protection::Protection>().restart(app.handle());
             Ok(desktop::set_up(app.handle())?)
         });

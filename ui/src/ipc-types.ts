@@ -89,7 +89,11 @@ export type StrategyStatus = { name: string, path: string, files: number, bytes:
  */
 newest_change: string | null, latest_backup: CatalogEntry | null, state: StrategyState, };
 
-export type BackupList = { backups_dir: string, backups: Array<CatalogEntry>, warnings: Array<string>, };
+export type BackupList = { backups_dir: string, backups: Array<CatalogEntry>, warnings: Array<string>, 
+/**
+ * Every metric some listed backup has, most important first: the columns and filters.
+ */
+metrics: Array<MetricInfo>, };
 
 export type BackupRef = { "catalog": string } | { "dropped": string };
 
@@ -137,7 +141,17 @@ source: string, totals: Totals, metrics?: Record<string, number | string | boole
 
 export type Proof = "manifest" | "embedded_manifest" | "none";
 
-export type BackupDetails = { backup: BackupRef, backup_file: string, path: string, folder: string, size: number, in_catalog: boolean, entry: CatalogEntry | null, manifest: Manifest | null, proof: Proof, };
+export type ShownMetric = { key: string, label: string, 
+/**
+ * The name as the strategy's metrics file wrote it.
+ */
+name: string, value: number, text: string, };
+
+export type BackupDetails = { backup: BackupRef, backup_file: string, path: string, folder: string, size: number, in_catalog: boolean, entry: CatalogEntry | null, manifest: Manifest | null, proof: Proof, 
+/**
+ * The manifest's metrics by importance, formatted (`2.00`, `145,519.40`, `-12.5 %`).
+ */
+metrics: Array<ShownMetric>, };
 
 export type RestorePreview = { strategy: string, destination: string, 
 /**

@@ -22,7 +22,7 @@ export function fakeContext(opts: FakeContextOptions = {}) {
     overview: opts.overview === undefined ? overview() : opts.overview,
     strategies: opts.strategies ?? null,
     strategiesError: null,
-    backups: opts.backups ? { backups_dir: "/home/ana/backups", backups: opts.backups, warnings: [] } : null,
+    backups: opts.backups ? { backups_dir: "/home/ana/backups", backups: opts.backups, warnings: [], metrics: [] } : null,
     backupsError: null,
     health: null,
     watchNote: null,

@@ -91,7 +91,7 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
     sentence: "No automatic backups are set up.",
   });
   let loginItem = false;
-  const list = (): BackupList => ({ backups_dir: "/home/ana/backups", backups: opts.backups ?? [], warnings: [] });
+  const list = (): BackupList => ({ backups_dir: "/home/ana/backups", backups: opts.backups ?? [], warnings: [], metrics: [] });
   const details = (file: string): BackupDetails => {
     const entry = (opts.backups ?? []).find((b) => b.backup_file === file) ?? null;
     return {
@@ -103,6 +103,10 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
       in_catalog: entry !== null,
       entry,
       proof: "manifest",
+      metrics: [
+        { key: "total_return", label: "Total return", name: "total_return", value: 18, text: "18.0 %" },
+        { key: "sharpe", label: "Sharpe ratio", name: "sharpe", value: 1.4234, text: "1.42" },
+      ],
       manifest: {
         format: "results-backup-manifest",
         format_version: 1,

@@ -66,6 +66,7 @@ pub use ops::delete::{delete, Deleted};
 pub use ops::diff::{
     diff, diff_backups, diff_current, BackupDiff, Change, DiffSide, FileChange, MetricChange,
 };
+pub use ops::equity::{equity_curve, MAX_CURVE_FILE_BYTES};
 pub use ops::forget::{
     forget, forget_after_automatic, ForgetItem, ForgetReport, ForgetRequest, StrategyForget,
     IN_USE_REASON,

@@ -5,6 +5,7 @@ use results_backup::CatalogEntry;
 use results_backup::Manifest;
 use results_backup::Proof;
 use results_backup::{delete, Deleted};
+use results_backup::{describe_metric, format_metric, MetricInfo, MetricsSummary};
 use results_backup::{inspect, known_identity, locate_in, LocatedBackup};
 use results_backup::{preview, RestorePreview};
 use results_backup::{scan, StrategyStatus};
@@ -42,6 +43,57 @@ pub struct BackupList {
     pub backups_dir: PathBuf,
     pub backups: Vec<CatalogEntry>,
     pub warnings: Vec<String>,
+    /// Every metric some listed backup has, most important first: the columns and filters.
+    pub metrics: Vec<MetricInfo>,
+}
+
+/// The metrics present in these backups, by importance (known ones by rank, then by name).
+fn metrics_present(backups: &[CatalogEntry]) -> Vec<MetricInfo> {
+    let mut keys: Vec<&str> = backups
+        .iter()
+        .flat_map(|b| b.metrics.keys_by_importance())
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut infos: Vec<MetricInfo> = keys.into_iter().map(describe_metric).collect();
+    infos.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.key.cmp(&b.key)));
+    infos
+}
+
+/// A metric as the details show it: in importance order, formatted as an analyst reads it.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct ShownMetric {
+    pub key: String,
+    pub label: String,
+    /// The name as the strategy's metrics file wrote it.
+    pub name: String,
+    pub value: f64,
+    pub text: String,
+}
+
+fn shown_metrics(manifest: Option<&Manifest>) -> Vec<ShownMetric> {
+    let Some(manifest) = manifest else {
+        return Vec::new();
+    };
+    let Some(fields) = manifest.metrics.as_ref() else {
+        return Vec::new();
+    };
+    let summary = MetricsSummary::from_fields(fields, manifest.strategy.as_str());
+    summary
+        .keys_by_importance()
+        .into_iter()
+        .filter_map(|key| {
+            let metric = summary.metric(key)?;
+            let info = describe_metric(key);
+            Some(ShownMetric {
+                key: key.to_string(),
+                label: info.label.clone(),
+                name: metric.name.clone(),
+                value: metric.value,
+                text: format_metric(metric.value, info.unit),
+            })
+        })
+        .collect()
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -50,9 +102,11 @@ pub async fn list_backups() -> CommandResult<BackupList> {
         let locations = current_locations()?;
         let warnings = Warnings::default();
         let catalog = results_backup::Catalog::load(&locations.backups, &warnings)?;
+        let backups = catalog.list(None);
         Ok(BackupList {
             backups_dir: absolute(&locations.backups),
-            backups: catalog.list(None),
+            metrics: metrics_present(&backups),
+            backups,
             warnings: warnings.0.into_inner().unwrap_or_else(|p| p.into_inner()),
         })
     })
@@ -82,6 +136,8 @@ pub struct BackupDetails {
     pub entry: Option<CatalogEntry>,
     pub manifest: Option<Manifest>,
     pub proof: Proof,
+    /// The manifest's metrics by importance, formatted (`2.00`, `145,519.40`, `-12.5 %`).
+    pub metrics: Vec<ShownMetric>,
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -109,6 +165,7 @@ pub async fn backup_details<R: Runtime>(
             size,
             in_catalog: located.catalog_entry.is_some(),
             entry: located.catalog_entry.clone(),
+            metrics: shown_metrics(inspection.manifest.as_ref()),
             manifest: inspection.manifest,
             proof,
         })

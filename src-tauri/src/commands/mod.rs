@@ -3,6 +3,7 @@
 //! runs the core off the UI thread, and turns core errors into `{code, message, hint}`.
 
 pub mod files;
+pub mod inside;
 pub mod jobs;
 pub mod library;
 pub mod protection;

@@ -2,9 +2,10 @@
 import type { ViewContext } from "../context";
 import { h, keepFocus } from "../dom";
 import { filterBackups, strategiesOf } from "../filter";
+import { describeRange, filterByRanges, formatMetric, metricColumns, metricValue, sortBackups, type MetricRange, type SortKey } from "../metrics";
 import { backupDate, formatBytes, formatCount, formatDateTime, formatRelative, middleEllipsis, plural } from "../format";
 import { isActive } from "../jobs";
-import type { CatalogEntry } from "../types";
+import type { CatalogEntry, MetricInfo } from "../types";
 import { VirtualList } from "../vlist";
 import { checkBadge, errorBanner, notice, spinner } from "../widgets";
 
@@ -22,6 +23,11 @@ export class BackupsView {
   private readonly checkAll: HTMLButtonElement;
   private strategy = "";
   private query = "";
+  private sort: SortKey = { key: "created", descending: true };
+  private ranges: MetricRange[] = [];
+  private columns: MetricInfo[] = [];
+  private readonly sortBar: HTMLElement;
+  private readonly rangeBar: HTMLElement;
   private lastSource: readonly CatalogEntry[] | null = null;
   private searchTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -30,7 +36,7 @@ export class BackupsView {
       label: "Backups, newest first",
       rowRem: ROW_REM,
       key: (b) => b.backup_file,
-      render: (b) => backupRow(b),
+      render: (b) => backupRow(b, this.columns),
       activate: (b) => ctx.navigate.openDetails({ catalog: b.backup_file }),
     });
     this.filterSelect = h("select", {
@@ -71,6 +77,8 @@ export class BackupsView {
       "Check all",
     );
     this.headerInfo = h("p", { class: "muted path-line" });
+    this.sortBar = h("div", { class: "sort-bar", role: "group", "aria-label": "Sort the backups", "data-testid": "sort-bar" });
+    this.rangeBar = h("div", { class: "range-bar", "data-testid": "metric-filters" });
     this.messages = h("div", {});
     this.empty = h("div", {});
     this.el = h(
@@ -89,6 +97,8 @@ export class BackupsView {
         h("div", { class: "field" }, h("label", { for: "strategy-filter" }, "Strategy"), this.filterSelect),
         h("div", { class: "field field-grow" }, h("label", { for: "backup-search" }, "Search"), this.search),
       ),
+      this.rangeBar,
+      this.sortBar,
       this.count,
       this.empty,
       this.list.el,
@@ -125,7 +135,13 @@ export class BackupsView {
       this.lastSource = all;
       this.fillStrategies(all);
     }
-    const shown = filterBackups(all, { strategy: this.strategy || null, query: this.query });
+    this.columns = metricColumns(backups.metrics ?? []);
+    this.renderSortBar();
+    this.renderRangeBar(backups.metrics ?? []);
+    const matching = filterByRanges(filterBackups(all, { strategy: this.strategy || null, query: this.query }), this.ranges);
+    // The catalog already lists newest first: sort only when the analyst asked for another order.
+    const newestFirst = this.sort.key === "created" && this.sort.descending;
+    const shown = newestFirst ? matching : sortBackups(matching, this.sort);
     this.count.textContent =
       shown.length === all.length ? `${plural(all.length, "backup")}, newest first` : `Showing ${formatCount(shown.length)} of ${plural(all.length, "backup")}`;
     if (all.length === 0) {
@@ -147,6 +163,97 @@ export class BackupsView {
     if (resetScroll) this.list.reset();
   }
 
+  /** Sortable columns: when it was made, and each key metric (highest or lowest first; missing last). */
+  private renderSortBar(): void {
+    const button = (key: string, label: string) => {
+      const active = this.sort.key === key;
+      const direction = active ? (this.sort.descending ? "descending" : "ascending") : "none";
+      return h(
+        "button",
+        {
+          type: "button",
+          class: `sort-button${active ? " active" : ""}`,
+          "data-testid": "sort-by",
+          "data-key": key,
+          "aria-sort": direction,
+          "aria-pressed": String(active),
+          title: active ? "Click to reverse" : `Sort by ${label.toLowerCase()}`,
+          onclick: () => {
+            this.sort = active ? { key, descending: !this.sort.descending } : { key, descending: true };
+            this.apply(true);
+          },
+        },
+        label,
+        active ? (this.sort.descending ? " ↓" : " ↑") : "",
+      );
+    };
+    keepFocus(this.sortBar, () =>
+      this.sortBar.replaceChildren(
+        h("span", { class: "muted small" }, "Sort by"),
+        button("created", "Made"),
+        ...this.columns.map((m) => button(m.key, m.label)),
+      ),
+    );
+  }
+
+  /** "Sharpe at least 1.5": a metric, a lower and an upper bound; every filter must hold. */
+  private renderRangeBar(present: readonly MetricInfo[]): void {
+    if (present.length === 0) {
+      this.rangeBar.replaceChildren();
+      return;
+    }
+    const metric = h(
+      "select",
+      { "data-testid": "range-metric", "aria-label": "Metric to filter by" },
+      present.map((m) => h("option", { value: m.key }, m.label)),
+    );
+    const min = h("input", { type: "number", step: "any", placeholder: "at least", "data-testid": "range-min", "aria-label": "At least" });
+    const max = h("input", { type: "number", step: "any", placeholder: "at most", "data-testid": "range-max", "aria-label": "At most" });
+    const add = h(
+      "button",
+      {
+        type: "button",
+        class: "btn btn-small",
+        "data-testid": "range-add",
+        onclick: () => {
+          const low = min.value.trim() === "" ? null : Number(min.value);
+          const high = max.value.trim() === "" ? null : Number(max.value);
+          if ((low === null && high === null) || Number.isNaN(low) || Number.isNaN(high)) return;
+          this.ranges = [...this.ranges.filter((r) => r.key !== metric.value), { key: metric.value, min: low, max: high }];
+          this.apply(true);
+        },
+      },
+      "Filter",
+    );
+    const info = new Map(present.map((m) => [m.key, m]));
+    const chips = this.ranges.map((r) =>
+      h(
+        "span",
+        { class: "chip", "data-testid": "range-chip", "data-key": r.key },
+        describeRange(r, info.get(r.key)),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "icon-button",
+            "aria-label": `Remove the filter ${describeRange(r, info.get(r.key))}`,
+            onclick: () => {
+              this.ranges = this.ranges.filter((x) => x !== r);
+              this.apply(true);
+            },
+          },
+          "✕",
+        ),
+      ),
+    );
+    keepFocus(this.rangeBar, () =>
+      this.rangeBar.replaceChildren(
+        h("div", { class: "field-row range-row-inputs" }, h("span", { class: "muted small" }, "Metrics"), metric, min, max, add),
+        chips.length ? h("div", { class: "chips" }, chips) : "",
+      ),
+    );
+  }
+
   private fillStrategies(all: readonly CatalogEntry[]): void {
     const names = strategiesOf(all);
     if (this.strategy && !names.includes(this.strategy)) names.unshift(this.strategy);
@@ -160,6 +267,7 @@ export class BackupsView {
   private clearFilters(): void {
     this.strategy = "";
     this.query = "";
+    this.ranges = [];
     this.search.value = "";
     this.filterSelect.value = "";
     this.apply(true);
@@ -172,7 +280,7 @@ export class BackupsView {
   }
 }
 
-export function backupRow(b: CatalogEntry): HTMLElement {
+export function backupRow(b: CatalogEntry, columns: readonly MetricInfo[] = []): HTMLElement {
   const date = backupDate(b);
   return h(
     "div",
@@ -201,6 +309,21 @@ export function backupRow(b: CatalogEntry): HTMLElement {
       h("span", {}, formatBytes(b.size)),
       h("span", { class: "muted small" }, plural(b.files, "file")),
     ),
+    columns.length
+      ? h(
+          "div",
+          { class: "backup-metrics" },
+          columns.map((m) => {
+            const v = metricValue(b, m.key);
+            return h(
+              "span",
+              { class: "backup-metric", "data-metric": m.key, title: m.label },
+              h("span", { class: "muted small" }, m.label),
+              h("span", { class: v === undefined ? "muted" : "" }, v === undefined ? "–" : formatMetric(v, m.unit)),
+            );
+          }),
+        )
+      : null,
     h("div", { class: "backup-check" }, checkBadge(b.check_result)),
   );
 }

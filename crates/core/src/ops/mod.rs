@@ -6,6 +6,7 @@ pub mod backup;
 pub mod check;
 pub mod delete;
 pub mod diff;
+pub mod equity;
 pub mod forget;
 pub mod protect;
 pub mod restore;
