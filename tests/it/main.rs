@@ -11,6 +11,7 @@ mod bad_input;
 mod cancel;
 mod catalog;
 mod crash;
+mod equity;
 mod formats;
 mod fuzz_regressions;
 mod hostile;
