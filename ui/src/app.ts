@@ -77,7 +77,7 @@ export class App {
       },
       navigate: {
         openDetails: (ref) => this.openDetails(ref),
-        openRestore: (details, returnFocus) => openRestore(this.context, details, returnFocus),
+        openRestore: (details, returnFocus, only) => openRestore(this.context, details, returnFocus, only),
       },
       // Only the calls views make; each looks the function up when called.
       ipc: {
@@ -101,6 +101,10 @@ export class App {
         previewRetention: (policies) => ipc.previewRetention(policies),
         saveRetention: (policies) => ipc.saveRetention(policies),
         applyRetention: (policies) => ipc.applyRetention(policies),
+        compareBackups: (a, b) => ipc.compareBackups(a, b),
+        changesSince: (backup, verify) => ipc.changesSince(backup, verify),
+        equityCurve: (backup) => ipc.equityCurve(backup),
+        openBackupFile: (backup, member) => ipc.openBackupFile(backup, member),
       },
       configured: (overview, then) => this.configured(overview, then),
     };

@@ -61,7 +61,8 @@ export interface Notify {
 /** Opening the dialogs that views lead to. */
 export interface Navigate {
   openDetails(ref: BackupRef): void;
-  openRestore(details: BackupDetails, returnFocus?: HTMLElement | null): void;
+  /** `only`: files and folders inside the strategy folder to restore (a partial restore). */
+  openRestore(details: BackupDetails, returnFocus?: HTMLElement | null, only?: string[]): void;
 }
 
 /** The shell calls views make themselves (jobs, scans and drops go through the app). */
@@ -86,6 +87,10 @@ export type ViewIpc = Pick<
   | "previewRetention"
   | "saveRetention"
   | "applyRetention"
+  | "compareBackups"
+  | "changesSince"
+  | "equityCurve"
+  | "openBackupFile"
 >;
 
 export interface ViewContext {

@@ -176,28 +176,6 @@ export function baseName(path: string): string {
   return parts[parts.length - 1] ?? path;
 }
 
-/** A value from a metrics summary, formatted for people. */
-export function formatMetricValue(value: number | string | boolean): string {
-  if (typeof value === "boolean") return value ? "Yes" : "No";
-  if (typeof value === "string") return value;
-  if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value)) return formatCount(value);
-  const abs = Math.abs(value);
-  const digits = abs >= 100 ? 1 : abs >= 1 ? 2 : 4;
-  return String(Number(value.toFixed(digits)));
-}
-
-/** "total_return" -> "Total return", "maxDrawdown" -> "Max drawdown". */
-export function formatMetricName(key: string): string {
-  const words = key
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .replace(/[_\-.]+/g, " ")
-    .trim()
-    .toLowerCase();
-  if (!words) return key;
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
 /** The SHA-256 shortened for display: first 12 hex digits and an ellipsis. */
 export function shortHash(sha: string | undefined | null): string {
   if (!sha) return "";

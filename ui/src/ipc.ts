@@ -5,6 +5,8 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   AutomaticSettings,
   AutomaticView,
+  BackupDiff,
+  EquityCurve,
   ForgetReport,
   RetentionPolicies,
   HealthSummary,
@@ -67,6 +69,10 @@ export const ipc = {
   previewRetention: (policies: RetentionPolicies): Promise<ForgetReport> => invoke("preview_retention", { policies }),
   saveRetention: (policies: RetentionPolicies): Promise<RetentionPolicies> => invoke("save_retention", { policies }),
   applyRetention: (policies: RetentionPolicies): Promise<ForgetReport> => invoke("apply_retention", { policies }),
+  compareBackups: (a: BackupRef, b: BackupRef): Promise<BackupDiff> => invoke("compare_backups", { a, b }),
+  changesSince: (backup: BackupRef, verify: boolean): Promise<BackupDiff> => invoke("changes_since", { backup, verify }),
+  equityCurve: (backup: BackupRef): Promise<EquityCurve | null> => invoke("backup_equity_curve", { backup }),
+  openBackupFile: (backup: BackupRef, member: string): Promise<string> => invoke("open_backup_file", { backup, member }),
 
   /** The analyst closed the window for the first time while automatic backups are on. */
   onFirstClose: (handler: () => void): Promise<Unlisten> => listen("first-close", () => handler()),

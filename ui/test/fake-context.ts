@@ -55,6 +55,10 @@ export function fakeContext(opts: FakeContextOptions = {}) {
     previewRetention: fake.ipc.previewRetention,
     saveRetention: fake.ipc.saveRetention,
     applyRetention: fake.ipc.applyRetention,
+    compareBackups: fake.ipc.compareBackups,
+    changesSince: fake.ipc.changesSince,
+    equityCurve: fake.ipc.equityCurve,
+    openBackupFile: fake.ipc.openBackupFile,
   } satisfies ViewIpc;
   const ctx = {
     store: { state, refresh: vi.fn(async () => undefined) },

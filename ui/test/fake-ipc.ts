@@ -3,6 +3,9 @@ import { vi } from "vitest";
 import type { Ipc } from "../src/ipc";
 import type {
   AutomaticSettings,
+  BackupDiff,
+  BackupRef,
+  EquityCurve,
   ForgetReport,
   HealthSummary,
   RetentionPolicies,
@@ -189,6 +192,46 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
       return retention;
     }),
     applyRetention: vi.fn(async (_p: RetentionPolicies) => forgetReport(false)),
+    compareBackups: vi.fn(
+      async (_a: BackupRef, _b: BackupRef): Promise<BackupDiff> => ({
+        a: { kind: "backup", backup_file: "btc_20261120_080000.tar.gz", strategy: "btc", timestamp: "20261120_080000", created: "2026-11-20T08:00:00+01:00" },
+        b: { kind: "backup", backup_file: "btc_20261126_091502.tar.gz", strategy: "btc", timestamp: "20261126_091502", created: "2026-11-26T09:15:02+01:00" },
+        metrics: [
+          { key: "total_return", label: "Total return", unit: "percent", a: 12, b: 18, delta: 6, better: true },
+          { key: "max_drawdown", label: "Max drawdown", unit: "percent", a: -8, b: -12.5, delta: -4.5, better: false },
+        ],
+        files: [
+          { path: "new.csv", kind: "file", change: { type: "added" } },
+          { path: "old.log", kind: "file", change: { type: "removed" } },
+          { path: "trades.csv", kind: "file", change: { type: "modified", size_before: 100, size_after: 140 } },
+        ],
+        unchanged_count: 4,
+        contents_compared: true,
+      }),
+    ),
+    changesSince: vi.fn(
+      async (_b: BackupRef, verify: boolean): Promise<BackupDiff> => ({
+        a: { kind: "backup", backup_file: "btc_20261126_091502.tar.gz", strategy: "btc", timestamp: "20261126_091502", created: "2026-11-26T09:15:02+01:00" },
+        b: { kind: "current", strategy: "btc", path: "/home/ana/results/btc" },
+        metrics: [],
+        files: [{ path: "trades.csv", kind: "file", change: { type: "modified", size_before: 100, size_after: 100 } }],
+        unchanged_count: 6,
+        contents_compared: verify,
+      }),
+    ),
+    equityCurve: vi.fn(
+      async (_b: BackupRef): Promise<EquityCurve | null> => ({
+        file: "equity_curve.csv",
+        column: "equity",
+        rows: 3,
+        points: [
+          { label: "2021-01-04", value: 100000 },
+          { label: "2021-01-05", value: 95000 },
+          { label: "2021-01-06", value: 112000 },
+        ],
+      }),
+    ),
+    openBackupFile: vi.fn(async (_b: BackupRef, member: string) => `/home/ana/.cache/results-backup/opened/x/${member.split("/").pop()}`),
     setPaused: vi.fn(async (paused: boolean) => {
       automatic = { ...automatic, paused };
       return paused;

@@ -8,8 +8,6 @@ import {
   formatDateTime,
   formatDuration,
   formatIsoLocal,
-  formatMetricName,
-  formatMetricValue,
   formatRelative,
   formatSpeed,
   formatTimeLeft,
@@ -181,17 +179,6 @@ describe("small helpers", () => {
     expect(baseName("C:\\Users\\ana\\b.tar.gz")).toBe("b.tar.gz");
     expect(baseName("/home/ana/dir/")).toBe("dir");
     expect(baseName("plain")).toBe("plain");
-  });
-  it("formats metrics", () => {
-    expect(formatMetricName("total_return")).toBe("Total return");
-    expect(formatMetricName("maxDrawdown")).toBe("Max drawdown");
-    expect(formatMetricName("sharpe")).toBe("Sharpe");
-    expect(formatMetricValue(1.4234)).toBe("1.42");
-    expect(formatMetricValue(0.180004)).toBe("0.18");
-    expect(formatMetricValue(1234)).toBe("1,234");
-    expect(formatMetricValue(1234.567)).toBe("1234.6");
-    expect(formatMetricValue(true)).toBe("Yes");
-    expect(formatMetricValue("BTC-USD")).toBe("BTC-USD");
   });
   it("shortens hashes", () => {
     const sha = "a".repeat(64);

@@ -1,4 +1,5 @@
-// A backup's details: summary, proof, check, file tree, metrics; Check, Restore, Delete.
+// A backup's details: the check verdict, summary, metrics, equity curve, compare, file tree (open
+// a file, choose files to restore); Check, Restore, Delete.
 import type { ViewContext } from "../context";
 import { confirm, openDialog, type DialogHandle } from "../dialog";
 import { attrEscape, h, icon, replaceChildren } from "../dom";
@@ -7,8 +8,6 @@ import {
   backupDate,
   formatBytes,
   formatDateTime,
-  formatMetricName,
-  formatMetricValue,
   formatRelative,
   middleEllipsis,
   percent,
@@ -18,7 +17,9 @@ import {
 } from "../format";
 import { describeJob, isActive, refName, type Job } from "../jobs";
 import { buildTree, visibleNodes, type TreeNode } from "../tree";
-import type { BackupDetails, BackupRef, CheckReport, CheckResult, Manifest } from "../types";
+import { equityChart } from "../chart";
+import type { BackupDetails, BackupRef, CheckReport, CheckResult, Manifest, ShownMetric } from "../types";
+import { openChangesSince, openCompare } from "./compare";
 import { checkBadge, errorBanner, progressBar, proofText, setProgress, spinner } from "../widgets";
 
 export function openDetails(ctx: ViewContext, ref: BackupRef): void {
@@ -45,6 +46,10 @@ class DetailsPanel {
   private checkJob: string | null = null;
   private unsubscribe: (() => void) | null = null;
   private lastReport: CheckReport | null = null;
+  private readonly curveArea: HTMLElement;
+  /** Files and folders chosen in the tree for a partial restore (paths below the strategy folder). */
+  private readonly chosen = new Set<string>();
+  private selectionBar: HTMLElement | null = null;
 
   constructor(
     private readonly ctx: ViewContext,
@@ -58,6 +63,8 @@ class DetailsPanel {
 
     this.errors = h("div", {});
     this.checkArea = h("div", { class: "check-area" });
+    this.curveArea = h("section", { class: "details-section", "aria-labelledby": "curve-title", "data-testid": "equity-curve" });
+    void this.loadCurve();
     this.checkButton = h(
       "button",
       { type: "button", class: "btn", "data-testid": "details-check", onclick: () => this.check() },
@@ -99,8 +106,10 @@ class DetailsPanel {
         h("h3", { id: "proof-title" }, "What a check can prove"),
         h("p", { class: "proof", "data-testid": "proof", "data-proof": d.proof }, h("strong", {}, proof.title), ". ", proof.text),
       ),
-      metricsSection(d.manifest),
-      treeSection(d.manifest),
+      metricsSection(d.metrics),
+      this.curveArea,
+      this.compareSection(d, strategy),
+      this.treeSection(d.manifest, strategy),
     );
     this.renderCheck();
     this.unsubscribe = ctx.jobs.subscribe((jobs, changed) => {
@@ -110,6 +119,151 @@ class DetailsPanel {
       }
       if (changed.id === this.checkJob) this.onCheckJob(changed, jobs);
     });
+  }
+
+  /** The equity curve drawn from the backup itself (one file read, not the whole archive). */
+  private async loadCurve(): Promise<void> {
+    const title = h("h3", { id: "curve-title" }, "Equity curve");
+    this.curveArea.replaceChildren(title, spinner("Reading the equity curve from the backup…"));
+    try {
+      const curve = await this.ctx.ipc.equityCurve(this.details.backup);
+      if (!curve) {
+        this.curveArea.replaceChildren(title, h("p", { class: "muted small" }, "This backup has no equity curve file (equity_curve.csv or the like)."));
+        return;
+      }
+      this.curveArea.replaceChildren(
+        title,
+        equityChart(curve),
+        h("p", { class: "muted small" }, `From ${curve.file}, column “${curve.column}”, ${plural(curve.rows, "row")}.`),
+      );
+    } catch (err) {
+      const e = toUserError(err);
+      this.curveArea.replaceChildren(title, h("p", { class: "muted small", "data-testid": "equity-curve-problem" }, `${e.message}. ${e.hint}`));
+    }
+  }
+
+  /** Compare with another backup, or with the strategy folder as it is now. */
+  private compareSection(d: BackupDetails, strategy: string): HTMLElement {
+    const others = (this.ctx.store.state.backups?.backups ?? []).filter((b) => b.backup_file !== d.backup_file);
+    // The same strategy first (newest first), then the others.
+    others.sort((a, b) => Number(b.strategy === strategy) - Number(a.strategy === strategy));
+    const select = h(
+      "select",
+      { "data-testid": "compare-with", "aria-label": "Backup to compare with" },
+      others.slice(0, 500).map((b) => {
+        const when = backupDate(b);
+        return h("option", { value: b.backup_file }, `${b.strategy} — ${when ? formatDateTime(when) : b.timestamp}`);
+      }),
+    );
+    const compare = h(
+      "button",
+      {
+        type: "button",
+        class: "btn",
+        "data-testid": "compare",
+        disabled: others.length === 0 || !d.in_catalog,
+        onclick: (e: Event) => {
+          if (!select.value) return;
+          // Older first reads as "from … to …".
+          const other = others.find((b) => b.backup_file === select.value);
+          const mine = d.entry;
+          const otherFirst = other && mine && (backupDate(other)?.getTime() ?? 0) < (backupDate(mine)?.getTime() ?? 0);
+          const a = { catalog: otherFirst ? select.value : d.backup_file };
+          const b = { catalog: otherFirst ? d.backup_file : select.value };
+          openCompare(this.ctx, a, b, e.currentTarget as HTMLElement);
+        },
+      },
+      "Compare",
+    );
+    const current = (this.ctx.store.state.strategies ?? []).some((s) => s.name === strategy);
+    const changes = h(
+      "button",
+      {
+        type: "button",
+        class: "btn",
+        "data-testid": "changes-since",
+        disabled: !current || !d.in_catalog,
+        title: current ? "" : "The strategy folder is not in the results folder",
+        onclick: (e: Event) => openChangesSince(this.ctx, d.backup, e.currentTarget as HTMLElement),
+      },
+      "What changed since this backup",
+    );
+    return h(
+      "section",
+      { class: "details-section", "aria-labelledby": "compare-title" },
+      h("h3", { id: "compare-title" }, "Compare"),
+      h("div", { class: "field-row" }, others.length ? select : h("span", { class: "muted small" }, "No other backup to compare with."), compare, changes),
+    );
+  }
+
+  private treeSection(manifest: Manifest | null, strategy: string): HTMLElement {
+    const section = h(
+      "section",
+      { class: "details-section", "aria-labelledby": "files-title" },
+      h("h3", { id: "files-title" }, "Files"),
+    );
+    if (!manifest) {
+      section.appendChild(
+        h("p", { class: "muted small", "data-testid": "file-tree" }, "The list of files is not available for this archive (it has no manifest)."),
+      );
+      return section;
+    }
+    const t = manifest.totals;
+    const prefix = `${manifest.strategy}/`;
+    const inner = (path: string) => (path.startsWith(prefix) ? path.slice(prefix.length) : path);
+    this.selectionBar = h("div", { class: "selection-bar", "data-testid": "selection-bar" });
+    section.append(
+      h(
+        "p",
+        { class: "muted small" },
+        `${plural(t.files, "file")}, ${plural(t.dirs, "folder")}${t.symlinks ? `, ${plural(t.symlinks, "link")}` : ""}, ${formatBytes(t.bytes)}. ` +
+          "Tick files or folders to restore only those; Open shows a file without restoring anything.",
+      ),
+      this.selectionBar,
+      new FileTree(buildTree(manifest.entries), {
+        isChosen: (path) => this.chosen.has(inner(path)),
+        choose: (path, on) => {
+          if (on) this.chosen.add(inner(path));
+          else this.chosen.delete(inner(path));
+          this.renderSelection(strategy);
+        },
+        open: (path) => void this.openFile(inner(path)),
+      }).el,
+    );
+    this.renderSelection(strategy);
+    return section;
+  }
+
+  private renderSelection(strategy: string): void {
+    if (!this.selectionBar) return;
+    const n = this.chosen.size;
+    this.selectionBar.replaceChildren(
+      h("span", { class: "muted small", "aria-live": "polite" }, n ? `${plural(n, "item")} chosen` : "Nothing chosen: Restore puts back the whole folder."),
+      n
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-primary btn-small",
+              "data-testid": "restore-selected",
+              onclick: (e: Event) => this.ctx.navigate.openRestore(this.details, e.currentTarget as HTMLElement, [...this.chosen].sort()),
+            },
+            `Restore ${n === 1 ? "it" : `these ${n}`} from ${strategy}…`,
+          )
+        : "",
+      n
+        ? h("button", { type: "button", class: "btn btn-small", onclick: () => { this.chosen.clear(); this.renderSelection(strategy); this.dialog.body.querySelectorAll<HTMLInputElement>(".tree-select").forEach((c) => (c.checked = false)); } }, "Clear")
+        : "",
+    );
+  }
+
+  private async openFile(member: string): Promise<void> {
+    try {
+      await this.ctx.ipc.openBackupFile(this.details.backup, member);
+      this.ctx.notify.toast(`Opened ${member}, taken from the backup and checked against it.`);
+    } catch (err) {
+      this.showError(err);
+    }
   }
 
   private summary(d: BackupDetails, strategy: string, date: Date | null): HTMLElement {
@@ -357,8 +511,7 @@ function checkSentence(report: CheckReport): string {
   }
 }
 
-function metricsSection(manifest: Manifest | null): HTMLElement {
-  const metrics = manifest?.metrics ? Object.entries(manifest.metrics) : [];
+function metricsSection(metrics: ShownMetric[]): HTMLElement {
   return h(
     "section",
     { class: "details-section", "data-testid": "metrics", "aria-labelledby": "metrics-title" },
@@ -371,8 +524,8 @@ function metricsSection(manifest: Manifest | null): HTMLElement {
           h(
             "tbody",
             {},
-            metrics.map(([k, v]) =>
-              h("tr", {}, h("th", { scope: "row", title: k }, formatMetricName(k)), h("td", {}, formatMetricValue(v))),
+            metrics.map((m) =>
+              h("tr", { "data-metric": m.key }, h("th", { scope: "row", title: m.name }, m.label), h("td", {}, m.text)),
             ),
           ),
         )
@@ -380,42 +533,29 @@ function metricsSection(manifest: Manifest | null): HTMLElement {
   );
 }
 
-function treeSection(manifest: Manifest | null): HTMLElement {
-  const section = h(
-    "section",
-    { class: "details-section", "aria-labelledby": "files-title" },
-    h("h3", { id: "files-title" }, "Files"),
-  );
-  if (!manifest) {
-    section.appendChild(
-      h("p", { class: "muted small", "data-testid": "file-tree" }, "The list of files is not available for this archive (it has no manifest)."),
-    );
-    return section;
-  }
-  const t = manifest.totals;
-  section.appendChild(
-    h(
-      "p",
-      { class: "muted small" },
-      `${plural(t.files, "file")}, ${plural(t.dirs, "folder")}${t.symlinks ? `, ${plural(t.symlinks, "link")}` : ""}, ${formatBytes(t.bytes)}. Use the arrow keys to move and open folders.`,
-    ),
-  );
-  section.appendChild(new FileTree(buildTree(manifest.entries)).el);
-  return section;
-}
-
 /** A keyboard-navigable tree (role=tree) that renders folders only when they are opened. */
+export type TreeActions = {
+  isChosen: (path: string) => boolean;
+  choose: (path: string, on: boolean) => void;
+  open: (path: string) => void;
+};
+
 export class FileTree {
   readonly el: HTMLElement;
   private readonly expanded = new Set<string>();
   private focusPath: string | null = null;
 
-  constructor(private readonly roots: TreeNode[]) {
+  constructor(
+    private readonly roots: TreeNode[],
+    private readonly actions: TreeActions | null = null,
+  ) {
     for (const root of roots) if (root.kind === "dir") this.expanded.add(root.path);
     this.focusPath = roots[0]?.path ?? null;
     this.el = h("ul", { class: "tree", role: "tree", "aria-label": "Files in this backup", "data-testid": "file-tree" });
     this.el.addEventListener("keydown", (e) => this.onKey(e));
     this.el.addEventListener("click", (e) => {
+      // Ticking a box or opening a file is not a click on the folder row.
+      if ((e.target as HTMLElement).closest(".tree-select, .tree-open")) return;
       const item = (e.target as HTMLElement).closest<HTMLElement>("[role=treeitem]");
       if (!item) return;
       const path = item.dataset.path ?? "";
@@ -464,9 +604,34 @@ export class FileTree {
         "div",
         { class: "tree-row" },
         h("span", { class: "tree-toggle", "aria-hidden": "true" }, isDir ? (open ? "▾" : "▸") : ""),
+        this.actions && level > 1 && node.kind !== "symlink"
+          ? h("input", {
+              type: "checkbox",
+              class: "tree-select",
+              "data-testid": "tree-select",
+              "aria-label": `Choose ${node.name} to restore`,
+              tabindex: "-1",
+              checked: this.actions.isChosen(node.path),
+              onchange: (e: Event) => this.actions?.choose(node.path, (e.target as HTMLInputElement).checked),
+            })
+          : "",
         h("span", { class: "tree-icon", "aria-hidden": "true" }, isDir ? "📁" : node.kind === "symlink" ? "↪" : "📄"),
         h("span", { class: "tree-name", title: node.name }, middleEllipsis(node.name, 60)),
         h("span", { class: "tree-meta muted small" }, meta),
+        this.actions && node.kind === "file"
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "btn btn-small tree-open",
+                "data-testid": "tree-open",
+                tabindex: "-1",
+                "aria-label": `Open ${node.name}`,
+                onclick: () => this.actions?.open(node.path),
+              },
+              "Open",
+            )
+          : "",
       ),
     );
     if (open) {

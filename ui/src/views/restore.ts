@@ -8,8 +8,8 @@ import { describeJob, isActive, refName, type Job } from "../jobs";
 import type { BackupDetails, OnConflict, RestoreOutcome, RestorePreview } from "../types";
 import { errorBanner, progressBar, setProgress, spinner } from "../widgets";
 
-export function openRestore(ctx: ViewContext, details: BackupDetails, returnFocus: HTMLElement | null = null): void {
-  new RestoreDialog(ctx, details, returnFocus);
+export function openRestore(ctx: ViewContext, details: BackupDetails, returnFocus: HTMLElement | null = null, only: string[] = []): void {
+  new RestoreDialog(ctx, details, returnFocus, only);
 }
 
 class RestoreDialog {
@@ -26,11 +26,14 @@ class RestoreDialog {
     private readonly ctx: ViewContext,
     private readonly details: BackupDetails,
     returnFocus: HTMLElement | null,
+    /** Files and folders inside the strategy folder (a partial restore); empty: everything. */
+    private readonly only: string[] = [],
   ) {
     this.errors = h("div", {});
     this.content = h("div", { class: "restore-content" });
+    const strategy = details.entry?.strategy ?? details.manifest?.strategy ?? refName(details.backup);
     this.dialog = openDialog({
-      title: `Restore ${details.entry?.strategy ?? details.manifest?.strategy ?? refName(details.backup)}`,
+      title: only.length ? `Restore ${plural(only.length, "item")} of ${strategy}` : `Restore ${strategy}`,
       testid: "restore-dialog",
       content: [this.errors, this.content],
       returnFocus,
@@ -131,13 +134,15 @@ class RestoreDialog {
             "copy",
             "restore-copy",
             ["Restore as a copy beside it (", h("span", { class: "path" }, p.copy_target), ")"],
-            "Nothing existing is changed.",
+            this.only.length ? "The copy holds only the chosen items. Nothing existing is changed." : "Nothing existing is changed.",
           ),
           radio(
             "replace",
             "restore-replace",
-            "Replace it — the current folder is backed up first",
-            "The folder as it is now is backed up, then replaced by this backup's contents.",
+            this.only.length ? "Put the chosen items back in it — the current folder is backed up first" : "Replace it — the current folder is backed up first",
+            this.only.length
+              ? "Only the chosen files and folders are replaced by their backed-up versions; everything else stays as it is."
+              : "The folder as it is now is backed up, then replaced by this backup's contents.",
           ),
         ),
       );
@@ -160,9 +165,18 @@ class RestoreDialog {
         "p",
         {},
         `From the backup ${this.details.backup_file}`,
-        files !== undefined && size !== undefined ? ` (${plural(files, "file")}, ${formatBytes(size)})` : "",
+        this.only.length === 0 && files !== undefined && size !== undefined ? ` (${plural(files, "file")}, ${formatBytes(size)})` : "",
         ". Every file is checked against the backup before anything is put in place.",
       ),
+      this.only.length
+        ? h(
+            "div",
+            { class: "restore-only", "data-testid": "restore-only" },
+            h("p", {}, `Only ${this.only.length === 1 ? "this item" : `these ${this.only.length} items`}:`),
+            h("ul", { class: "plain-list" }, this.only.slice(0, 20).map((path) => h("li", { class: "path" }, path))),
+            this.only.length > 20 ? h("p", { class: "muted small" }, `…and ${this.only.length - 20} more`) : null,
+          )
+        : "",
       where,
       ...plan,
       h(
@@ -184,6 +198,7 @@ class RestoreDialog {
       backup: this.details.backup,
       destination: this.destination,
       on_conflict,
+      ...(this.only.length ? { only: this.only } : {}),
     });
     this.jobId = id;
     const status = h("p", { class: "small muted", "aria-live": "polite" });
