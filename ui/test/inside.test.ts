@@ -74,10 +74,10 @@ describe("inside a backup", () => {
   it("opens one file without restoring, and restores only the chosen items", async () => {
     const { ctx, ipc, running } = fakeContext({ backups: [entry] });
     const restored: string[][] = [];
-    ctx.navigate.openRestore = (details, focus, only) => {
+    ctx.navigate.openRestore.mockImplementation((details, focus, only) => {
       restored.push(only ?? []);
       openRestore(ctx, details, focus, only);
-    };
+    });
     openDetails(ctx, { catalog: entry.backup_file });
     await settle();
     const openButtons = allByTestId("tree-open");

@@ -12,5 +12,6 @@ mod check;
 mod drag_drop;
 mod errors_and_security;
 mod first_launch;
+mod inside;
 mod resident;
 mod restore;

@@ -44,6 +44,11 @@ export function sideName(side: DiffSide): string {
   return `${side.strategy}, ${when ? formatDateTime(when) : side.timestamp}`;
 }
 
+/** The archive's name (to the second, with its sequence), or the folder as it is now. */
+function sideFile(side: DiffSide): string {
+  return side.kind === "backup" ? side.backup_file : `${side.strategy} as it is now`;
+}
+
 function deltaText(m: MetricChange): string {
   if (m.delta === null) return "";
   const text = formatMetric(m.delta, m.unit);
@@ -114,7 +119,12 @@ export function openCompare(ctx: ViewContext, a: BackupRef, b: BackupRef, return
   openDialog({ title: "Compare backups", testid: "compare-dialog", wide: true, content: [body], returnFocus });
   ctx.ipc
     .compareBackups(a, b)
-    .then((diff) => body.replaceChildren(h("p", { class: "muted" }, `From ${sideName(diff.a)} to ${sideName(diff.b)}.`), diffView(diff)))
+    .then((diff) =>
+      body.replaceChildren(
+        h("p", { class: "muted" }, `From ${sideFile(diff.a)} to ${sideFile(diff.b)}.`),
+        diffView(diff),
+      ),
+    )
     .catch((err: unknown) => body.replaceChildren(errorBanner(toUserError(err))));
 }
 

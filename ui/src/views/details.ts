@@ -144,7 +144,8 @@ class DetailsPanel {
 
   /** Compare with another backup, or with the strategy folder as it is now. */
   private compareSection(d: BackupDetails, strategy: string): HTMLElement {
-    const others = (this.ctx.store.state.backups?.backups ?? []).filter((b) => b.backup_file !== d.backup_file);
+    const catalog = this.ctx.store.state.backups?.backups ?? [];
+    const others = catalog.filter((b) => b.backup_file !== d.backup_file);
     // The same strategy first (newest first), then the others.
     others.sort((a, b) => Number(b.strategy === strategy) - Number(a.strategy === strategy));
     const select = h(
@@ -166,8 +167,9 @@ class DetailsPanel {
           if (!select.value) return;
           // Older first reads as "from … to …".
           const other = others.find((b) => b.backup_file === select.value);
-          const mine = d.entry;
-          const otherFirst = other && mine && (backupDate(other)?.getTime() ?? 0) < (backupDate(mine)?.getTime() ?? 0);
+          // The catalog lists newest first: the one further down is the older.
+          const order = (file: string) => catalog.findIndex((b) => b.backup_file === file);
+          const otherFirst = other !== undefined && order(other.backup_file) > order(d.backup_file);
           const a = { catalog: otherFirst ? select.value : d.backup_file };
           const b = { catalog: otherFirst ? d.backup_file : select.value };
           openCompare(this.ctx, a, b, e.currentTarget as HTMLElement);
