@@ -10,6 +10,7 @@ fn main() {
         "save_settings",
         "scan_strategies",
         "list_backups",
+        "filter_backups",
         "backup_details",
         "restore_preview",
         "run_job",

@@ -6,7 +6,7 @@ use ts_rs::{Config, TS};
 
 use crate::access::BackupRef;
 use crate::commands::jobs::{CheckFailure, JobRequest, JobResult};
-use crate::commands::library::{BackupDetails, BackupList, ShownMetric};
+use crate::commands::library::{BackupDetails, BackupList, FilterResult, ShownMetric};
 use crate::commands::protection::AutomaticView;
 use crate::commands::settings::{Overview, PickPurpose};
 use crate::error::IpcError;
@@ -58,6 +58,7 @@ pub fn generate() -> String {
         Manifest::decl(&cfg),
         Proof::decl(&cfg),
         ShownMetric::decl(&cfg),
+        FilterResult::decl(&cfg),
         BackupDetails::decl(&cfg),
         RestorePreview::decl(&cfg),
         OnConflict::decl(&cfg),

@@ -65,6 +65,7 @@ pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
             settings::save_settings,
             library::scan_strategies,
             library::list_backups,
+            library::filter_backups,
             library::backup_details,
             library::restore_preview,
             jobs::run_job,

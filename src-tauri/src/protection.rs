@@ -26,8 +26,8 @@ use crate::error::{CommandResult, IpcError};
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LiveUpdate {
-    /// Something the engine saw or did.
-    Engine { event: ProtectionEvent },
+    /// Something the engine saw or did (boxed: an event can carry a whole catalog entry).
+    Engine { event: Box<ProtectionEvent> },
     /// "Back up now" from the tray finished: what it made.
     BackedUpNow {
         created: u32,
@@ -192,7 +192,9 @@ impl Protection {
                 handle.state::<Protection>().announce_successes(&handle);
             });
         }
-        self.tell_listeners(LiveUpdate::Engine { event });
+        self.tell_listeners(LiveUpdate::Engine {
+            event: Box::new(event),
+        });
     }
 
     fn announce_successes<R: Runtime>(&self, app: &AppHandle<R>) {

@@ -101,6 +101,7 @@ export class App {
         previewRetention: (policies) => ipc.previewRetention(policies),
         saveRetention: (policies) => ipc.saveRetention(policies),
         applyRetention: (policies) => ipc.applyRetention(policies),
+        filterBackups: (expression) => ipc.filterBackups(expression),
         compareBackups: (a, b) => ipc.compareBackups(a, b),
         changesSince: (backup, verify) => ipc.changesSince(backup, verify),
         equityCurve: (backup) => ipc.equityCurve(backup),

@@ -87,6 +87,7 @@ export type ViewIpc = Pick<
   | "previewRetention"
   | "saveRetention"
   | "applyRetention"
+  | "filterBackups"
   | "compareBackups"
   | "changesSince"
   | "equityCurve"

@@ -56,3 +56,8 @@ export function filterBackups(backups: readonly CatalogEntry[], filter: BackupFi
 export function strategiesOf(backups: readonly CatalogEntry[]): string[] {
   return [...new Set(backups.map((b) => b.strategy))].sort((a, b) => a.localeCompare(b));
 }
+
+/** Whether a search is a metric expression (`sharpe >= 1.5`) rather than words to find. */
+export function isMetricExpression(query: string): boolean {
+  return /(>=|<=|!=|==|=>|=<|[<>=])/.test(query);
+}

@@ -147,6 +147,8 @@ export type ShownMetric = { key: string, label: string,
  */
 name: string, value: number, text: string, };
 
+export type FilterResult = { matching: Array<string>, };
+
 export type BackupDetails = { backup: BackupRef, backup_file: string, path: string, folder: string, size: number, in_catalog: boolean, entry: CatalogEntry | null, manifest: Manifest | null, proof: Proof, 
 /**
  * The manifest's metrics by importance, formatted (`2.00`, `145,519.40`, `-12.5 %`).

@@ -7,6 +7,7 @@ import type {
   AutomaticView,
   BackupDiff,
   EquityCurve,
+  FilterResult,
   ForgetReport,
   RetentionPolicies,
   HealthSummary,
@@ -36,6 +37,7 @@ export const ipc = {
     invoke("save_settings", { results_dir, backups_dir, compression_level }),
   scanStrategies: (): Promise<StrategyStatus[]> => invoke("scan_strategies"),
   listBackups: (): Promise<BackupList> => invoke("list_backups"),
+  filterBackups: (expression: string): Promise<FilterResult> => invoke("filter_backups", { expression }),
   backupDetails: (backup: BackupRef): Promise<BackupDetails> => invoke("backup_details", { backup }),
   restorePreview: (backup: BackupRef, destination: string | null): Promise<RestorePreview> =>
     invoke("restore_preview", { backup, destination }),

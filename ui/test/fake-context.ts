@@ -55,6 +55,7 @@ export function fakeContext(opts: FakeContextOptions = {}) {
     previewRetention: fake.ipc.previewRetention,
     saveRetention: fake.ipc.saveRetention,
     applyRetention: fake.ipc.applyRetention,
+    filterBackups: fake.ipc.filterBackups,
     compareBackups: fake.ipc.compareBackups,
     changesSince: fake.ipc.changesSince,
     equityCurve: fake.ipc.equityCurve,

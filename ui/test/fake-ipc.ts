@@ -137,6 +137,7 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
     ),
     scanStrategies: vi.fn(async () => opts.strategies ?? []),
     listBackups: vi.fn(async () => list()),
+    filterBackups: vi.fn(async (_expression: string) => ({ matching: [] as string[] })),
     backupDetails: vi.fn(async (ref: { catalog: string } | { dropped: string }) =>
       details("catalog" in ref ? ref.catalog : ref.dropped.split("/").pop() ?? ""),
     ),

@@ -169,3 +169,62 @@ async fn chosen_files_are_restored_alone_into_a_picked_folder() {
     );
     app.close().await;
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn backups_sort_by_a_metric_and_filter_by_a_range() {
+    let scratch = tempfile::tempdir().expect("scratch");
+    let names = ["alpha", "beta", "gamma"];
+    let (results, backups) = folders(scratch.path(), &names);
+    for (name, sharpe) in names.iter().zip(["1.2", "2.4", "1.7"]) {
+        std::fs::write(
+            results.join(name).join("metrics.json"),
+            format!(r#"{{"total_return": 0.1, "Sharpe Ratio": {sharpe}, "max_drawdown_pct": -9.5, "num_trades": 120}}"#),
+        )
+        .unwrap();
+        back_up_with_core(&results, &backups, name, LEVEL);
+    }
+    let app = App::configured(&results, &backups).await;
+    app.click("nav-backups").await;
+    app.eventually("three backups are listed", || async {
+        app.count("[data-testid=\"backup-row\"]").await == 3
+    })
+    .await;
+    app.click_css(
+        "[data-testid=\"sort-by\"][data-key=\"sharpe\"]",
+        "Sort by Sharpe",
+    )
+    .await;
+    let in_order = || async {
+        let mut rows = Vec::new();
+        for row in app.all("[data-testid=\"backup-row\"]").await {
+            let index: usize = app
+                .attr(&row, "data-index")
+                .await
+                .and_then(|i| i.parse().ok())
+                .unwrap_or(99);
+            let file = app.attr(&row, "data-backup-file").await.unwrap_or_default();
+            rows.push((index, file.split('_').next().unwrap_or("").to_string()));
+        }
+        rows.sort();
+        rows.into_iter().map(|(_, name)| name).collect::<Vec<_>>()
+    };
+    app.eventually("highest Sharpe first", || async {
+        in_order().await == ["beta", "gamma", "alpha"]
+    })
+    .await;
+    app.by_id("range-metric")
+        .await
+        .select_by_value("sharpe")
+        .await
+        .unwrap();
+    app.by_id("range-min").await.send_keys("1.5").await.unwrap();
+    app.click("range-add").await;
+    app.eventually("only Sharpe at least 1.5", || async {
+        in_order().await == ["beta", "gamma"]
+    })
+    .await;
+    let chip = app.text("range-chip").await;
+    assert!(chip.contains("Sharpe ratio at least 1.50"), "{chip}");
+    app.screenshot("backups-metrics").await;
+    app.close().await;
+}

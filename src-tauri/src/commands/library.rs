@@ -5,7 +5,7 @@ use results_backup::CatalogEntry;
 use results_backup::Manifest;
 use results_backup::Proof;
 use results_backup::{delete, Deleted};
-use results_backup::{describe_metric, format_metric, MetricInfo, MetricsSummary};
+use results_backup::{describe_metric, format_metric, MetricFilter, MetricInfo, MetricsSummary};
 use results_backup::{inspect, known_identity, locate_in, LocatedBackup};
 use results_backup::{preview, RestorePreview};
 use results_backup::{scan, StrategyStatus};
@@ -31,6 +31,30 @@ impl Progress for Warnings {
             .unwrap_or_else(|p| p.into_inner())
             .push(message.to_string());
     }
+}
+
+/// The backups a metric expression keeps (`sharpe >= 1.5 and max_drawdown > -20`), read by the
+/// core's parser (the same as `list --where`): the window filters its list by these names.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct FilterResult {
+    pub matching: Vec<String>,
+}
+
+#[tauri::command(rename_all = "snake_case")]
+pub async fn filter_backups(expression: String) -> CommandResult<FilterResult> {
+    off_ui_thread(move || {
+        let filter = MetricFilter::parse(&expression)?;
+        let locations = current_locations()?;
+        let catalog = load_catalog(&locations)?;
+        let matching = catalog
+            .list(None)
+            .into_iter()
+            .filter(|entry| filter.matches(&entry.metrics))
+            .map(|entry| entry.backup_file.to_string())
+            .collect();
+        Ok(FilterResult { matching })
+    })
+    .await
 }
 
 #[tauri::command(rename_all = "snake_case")]

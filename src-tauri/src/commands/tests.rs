@@ -580,3 +580,45 @@ fn the_trays_back_up_now_backs_up_changed_strategies_and_pause_is_written_for_th
     assert!(protection.paused());
     protection.stop();
 }
+
+#[test]
+fn a_metric_expression_is_read_by_the_cores_parser_and_a_mistake_names_its_column() {
+    let w = World::new();
+    let locations = results_backup::Locations::new(w.path("results"), w.path("backups"));
+    let options = results_backup::BackupOptions {
+        level: 1,
+        if_changed: false,
+    };
+    results_backup::back_up(
+        &locations,
+        "alpha",
+        &options,
+        &results_backup::NoProgress,
+        &results_backup::CancelToken::new(),
+    )
+    .expect("backup");
+    let kept = w
+        .invoke(
+            "filter_backups",
+            json!({"expression": "sharpe_ratio >= 1.5"}),
+        )
+        .expect("a good expression");
+    assert_eq!(kept["matching"].as_array().map(Vec::len), Some(1), "{kept}");
+    let none = w
+        .invoke("filter_backups", json!({"expression": "sharpe > 2"}))
+        .expect("a good expression");
+    assert_eq!(none["matching"].as_array().map(Vec::len), Some(0), "{none}");
+    let error = w
+        .invoke("filter_backups", json!({"expression": "sharpe => 1.5"}))
+        .expect_err("refused");
+    assert_eq!(error["code"], "invalid_query", "{error}");
+    assert!(
+        error["message"].as_str().unwrap_or("").contains("column 8"),
+        "{error}"
+    );
+    let long = "sharpe > 1 and ".repeat(200);
+    let error = w
+        .invoke("filter_backups", json!({"expression": long}))
+        .expect_err("too long");
+    assert_eq!(error["code"], "invalid_query", "{error}");
+}

@@ -1,7 +1,8 @@
 // Backups: the catalog as a fast virtual list with a strategy filter and search.
 import type { ViewContext } from "../context";
 import { h, keepFocus } from "../dom";
-import { filterBackups, strategiesOf } from "../filter";
+import { toUserError } from "../errors";
+import { filterBackups, isMetricExpression, strategiesOf } from "../filter";
 import { describeRange, filterByRanges, formatMetric, metricColumns, metricValue, sortBackups, type MetricRange, type SortKey } from "../metrics";
 import { backupDate, formatBytes, formatCount, formatDateTime, formatRelative, middleEllipsis, plural } from "../format";
 import { isActive } from "../jobs";
@@ -25,6 +26,9 @@ export class BackupsView {
   private query = "";
   private sort: SortKey = { key: "created", descending: true };
   private ranges: MetricRange[] = [];
+  /** The backups a metric expression in the search box keeps, read by the core; null: no expression. */
+  private expressionMatches: Set<string> | null = null;
+  private readonly expressionError: HTMLElement;
   private columns: MetricInfo[] = [];
   private readonly sortBar: HTMLElement;
   private readonly rangeBar: HTMLElement;
@@ -51,26 +55,23 @@ export class BackupsView {
       id: "backup-search",
       type: "search",
       "data-testid": "backup-search",
-      placeholder: "Strategy, file name or date",
+      placeholder: "Strategy, file name, date — or sharpe >= 1.5 and max_drawdown > -20",
       autocomplete: "off",
       spellcheck: "false",
       oninput: () => {
         if (this.searchTimer) clearTimeout(this.searchTimer);
-        this.searchTimer = setTimeout(() => {
-          this.query = this.search.value;
-          this.apply(true);
-        }, 80);
+        this.searchTimer = setTimeout(() => void this.searchFor(this.search.value), 80);
       },
       onkeydown: (e: KeyboardEvent) => {
         if (e.key === "Escape" && this.search.value) {
           e.stopPropagation();
           this.search.value = "";
-          this.query = "";
-          this.apply(true);
+          void this.searchFor("");
         }
       },
     });
     this.count = h("p", { class: "muted small list-count", "aria-live": "polite" });
+    this.expressionError = h("div", { class: "expression-error", "data-testid": "expression-error", "aria-live": "polite" });
     this.checkAll = h(
       "button",
       { type: "button", class: "btn", "data-testid": "check-all", onclick: () => this.runCheckAll() },
@@ -95,7 +96,7 @@ export class BackupsView {
         "div",
         { class: "toolbar filters", role: "search" },
         h("div", { class: "field" }, h("label", { for: "strategy-filter" }, "Strategy"), this.filterSelect),
-        h("div", { class: "field field-grow" }, h("label", { for: "backup-search" }, "Search"), this.search),
+        h("div", { class: "field field-grow" }, h("label", { for: "backup-search" }, "Search"), this.search, this.expressionError),
       ),
       this.rangeBar,
       this.sortBar,
@@ -138,7 +139,10 @@ export class BackupsView {
     this.columns = metricColumns(backups.metrics ?? []);
     this.renderSortBar();
     this.renderRangeBar(backups.metrics ?? []);
-    const matching = filterByRanges(filterBackups(all, { strategy: this.strategy || null, query: this.query }), this.ranges);
+    const byWords = this.expressionMatches
+      ? filterBackups(all, { strategy: this.strategy || null, query: "" }).filter((b) => this.expressionMatches?.has(b.backup_file))
+      : filterBackups(all, { strategy: this.strategy || null, query: this.query });
+    const matching = filterByRanges(byWords, this.ranges);
     // The catalog already lists newest first: sort only when the analyst asked for another order.
     const newestFirst = this.sort.key === "created" && this.sort.descending;
     const shown = newestFirst ? matching : sortBackups(matching, this.sort);
@@ -161,6 +165,31 @@ export class BackupsView {
     this.list.el.hidden = shown.length === 0;
     this.list.setItems(shown);
     if (resetScroll) this.list.reset();
+  }
+
+  /**
+   * Words search the names and dates; a metric expression (`sharpe >= 1.5 and trades > 100`) is
+   * read by the core, the same parser as `list --where`, and a mistake is shown where it is.
+   */
+  private async searchFor(text: string): Promise<void> {
+    this.query = text;
+    this.expressionError.replaceChildren();
+    if (!isMetricExpression(text)) {
+      this.expressionMatches = null;
+      this.apply(true);
+      return;
+    }
+    try {
+      const result = await this.ctx.ipc.filterBackups(text);
+      if (this.query !== text) return;
+      this.expressionMatches = new Set(result.matching);
+    } catch (err) {
+      if (this.query !== text) return;
+      const e = toUserError(err);
+      this.expressionMatches = new Set();
+      this.expressionError.replaceChildren(h("p", { class: "small bad-text" }, e.message), h("p", { class: "small muted" }, e.hint));
+    }
+    this.apply(true);
   }
 
   /** Sortable columns: when it was made, and each key metric (highest or lowest first; missing last). */
@@ -268,6 +297,8 @@ export class BackupsView {
     this.strategy = "";
     this.query = "";
     this.ranges = [];
+    this.expressionMatches = null;
+    this.expressionError.replaceChildren();
     this.search.value = "";
     this.filterSelect.value = "";
     this.apply(true);
