@@ -6,11 +6,11 @@
 use results_backup::{diff_backups, diff_current, equity_curve, extract_file};
 use results_backup::{BackupDiff, CancelToken, EquityCurve, NoProgress};
 use std::path::PathBuf;
-use tauri::{AppHandle, Manager, Runtime};
+use tauri::{AppHandle, Runtime};
 use tauri_plugin_opener::OpenerExt;
 
-use super::{current_locations, load_catalog, off_ui_thread, Shell};
-use crate::access::{self, BackupRef};
+use super::{named_backup, off_ui_thread};
+use crate::access::BackupRef;
 use crate::error::{CommandResult, IpcError};
 
 /// Where files opened from backups are taken out: the app's cache, emptied at each start.
@@ -41,11 +41,8 @@ pub async fn compare_backups<R: Runtime>(
     b: BackupRef,
 ) -> CommandResult<BackupDiff> {
     off_ui_thread(move || {
-        let shell = app.state::<Shell>();
-        let locations = current_locations()?;
-        let catalog = load_catalog(&locations)?;
-        let a = access::backup(&shell.grants, &catalog, &a)?;
-        let b = access::backup(&shell.grants, &catalog, &b)?;
+        let (locations, a) = named_backup(&app, &a)?;
+        let (_, b) = named_backup(&app, &b)?;
         Ok(diff_backups(&locations, &a, &b, &NoProgress)?)
     })
     .await
@@ -60,10 +57,7 @@ pub async fn changes_since<R: Runtime>(
     verify: bool,
 ) -> CommandResult<BackupDiff> {
     off_ui_thread(move || {
-        let shell = app.state::<Shell>();
-        let locations = current_locations()?;
-        let catalog = load_catalog(&locations)?;
-        let wanted = access::backup(&shell.grants, &catalog, &backup)?;
+        let (locations, wanted) = named_backup(&app, &backup)?;
         Ok(diff_current(
             &locations,
             &wanted,
@@ -81,10 +75,7 @@ pub async fn backup_equity_curve<R: Runtime>(
     backup: BackupRef,
 ) -> CommandResult<Option<EquityCurve>> {
     off_ui_thread(move || {
-        let shell = app.state::<Shell>();
-        let locations = current_locations()?;
-        let catalog = load_catalog(&locations)?;
-        let wanted = access::backup(&shell.grants, &catalog, &backup)?;
+        let (locations, wanted) = named_backup(&app, &backup)?;
         let scratch = opened_files_folder()?;
         Ok(equity_curve(
             &locations,
@@ -106,10 +97,7 @@ pub async fn open_backup_file<R: Runtime>(
     member: String,
 ) -> CommandResult<PathBuf> {
     off_ui_thread(move || {
-        let shell = app.state::<Shell>();
-        let locations = current_locations()?;
-        let catalog = load_catalog(&locations)?;
-        let wanted = access::backup(&shell.grants, &catalog, &backup)?;
+        let (locations, wanted) = named_backup(&app, &backup)?;
         let extracted = extract_file(
             &locations,
             &wanted,

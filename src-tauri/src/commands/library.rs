@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager, Runtime};
 
-use super::{current_locations, load_catalog, off_ui_thread, Shell};
+use super::{current_locations, load_catalog, named_backup, off_ui_thread, Shell};
 use crate::access::{self, absolute, BackupRef, Grants};
 use crate::error::CommandResult;
 
@@ -233,10 +233,7 @@ pub async fn delete_backup<R: Runtime>(
     backup_file: String,
 ) -> CommandResult<Deleted> {
     off_ui_thread(move || {
-        let shell = app.state::<Shell>();
-        let locations = current_locations()?;
-        let catalog = load_catalog(&locations)?;
-        let wanted = access::backup(&shell.grants, &catalog, &BackupRef::Catalog(backup_file))?;
+        let (locations, wanted) = named_backup(&app, &BackupRef::Catalog(backup_file))?;
         Ok(delete(&locations, &wanted, &NoProgress)?)
     })
     .await

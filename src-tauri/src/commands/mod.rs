@@ -71,3 +71,16 @@ fn current_locations() -> CommandResult<Locations> {
 fn load_catalog(locations: &Locations) -> CommandResult<Catalog> {
     Ok(Catalog::load(&locations.backups, &NoProgress)?)
 }
+
+/// The folders now and the backup the webview named, resolved through `access` (a catalogued
+/// name or a dropped file, nothing else).
+fn named_backup<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    backup: &crate::access::BackupRef,
+) -> CommandResult<(Locations, results_backup::Locator)> {
+    use tauri::Manager;
+    let locations = current_locations()?;
+    let catalog = load_catalog(&locations)?;
+    let wanted = crate::access::backup(&app.state::<Shell>().grants, &catalog, backup)?;
+    Ok((locations, wanted))
+}

@@ -74,6 +74,28 @@ impl World {
         self.root.join(relative)
     }
 
+    /// Backs the world's strategy up with the core; returns the archive's file name.
+    fn back_up_alpha(&self) -> String {
+        let locations = results_backup::Locations::new(self.path("results"), self.path("backups"));
+        let options = results_backup::BackupOptions {
+            level: 1,
+            if_changed: false,
+        };
+        let outcome = results_backup::back_up(
+            &locations,
+            "alpha",
+            &options,
+            &results_backup::NoProgress,
+            &results_backup::CancelToken::new(),
+        )
+        .expect("backup");
+        outcome
+            .backup
+            .expect("a catalog entry")
+            .backup_file
+            .to_string()
+    }
+
     fn invoke(&self, command: &str, args: Value) -> Result<Value, Value> {
         get_ipc_response(
             &self.window,
@@ -498,23 +520,7 @@ fn retention_from_the_webview_refuses_empty_or_zero_policies_and_spares_backups_
         assert_eq!(std::fs::read(&settings).expect("settings"), before);
     }
 
-    let locations = results_backup::Locations::new(w.path("results"), w.path("backups"));
-    let options = results_backup::BackupOptions {
-        level: 1,
-        if_changed: false,
-    };
-    let mut made = Vec::new();
-    for _ in 0..3 {
-        let outcome = results_backup::back_up(
-            &locations,
-            "alpha",
-            &options,
-            &results_backup::NoProgress,
-            &results_backup::CancelToken::new(),
-        )
-        .expect("backup");
-        made.push(outcome.backup.expect("entry").backup_file.to_string());
-    }
+    let made: Vec<String> = (0..3).map(|_| w.back_up_alpha()).collect();
     let oldest = made[0].clone();
     let shell = w.app.state::<Shell>();
     let hold = shell.in_use.hold(&oldest);
@@ -584,19 +590,7 @@ fn the_trays_back_up_now_backs_up_changed_strategies_and_pause_is_written_for_th
 #[test]
 fn a_metric_expression_is_read_by_the_cores_parser_and_a_mistake_names_its_column() {
     let w = World::new();
-    let locations = results_backup::Locations::new(w.path("results"), w.path("backups"));
-    let options = results_backup::BackupOptions {
-        level: 1,
-        if_changed: false,
-    };
-    results_backup::back_up(
-        &locations,
-        "alpha",
-        &options,
-        &results_backup::NoProgress,
-        &results_backup::CancelToken::new(),
-    )
-    .expect("backup");
+    w.back_up_alpha();
     let kept = w
         .invoke(
             "filter_backups",

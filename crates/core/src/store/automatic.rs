@@ -242,19 +242,9 @@ impl ScheduleState {
     /// name) is reported as an error for the caller to show, who then treats it as never run:
     /// the worst outcome is one extra backup, skipped anyway when nothing changed.
     pub fn load(path: &Path) -> Result<ScheduleState> {
-        let file = match sys::open_regular(path, false) {
-            Ok(file) => file,
-            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(ScheduleState::default())
-            }
-            Err(e) => return Err(e),
+        let Some(bytes) = sys::read_bounded(path, false, MAX_SETTINGS_BYTES)? else {
+            return Ok(ScheduleState::default());
         };
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(
-            &mut std::io::Read::take(file, MAX_SETTINGS_BYTES + 1),
-            &mut bytes,
-        )
-        .map_err(|e| Error::io("read", path, e))?;
         let invalid = |detail: String| Error::InvalidSettings {
             path: path.to_path_buf(),
             detail,

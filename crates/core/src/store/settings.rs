@@ -62,19 +62,9 @@ impl Settings {
     /// untrusted like everything read back: a regular file of bounded size, a known format
     /// version, absolute folders and a compression level in range, or a plain error.
     pub fn load(path: &Path) -> Result<Settings> {
-        let file = match sys::open_regular(path, true) {
-            Ok(file) => file,
-            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Settings::default())
-            }
-            Err(e) => return Err(e),
+        let Some(bytes) = sys::read_bounded(path, true, MAX_SETTINGS_BYTES)? else {
+            return Ok(Settings::default());
         };
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(
-            &mut std::io::Read::take(file, MAX_SETTINGS_BYTES + 1),
-            &mut bytes,
-        )
-        .map_err(|e| Error::io("read", path, e))?;
         Settings::from_json(&bytes, path)
     }
 

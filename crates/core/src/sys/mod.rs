@@ -21,7 +21,7 @@ mod platform;
 
 pub use atomic::{ensure_dir, parent_of, write_atomically, DirLock, PartialFile};
 pub use name_rules::{component_problem, NameError};
-pub use open::{open_regular, FileIdentity};
+pub use open::{open_regular, read_bounded, FileIdentity};
 
 use serde::{Deserialize, Serialize};
 

@@ -30,6 +30,22 @@ pub fn open_regular(path: &Path, follow_links: bool) -> Result<File> {
     must_be_regular(opened.map_err(|e| refused_or_io(path, e))?, path)
 }
 
+/// Reads a small document we keep (settings, schedule state), bounded before allocating:
+/// `None` when there is no such file, else at most `max + 1` bytes (more than `max` means the
+/// caller should refuse it as too large). Same link rule as [`open_regular`].
+pub fn read_bounded(path: &Path, follow_links: bool, max: u64) -> Result<Option<Vec<u8>>> {
+    let file = match open_regular(path, follow_links) {
+        Ok(file) => file,
+        Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e),
+    };
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut io::Read::take(file, max + 1), &mut bytes).at("read", path)?;
+    Ok(Some(bytes))
+}
+
 fn must_be_regular(file: File, path: &Path) -> Result<File> {
     let meta = file.metadata().at("read", path)?;
     if meta.is_file() {
