@@ -191,13 +191,13 @@ impl App {
         become_subreaper();
         // Each app gets a private session bus (so single-instance and notifications of one test
         // never meet another's, nor the desktop's) with a mock notification daemon on it that
-        // logs every notification. Its own process group: dbus-run-session starts the bus,
-        // tauri-driver starts WebKitWebDriver, which starts the app, and ending the group ends
-        // them all (killing the first alone orphans the others).
-        let mut command = Command::new("dbus-run-session");
+        // logs every notification. One process group for all of it: the bus and what it
+        // activates, tauri-driver, the WebKitWebDriver it starts and the app; ending the group
+        // ends them all (killing one alone orphans the others).
+        let mut command = Command::new("sh");
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let driver = command
-            .args(["--", "sh", "-c", PRIVATE_BUS_SCRIPT, "sh"])
+            .args(["-c", PRIVATE_BUS_SCRIPT, "sh"])
             .arg(tauri_driver())
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
@@ -221,7 +221,7 @@ impl App {
             .stderr(Stdio::null())
             .spawn()
             .expect(
-                "dbus-run-session and tauri-driver could not start (scripts/test installs them)",
+                "sh, dbus-daemon and tauri-driver could not start (scripts/test installs them)",
             );
 
         let mut capabilities = serde_json::Map::new();
@@ -483,10 +483,17 @@ impl Drop for App {
     }
 }
 
-/// Run by `dbus-run-session`: the mock notification daemon, the bus address for second launches,
-/// then tauri-driver with the arguments given.
-const PRIVATE_BUS_SCRIPT: &str = r#"/usr/bin/python3 -m dbusmock --session -t notification_daemon -l "$RB_E2E_NOTIFICATIONS" >/dev/null 2>&1 &
+/// The app's private session bus, started in the test's process group (`--nofork`, unlike
+/// dbus-run-session's daemon, which leaves the group and outlives a killed test; so do the
+/// accessibility bus and services it activates): then the mock notification daemon, the bus
+/// address for second launches, and tauri-driver with the arguments given.
+const PRIVATE_BUS_SCRIPT: &str = r#"rm -f "$RB_E2E_BUS"
+dbus-daemon --session --nofork --print-address=3 3>"$RB_E2E_BUS.tmp" &
+for _ in $(seq 200); do [ -s "$RB_E2E_BUS.tmp" ] && break; sleep 0.05; done
+DBUS_SESSION_BUS_ADDRESS="$(head -n 1 "$RB_E2E_BUS.tmp")"
+export DBUS_SESSION_BUS_ADDRESS
 printf '%s' "$DBUS_SESSION_BUS_ADDRESS" > "$RB_E2E_BUS"
+/usr/bin/python3 -m dbusmock --session -t notification_daemon -l "$RB_E2E_NOTIFICATIONS" >/dev/null 2>&1 &
 exec "$@""#;
 
 /// dbusmock logs `<time> Notify "app" 0 "icon" "summary" "body" ...`; keeps summary and body.
