@@ -7,9 +7,9 @@ use std::io::Write;
 
 use results_backup::{
     describe_metric, format_metric, format_metric_delta, human_bytes, BackupDiff, BackupOutcome,
-    BackupStatus, CatalogEntry, Change, CheckReport, CheckResult, Deleted, DiffSide, EntryKind,
-    Error, ExtractedFile, ForgetItem, ForgetReport, Manifest, MetricsSummary, Proof,
-    ProtectionEvent, RestoreOutcome, StrategyState, StrategyStatus, Trigger, WatchMode,
+    BackupStatus, CatalogEntry, Change, CheckReport, CheckResult, CopyOutcome, CopyStatus, Deleted,
+    DiffSide, EntryKind, Error, ExtractedFile, ForgetItem, ForgetReport, Manifest, MetricsSummary,
+    Proof, ProtectionEvent, RestoreOutcome, StrategyState, StrategyStatus, Trigger, WatchMode,
 };
 
 /// The metrics `list` shows a column for when any listed backup has them: the ones an analyst
@@ -513,6 +513,44 @@ impl Output {
                 _ => "verified against its manifest",
             }
         );
+    }
+
+    /// Reports one backup's copy as soon as it is done (text mode; JSON waits for all).
+    pub fn copy_done(&self, name: &str, result: &Result<CopyOutcome, Error>, store: &str) {
+        if self.json {
+            return;
+        }
+        match result {
+            Ok(copied) => match copied.status {
+                CopyStatus::Copied => outln!(
+                    "Copied {} to {store} ({}, SHA-256 verified)",
+                    copied.backup_file,
+                    human_bytes(copied.size)
+                ),
+                CopyStatus::AlreadyThere => {
+                    outln!("Skipped {}: {store} already has it", copied.backup_file)
+                }
+            },
+            Err(e) => {
+                errln!("error: {}: {e}.", terminal_safe(name));
+                errln!("hint: {}", e.hint());
+            }
+        }
+    }
+
+    /// The JSON document for a copy run; returns true when every copy succeeded.
+    pub fn copies(&self, results: &[(String, Result<CopyOutcome, Error>)]) -> bool {
+        if self.json {
+            let items: Vec<Value> = results
+                .iter()
+                .map(|(name, r)| match r {
+                    Ok(outcome) => serde_json::to_value(outcome).unwrap_or(Value::Null),
+                    Err(e) => json!({"backup": name, "status": "failed", "error": error_json(e)}),
+                })
+                .collect();
+            self.print_json(&items);
+        }
+        results.iter().all(|(_, r)| r.is_ok())
     }
 
     pub fn deleted(&self, deleted: &Deleted) {

@@ -10,13 +10,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up, check_all, check_many, delete, diff_backups, diff_current, extract_file, forget,
-    forget_after_automatic, locate, manifest_of, parse_time_of_day, quoted, restore, scan,
+    back_up, check_all, check_many, copy_backup, delete, diff_backups, diff_current, extract_file,
+    forget, forget_after_automatic, locate, manifest_of, parse_time_of_day, quoted, restore, scan,
     select_backups, strategy_names, validate_level, AutomaticPolicy, AutomaticSettings,
     BackupOptions, CancelToken, Catalog, Error, ForgetRequest, KeepWithin, Locations, Locator,
-    MetricFilter, MetricSort, OnConflict, Overrides, Protector, ProtectorOptions, RestoreOptions,
-    RetentionPolicies, RetentionPolicy, Schedule, ScheduleState, Settings, StrategyName,
-    WatchOptions, Weekday, DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
+    MetricFilter, MetricSort, OnConflict, Overrides, Protector, ProtectorOptions, RemoteStore,
+    RestoreOptions, RetentionPolicies, RetentionPolicy, S3Location, Schedule, ScheduleState,
+    Settings, StrategyName, WatchOptions, Weekday, DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
 };
 
 use cli_output::Output;
@@ -32,12 +32,18 @@ struct Cli {
     /// Folder whose sub-folders are strategies [env: RESULTS_BACKUP_RESULTS] [default: ./results]
     #[arg(long, global = true, value_name = "DIR")]
     results: Option<PathBuf>,
-    /// Folder that holds the backups and catalog.json [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
+    /// Folder that holds the backups and catalog.json, or an S3 store s3://bucket/prefix (only `list` so far) [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
     #[arg(long, global = true, value_name = "DIR")]
     backups: Option<PathBuf>,
     /// Print one JSON document on stdout instead of text
     #[arg(long, global = true)]
     json: bool,
+    /// Endpoint of an S3-compatible server, for an s3:// store (default: AWS)
+    #[arg(long, global = true, value_name = "URL")]
+    endpoint: Option<String>,
+    /// Region of an s3:// store [default: us-east-1]
+    #[arg(long, global = true, value_name = "REGION")]
+    region: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -61,6 +67,20 @@ enum Command {
         /// Skip strategies unchanged since their latest backup
         #[arg(long)]
         if_changed: bool,
+    },
+    /// Copy backups into an S3 store (s3://bucket/prefix), verified by SHA-256; what the store
+    /// already has is skipped. Credentials come from the AWS environment or ~/.aws.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["names", "all"])))]
+    Copy {
+        /// Backup file names (see `list`)
+        #[arg(value_name = "BACKUP")]
+        names: Vec<String>,
+        /// Copy every backup in the catalog
+        #[arg(long)]
+        all: bool,
+        /// The store to copy into: s3://bucket/prefix (with --endpoint and --region)
+        #[arg(long, value_name = "STORE")]
+        to: String,
     },
     /// List backups, newest first, with their key metrics
     List {
@@ -343,8 +363,21 @@ fn main() -> ExitCode {
     // and removes its temporary files.
     let _ = ctrlc::set_handler(move || handler_token.cancel());
     let progress = TerminalProgress::new();
-    let outcome =
-        Locations::resolve(&overrides).and_then(|l| run(cli.command, &l, &out, &progress, &cancel));
+    let remote = S3Target {
+        endpoint: cli.endpoint.clone(),
+        region: cli.region.clone(),
+    };
+    let backups_in_s3 = cli
+        .backups
+        .as_deref()
+        .and_then(|path| path.to_str())
+        .filter(|text| S3Location::is_address(text))
+        .map(String::from);
+    let outcome = match backups_in_s3 {
+        Some(address) => run_on_s3(cli.command, &address, &remote, &out, &progress),
+        None => Locations::resolve(&overrides)
+            .and_then(|l| run(cli.command, &l, &out, &progress, &cancel, &remote)),
+    };
     if let Err(error) = &outcome {
         progress.clear();
         out.error(error);
@@ -364,6 +397,60 @@ fn main() -> ExitCode {
     }
 }
 
+/// Where an `s3://` store is: the global --endpoint and --region.
+struct S3Target {
+    endpoint: Option<String>,
+    region: Option<String>,
+}
+
+impl S3Target {
+    fn open(&self, address: &str) -> Result<RemoteStore, Error> {
+        let mut location = S3Location::parse(address)?;
+        if let Some(endpoint) = &self.endpoint {
+            location = location.with_endpoint(endpoint)?;
+        }
+        if let Some(region) = &self.region {
+            location = location.with_region(region)?;
+        }
+        RemoteStore::open(&location)
+    }
+}
+
+/// The commands that work on an S3 store so far (`--backups s3://...`); the others say so.
+fn run_on_s3(
+    command: Command,
+    address: &str,
+    remote: &S3Target,
+    out: &Output,
+    progress: &TerminalProgress,
+) -> Result<bool, Error> {
+    match command {
+        Command::List {
+            strategy,
+            filter,
+            sort,
+        } => {
+            let filter = filter.as_deref().map(MetricFilter::parse).transpose()?;
+            let sort = sort.as_deref().map(MetricSort::parse).transpose()?;
+            let store = remote.open(address)?;
+            let entries = store.list(strategy.as_deref(), progress)?;
+            let chosen = select_backups(entries, filter.as_ref(), sort.as_ref());
+            let mut named: Vec<String> = filter
+                .as_ref()
+                .map(|f| f.keys().into_iter().map(String::from).collect())
+                .unwrap_or_default();
+            named.extend(sort.map(|s| s.key));
+            out.list(&chosen, &named);
+            Ok(true)
+        }
+        _ => Err(Error::InvalidStoreAddress {
+            text: address.to_string(),
+            detail: "only `list` works on an S3 store so far; copy backups there with `copy --to`"
+                .into(),
+        }),
+    }
+}
+
 /// Runs one command; `Ok(false)` means it finished but something failed or was found damaged.
 fn run(
     command: Command,
@@ -371,8 +458,34 @@ fn run(
     out: &Output,
     progress: &TerminalProgress,
     cancel: &CancelToken,
+    remote: &S3Target,
 ) -> Result<bool, Error> {
     match command {
+        Command::Copy { names, all, to } => {
+            let target = remote.open(&to)?;
+            let names: Vec<String> = if all {
+                Catalog::load(&locations.backups, progress)?
+                    .list(None)
+                    .into_iter()
+                    .map(|entry| entry.backup_file.to_string())
+                    .collect()
+            } else {
+                names
+            };
+            let mut results = Vec::new();
+            for name in names {
+                let wanted = Locator::from_argument(&name);
+                let result = copy_backup(&locations.backups, &wanted, &target, progress, cancel);
+                progress.clear();
+                out.copy_done(&name, &result, target.shown());
+                let stop = matches!(result, Err(Error::Cancelled));
+                results.push((name, result));
+                if stop {
+                    break;
+                }
+            }
+            Ok(out.copies(&results))
+        }
         Command::Scan => {
             let strategies = scan(locations, progress)?;
             out.strategies(&strategies);

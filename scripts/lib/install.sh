@@ -72,3 +72,15 @@ build_app() {
   echo "==> cargo build --workspace --all-targets"
   cargo build --workspace --all-targets --locked
 }
+
+# moto's S3 server: the real S3 protocol on loopback for the S3 store's tests (tests/it/s3.rs
+# starts and stops one per test on a free port; nothing talks to anything off this machine).
+ensure_moto_server() {
+  if ! command -v moto_server >/dev/null 2>&1; then
+    python3 -m pip --version >/dev/null 2>&1 || ensure_debian_packages python3-pip
+    echo "==> pip install moto[server]"
+    # Debian's own Python refuses pip installs outside a venv (PEP 668); this is a test tool.
+    python3 -m pip install --quiet 'moto[server]>=5.1' ||
+      python3 -m pip install --quiet --break-system-packages 'moto[server]>=5.1'
+  fi
+}

@@ -21,6 +21,7 @@ mod partial;
 mod properties;
 mod retention;
 mod roundtrip;
+mod s3;
 mod scan;
 mod settings;
 mod untrusted;

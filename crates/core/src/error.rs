@@ -121,6 +121,54 @@ pub enum Error {
 
     #[error("The operation was cancelled")]
     Cancelled,
+
+    /// A request to an S3-compatible store failed. Built from the kind of failure only, never
+    /// from the server's or the client's own text, so no credential or signature can leak here.
+    #[error("Could not {action} {object} in {store}: {}", .reason.sentence())]
+    Remote {
+        /// `s3://bucket/prefix`, as the analyst wrote it (validated).
+        store: String,
+        action: &'static str,
+        object: String,
+        reason: RemoteReason,
+    },
+
+    #[error("{} is not a store this app can use: {detail}", crate::limits::quoted(.text))]
+    InvalidStoreAddress { text: String, detail: String },
+}
+
+/// Why a request to a remote store failed, in the few kinds a person can act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemoteReason {
+    /// The object, or the bucket itself, does not exist.
+    NotFound,
+    /// The credentials were refused or do not allow this.
+    AccessDenied,
+    /// A conditional publish found the object already there.
+    AlreadyExists,
+    /// No answer, or only server errors, after the bounded retries.
+    Unreachable,
+    /// The store's own settings (endpoint, region, credentials) cannot be used.
+    Misconfigured,
+    /// Anything else the server answered.
+    Unexpected,
+}
+
+impl RemoteReason {
+    fn sentence(&self) -> &'static str {
+        match self {
+            RemoteReason::NotFound => "it does not exist (or the bucket does not)",
+            RemoteReason::AccessDenied => "access was denied with the credentials in use",
+            RemoteReason::AlreadyExists => "an object with that name already exists",
+            RemoteReason::Unreachable => {
+                "the store did not answer, or answered only with errors, after several tries"
+            }
+            RemoteReason::Misconfigured => {
+                "the bucket does not exist, or the endpoint, region or credentials cannot be used"
+            }
+            RemoteReason::Unexpected => "the store gave an unexpected answer",
+        }
+    }
 }
 
 impl Error {
@@ -173,6 +221,15 @@ impl Error {
             Error::InvalidSelection { .. } => "invalid_selection",
             Error::IndexRefused { .. } => "index_refused",
             Error::Cancelled => "cancelled",
+            Error::Remote { reason, .. } => match reason {
+                RemoteReason::NotFound => "store_not_found",
+                RemoteReason::AccessDenied => "store_access_denied",
+                RemoteReason::AlreadyExists => "store_object_exists",
+                RemoteReason::Unreachable => "store_unreachable",
+                RemoteReason::Misconfigured => "store_misconfigured",
+                RemoteReason::Unexpected => "store_error",
+            },
+            Error::InvalidStoreAddress { .. } => "invalid_store_address",
         }
     }
 
@@ -271,6 +328,15 @@ impl Error {
                 "Nothing was taken from it; the whole archive is read instead. Run `check` on this backup to see whether the archive or its manifest changed.".into()
             }
             Error::Cancelled => "Nothing was changed; start it again when you are ready.".into(),
+            Error::Remote { reason, .. } => match reason {
+                RemoteReason::NotFound => "Check the bucket and prefix (s3://bucket/prefix) and the endpoint.".into(),
+                RemoteReason::AccessDenied => "Check the credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile in ~/.aws.".into(),
+                RemoteReason::AlreadyExists => "Nothing was overwritten; another writer published it first.".into(),
+                RemoteReason::Unreachable => "Check the network and the endpoint, then try again; nothing was left half-published.".into(),
+                RemoteReason::Misconfigured => "Check the bucket's name, give --endpoint URL and --region, and credentials through the environment or ~/.aws.".into(),
+                RemoteReason::Unexpected => "Try again; nothing was left half-published.".into(),
+            },
+            Error::InvalidStoreAddress { .. } => "Write the store as s3://bucket/prefix, with --endpoint http(s)://host:port for a server other than AWS.".into(),
         }
     }
 }

@@ -20,13 +20,17 @@ mod progress;
 mod store;
 mod sys;
 
-pub use error::{human_bytes, Error, Result};
+pub use error::{human_bytes, Error, RemoteReason, Result};
 pub use limits::quoted;
 pub use progress::{CancelToken, NoProgress, Operation, Progress, ProgressUpdate};
 
 pub use archive::{ManifestEntry, StrategyName, EMBEDDED_MANIFEST_PATH};
 pub use sys::{ensure_dir, parent_of, write_atomically, EntryKind, FileIdentity, NameError};
 
+pub use sys::s3::{
+    ListedObject, ObjectReader, ObjectStore, ObjectWriter, Publish, S3Credentials, S3Location,
+    DEFAULT_REGION, PARTS_IN_FLIGHT, PART_BYTES,
+};
 pub use sys::watch::{WatchMode, WatchOptions, WATCH_ENV};
 
 pub use store::automatic::{
@@ -52,6 +56,7 @@ pub use store::names::{
     copy_folder_name, ArchiveFileName, BackupName, Timestamp, ARCHIVE_SUFFIX, SIDECAR_SUFFIX,
 };
 pub use store::query::{select_backups, Comparison, MetricFilter, MetricSort, MAX_QUERY_CHARS};
+pub use store::remote::{RemoteStore, CATALOG_ENTRIES_FOLDER, CATALOG_ENTRY_SUFFIX};
 pub use store::retention::{
     apply_policy, KeepWithin, RetentionDecision, RetentionPolicies, RetentionPolicy, MAX_KEEP,
 };
@@ -62,6 +67,7 @@ pub use store::settings::{
 
 pub use ops::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};
 pub use ops::check::{check, check_all, check_many, CheckReport, Problem};
+pub use ops::copy::{copy_backup, CopyOutcome, CopyStatus};
 pub use ops::delete::{delete, Deleted};
 pub use ops::diff::{
     diff, diff_backups, diff_current, BackupDiff, Change, DiffSide, FileChange, MetricChange,

@@ -18,6 +18,7 @@
 pub mod corpus;
 pub mod files;
 pub mod raw_tar;
+pub mod s3;
 pub mod sandbox;
 pub mod tools;
 pub mod tree;

@@ -545,7 +545,7 @@ impl BackupsFolder {
     }
 }
 
-fn sorted_newest_first(mut entries: Vec<CatalogEntry>) -> Vec<CatalogEntry> {
+pub(crate) fn sorted_newest_first(mut entries: Vec<CatalogEntry>) -> Vec<CatalogEntry> {
     entries.sort_by(|a, b| {
         b.created
             .cmp(&a.created)

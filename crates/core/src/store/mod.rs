@@ -11,5 +11,6 @@ pub mod manifest;
 pub mod metrics;
 pub mod names;
 pub mod query;
+pub mod remote;
 pub mod retention;
 pub mod settings;

@@ -9,6 +9,7 @@ pub mod hashing;
 pub mod name_rules;
 pub mod open;
 pub mod pipe;
+pub mod s3;
 pub mod walk;
 pub mod watch;
 

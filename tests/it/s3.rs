@@ -1,0 +1,296 @@
+//! S3 stores, against a real S3 server on loopback (moto, started and stopped by each test):
+//! copying backups in and listing them, skipping what is there, the conditional publish that
+//! keeps two writers from overwriting each other, interrupted uploads, and plain errors that
+//! never show a credential. Nothing here talks to anything off this machine.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crate::BIN;
+use results_backup::{ObjectStore, Publish, S3Credentials, S3Location, PART_BYTES};
+use results_backup_testkit::s3::{free_loopback_port, S3Server, TEST_ACCESS_KEY, TEST_SECRET_KEY};
+use results_backup_testkit::*;
+use serde_json::Value;
+
+/// The CLI against `server`, with only the test credentials in its environment.
+fn run_s3(ws: &Sandbox, server: &S3Server, args: &[&str]) -> Run {
+    let mut command = ws.command(args);
+    command.args(["--endpoint", &server.endpoint()]);
+    for (key, value) in server.env() {
+        command.env(key, value);
+    }
+    Run::of(&mut command)
+}
+
+fn store_of(server: &S3Server, prefix: &str) -> ObjectStore {
+    let location = S3Location::parse(&server.address(prefix))
+        .and_then(|l| l.with_endpoint(&server.endpoint()))
+        .expect("valid location");
+    let credentials = S3Credentials {
+        access_key_id: TEST_ACCESS_KEY.into(),
+        secret_access_key: TEST_SECRET_KEY.into(),
+    };
+    ObjectStore::open_with(&location, Some(&credentials)).expect("open the store")
+}
+
+fn assert_no_secret(run: &Run) {
+    for secret in [TEST_SECRET_KEY, TEST_ACCESS_KEY] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "a credential was shown: {}",
+            run.describe()
+        );
+    }
+}
+
+#[test]
+fn copy_then_list_reads_the_same_backup_back() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    build_small_strategy(&ws.results, "alpha", 1);
+    let archive = ws.backup_cli("alpha");
+    let store = server.address("team/results");
+
+    let copied = run_s3(&ws, &server, &["copy", &archive, "--to", &store, "--json"]);
+    copied.assert_success();
+    assert_eq!(
+        copied.json()[0]["status"],
+        "copied",
+        "{}",
+        copied.describe()
+    );
+
+    let mut keys = server.object_keys("team/results/");
+    keys.sort();
+    let stem = archive.trim_end_matches(".tar.gz");
+    assert_eq!(
+        keys,
+        vec![
+            format!("team/results/{stem}.manifest.json"),
+            format!("team/results/{archive}"),
+            format!("team/results/catalog.d/{archive}.json"),
+        ]
+    );
+    assert!(server.open_uploads().is_empty(), "no upload left open");
+
+    let local = ws.run(["list", "--json"]).assert_success().json();
+    let remote = run_s3(&ws, &server, &["list", "--backups", &store, "--json"]);
+    remote.assert_success();
+    let remote = remote.json();
+    assert_eq!(remote.as_array().map(Vec::len), Some(1), "{remote}");
+    for field in [
+        "backup_file",
+        "sha256",
+        "size",
+        "strategy",
+        "files",
+        "bytes",
+    ] {
+        assert_eq!(remote[0][field], local[0][field], "{field}");
+    }
+}
+
+#[test]
+fn copying_again_skips_what_the_store_has() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    build_small_strategy(&ws.results, "alpha", 1);
+    build_small_strategy(&ws.results, "beta", 2);
+    let first = ws.backup_cli("alpha");
+    let store = server.address("shared");
+    run_s3(&ws, &server, &["copy", &first, "--to", &store]).assert_success();
+    let second = ws.backup_cli("beta");
+
+    let run = run_s3(&ws, &server, &["copy", "--all", "--to", &store, "--json"]);
+    run.assert_success();
+    let statuses: Vec<(String, String)> = run
+        .json()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|item| {
+            (
+                item["backup_file"].as_str().unwrap_or_default().to_string(),
+                item["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        statuses.contains(&(first.clone(), "already_there".into())),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&(second.clone(), "copied".into())),
+        "{statuses:?}"
+    );
+
+    let text = run_s3(&ws, &server, &["copy", &first, "--to", &store]);
+    text.assert_success();
+    assert!(text.stdout.contains("Skipped"), "{}", text.describe());
+    let listed = run_s3(&ws, &server, &["list", "--backups", &store, "--json"]).json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+}
+
+#[test]
+fn a_conditional_publish_never_overwrites_another_writer() {
+    let server = S3Server::start();
+    let store = store_of(&server, "race");
+
+    // Two streamed uploads of the same name, both under way before either completes.
+    let first_bytes = vec![1u8; PART_BYTES + 1000];
+    let second_bytes = vec![2u8; PART_BYTES + 2000];
+    let mut first = store.writer("backup.tar.gz").expect("first writer");
+    let mut second = store.writer("backup.tar.gz").expect("second writer");
+    first.write_all(&first_bytes).expect("first writes");
+    second.write_all(&second_bytes).expect("second writes");
+    assert_eq!(
+        first.finish().expect("the first publishes"),
+        first_bytes.len() as u64
+    );
+    let refused = second.finish().expect_err("the second is refused");
+    assert_eq!(refused.code(), "store_object_exists", "{refused}");
+
+    assert_eq!(
+        store.size_of("backup.tar.gz").expect("head"),
+        Some(first_bytes.len() as u64)
+    );
+    let mut read_back = Vec::new();
+    std::io::copy(
+        &mut store.reader("backup.tar.gz").expect("reader"),
+        &mut read_back,
+    )
+    .expect("read");
+    assert!(
+        read_back == first_bytes,
+        "the first writer's bytes are kept"
+    );
+    assert!(
+        server.open_uploads().is_empty(),
+        "the refused upload was aborted"
+    );
+
+    // Small documents (sidecars, catalog entries) are published the same way.
+    store
+        .put_small("entry.json", b"one".to_vec(), Publish::IfAbsent)
+        .expect("first");
+    let refused = store
+        .put_small("entry.json", b"two".to_vec(), Publish::IfAbsent)
+        .expect_err("refused");
+    assert_eq!(refused.code(), "store_object_exists");
+    assert_eq!(store.read_small("entry.json", 100).expect("read"), b"one");
+}
+
+#[test]
+fn an_interrupted_upload_leaves_no_visible_object() {
+    let server = S3Server::start();
+    let store = store_of(&server, "cut");
+
+    // More than one part: the multipart upload has started and sent a part when it is dropped.
+    let mut writer = store.writer("half.tar.gz").expect("writer");
+    writer
+        .write_all(&vec![7u8; PART_BYTES * 2])
+        .expect("writes");
+    drop(writer);
+    assert_eq!(store.size_of("half.tar.gz").expect("head"), None);
+    assert!(server.object_keys("cut/").is_empty());
+    assert!(
+        server.open_uploads().is_empty(),
+        "dropping aborted the upload"
+    );
+
+    // A process killed mid-upload cannot abort: its upload stays open, and nothing is visible.
+    let (status, _) = server.request(
+        "POST",
+        &format!("/{}/cut/killed.tar.gz?uploads", server.bucket()),
+    );
+    assert_eq!(status, 200, "moto started an upload");
+    assert_eq!(store.size_of("killed.tar.gz").expect("head"), None);
+    assert!(server.object_keys("cut/").is_empty());
+    assert_eq!(server.open_uploads(), vec!["cut/killed.tar.gz".to_string()]);
+}
+
+#[test]
+fn an_unreachable_endpoint_is_a_plain_error_soon() {
+    let ws = Sandbox::new(BIN);
+    let nobody = format!("http://{}", free_loopback_port());
+    let started = Instant::now();
+    let mut command = ws.command([
+        "list",
+        "--backups",
+        "s3://results-test/x",
+        "--endpoint",
+        &nobody,
+        "--json",
+    ]);
+    command
+        .env("AWS_ACCESS_KEY_ID", TEST_ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", TEST_SECRET_KEY);
+    let run = Run::of(&mut command);
+    run.assert_code(1);
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "bounded retries"
+    );
+    let error: Value = run.json()["error"].clone();
+    assert_eq!(error["code"], "store_unreachable", "{}", run.describe());
+    assert_no_secret(&run);
+}
+
+#[test]
+fn a_missing_bucket_is_a_plain_error() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    build_small_strategy(&ws.results, "alpha", 1);
+    let archive = ws.backup_cli("alpha");
+
+    let listed = run_s3(
+        &ws,
+        &server,
+        &["list", "--backups", "s3://no-such-bucket/x", "--json"],
+    );
+    listed.assert_code(1);
+    // S3 answers NoSuchBucket, which opendal reports as a configuration problem.
+    assert_eq!(
+        listed.json()["error"]["code"],
+        "store_misconfigured",
+        "{}",
+        listed.describe()
+    );
+    assert_no_secret(&listed);
+
+    let copied = run_s3(
+        &ws,
+        &server,
+        &["copy", &archive, "--to", "s3://no-such-bucket/x"],
+    );
+    copied.assert_code(1);
+    assert!(
+        copied.stderr.contains("s3://no-such-bucket/x"),
+        "{}",
+        copied.describe()
+    );
+    assert_no_secret(&copied);
+}
+
+#[test]
+fn store_addresses_are_checked_before_any_request() {
+    let ws = Sandbox::new(BIN);
+    for bad in ["s3://UPPER/x", "s3://bucket/../up", "s3://a"] {
+        let run = ws.run(["list", "--backups", bad, "--json"]);
+        run.assert_code(1);
+        assert_eq!(
+            run.json()["error"]["code"],
+            "invalid_store_address",
+            "{bad}"
+        );
+    }
+    let run = ws.run([
+        "list",
+        "--backups",
+        "s3://bucket/x",
+        "--endpoint",
+        "http://user:hunter2@127.0.0.1:1",
+    ]);
+    run.assert_code(1);
+    assert!(!run.stderr.contains("hunter2"), "{}", run.describe());
+}
