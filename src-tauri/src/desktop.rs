@@ -73,7 +73,11 @@ pub fn set_up<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     if let Some(icon) = app.default_window_icon() {
         tray = tray.icon(icon.clone());
     }
-    tray.build(app)?;
+    // A desktop without a tray (no StatusNotifier host, no appindicator library) still gets the
+    // app: launching it again brings the window back.
+    if let Err(error) = tray.build(app) {
+        eprintln!("Results Backup: no tray icon on this desktop ({error}); launch the app again to open its window");
+    }
     app.manage(TrayMenu { pause });
     if !started_hidden() {
         show_main_window(app);
