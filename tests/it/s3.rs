@@ -478,3 +478,22 @@ fn restore_only_chosen_files_from_the_store() {
         "only what was chosen"
     );
 }
+
+#[test]
+fn a_missing_object_is_reported_missing_by_check() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let store = server.address("team");
+    store_of(&server, "team").delete(&archive).expect("delete");
+
+    for quick in [false, true] {
+        let mut args = vec!["--backups", store.as_str(), "check", &archive, "--json"];
+        if quick {
+            args.push("--quick");
+        }
+        let run = run_s3(&ws, &server, &args);
+        run.assert_code(1).assert_no_dump();
+        assert_eq!(run.json()[0]["result"], "missing", "{}", run.describe());
+    }
+}
