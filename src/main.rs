@@ -10,13 +10,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up, check_all, check_many, copy_backup, delete, diff_backups, diff_current, extract_file,
-    forget, forget_after_automatic, locate, manifest_of, parse_time_of_day, quoted, restore, scan,
-    select_backups, strategy_names, validate_level, AutomaticPolicy, AutomaticSettings,
-    BackupOptions, CancelToken, Catalog, Error, ForgetRequest, KeepWithin, Locations, Locator,
-    MetricFilter, MetricSort, OnConflict, Overrides, Protector, ProtectorOptions, RemoteStore,
-    RestoreOptions, RetentionPolicies, RetentionPolicy, S3Location, Schedule, ScheduleState,
-    Settings, StrategyName, WatchOptions, Weekday, DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
+    back_up, check_all, check_all_remote, check_many, check_remote, copy_backup,
+    default_backups_beside, delete, diff_backups, diff_current, extract_file, forget,
+    forget_after_automatic, locate, manifest_of, parse_time_of_day, quoted, restore,
+    restore_from_store, scan, select_backups, strategy_names, validate_level, AutomaticPolicy,
+    AutomaticSettings, BackupOptions, CancelToken, Catalog, Error, ForgetRequest, KeepWithin,
+    Locations, Locator, MetricFilter, MetricSort, OnConflict, Overrides, Protector,
+    ProtectorOptions, RemoteStore, RestoreOptions, RetentionPolicies, RetentionPolicy, S3Location,
+    Schedule, ScheduleState, Settings, StrategyName, WatchOptions, Weekday, DEFAULT_QUIET_SECONDS,
+    QUIET_SECONDS_RANGE,
 };
 
 use cli_output::Output;
@@ -32,7 +34,7 @@ struct Cli {
     /// Folder whose sub-folders are strategies [env: RESULTS_BACKUP_RESULTS] [default: ./results]
     #[arg(long, global = true, value_name = "DIR")]
     results: Option<PathBuf>,
-    /// Folder that holds the backups and catalog.json, or an S3 store s3://bucket/prefix (only `list` so far) [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
+    /// Folder that holds the backups and catalog.json, or an S3 store s3://bucket/prefix (`list`, `check` and `restore` so far) [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
     #[arg(long, global = true, value_name = "DIR")]
     backups: Option<PathBuf>,
     /// Print one JSON document on stdout instead of text
@@ -374,7 +376,23 @@ fn main() -> ExitCode {
         .filter(|text| S3Location::is_address(text))
         .map(String::from);
     let outcome = match backups_in_s3 {
-        Some(address) => run_on_s3(cli.command, &address, &remote, &out, &progress),
+        Some(address) => {
+            // The results folder (where a restore goes) and the local backups folder (where a
+            // replacing restore puts its safety backup) are the usual ones.
+            let local = Overrides {
+                backups: None,
+                ..overrides
+            };
+            run_on_s3(
+                cli.command,
+                &address,
+                &remote,
+                &local,
+                &out,
+                &progress,
+                &cancel,
+            )
+        }
         None => Locations::resolve(&overrides)
             .and_then(|l| run(cli.command, &l, &out, &progress, &cancel, &remote)),
     };
@@ -421,10 +439,57 @@ fn run_on_s3(
     command: Command,
     address: &str,
     remote: &S3Target,
+    local: &Overrides,
     out: &Output,
     progress: &TerminalProgress,
+    cancel: &CancelToken,
 ) -> Result<bool, Error> {
     match command {
+        Command::Check {
+            names: given,
+            all,
+            quick,
+        } => {
+            let store = remote.open(address)?;
+            let results = if all {
+                check_all_remote(&store, quick, progress, cancel)?
+            } else {
+                let wanted: Vec<Locator> = given.iter().cloned().map(Locator::Name).collect();
+                check_remote(&store, &wanted, quick, progress, cancel)?
+            };
+            progress.clear();
+            Ok(out.checks(&results))
+        }
+        Command::Restore {
+            backup,
+            to,
+            on_conflict,
+            only,
+        } => {
+            let mut locations = Locations::resolve(local)?;
+            // RESULTS_BACKUP_BACKUPS may name the store itself: the safety backup of a
+            // replacing restore then goes to the default folder beside the results.
+            if locations
+                .backups
+                .to_str()
+                .is_some_and(S3Location::is_address)
+            {
+                locations.backups = default_backups_beside(&locations.results);
+            }
+            let store = remote.open(address)?;
+            let options = RestoreOptions {
+                destination: to,
+                on_conflict: on_conflict.into(),
+                expected_destination: None,
+                only,
+            };
+            let wanted = Locator::Name(backup);
+            let outcome =
+                restore_from_store(&locations, &store, &wanted, &options, progress, cancel)?;
+            progress.clear();
+            out.restored(&outcome);
+            Ok(true)
+        }
         Command::List {
             strategy,
             filter,
@@ -445,7 +510,7 @@ fn run_on_s3(
         }
         _ => Err(Error::InvalidStoreAddress {
             text: address.to_string(),
-            detail: "only `list` works on an S3 store so far; copy backups there with `copy --to`"
+            detail: "only `list`, `check` and `restore` work on an S3 store so far; copy backups there with `copy --to`"
                 .into(),
         }),
     }
@@ -594,11 +659,7 @@ fn run(
         } => {
             let options = RestoreOptions {
                 destination: to,
-                on_conflict: match on_conflict {
-                    ConflictChoice::Copy => OnConflict::Copy,
-                    ConflictChoice::Replace => OnConflict::Replace,
-                    ConflictChoice::Fail => OnConflict::Fail,
-                },
+                on_conflict: on_conflict.into(),
                 expected_destination: None,
                 only,
             };
@@ -811,4 +872,14 @@ fn watch(
     let mut protector = Protector::new(locations.clone(), automatic, options);
     protector.run(cancel, &mut |event| out.protection_event(&event))?;
     Ok(true)
+}
+
+impl From<ConflictChoice> for OnConflict {
+    fn from(choice: ConflictChoice) -> OnConflict {
+        match choice {
+            ConflictChoice::Copy => OnConflict::Copy,
+            ConflictChoice::Replace => OnConflict::Replace,
+            ConflictChoice::Fail => OnConflict::Fail,
+        }
+    }
 }

@@ -294,3 +294,206 @@ fn store_addresses_are_checked_before_any_request() {
     run.assert_code(1);
     assert!(!run.stderr.contains("hunter2"), "{}", run.describe());
 }
+
+/// Copies one fresh backup of "alpha" into `prefix` of `server`; returns its file name.
+fn one_backup_in_store(ws: &Sandbox, server: &S3Server, prefix: &str) -> String {
+    build_small_strategy(&ws.results, "alpha", 1);
+    let archive = ws.backup_cli("alpha");
+    let store = server.address(prefix);
+    run_s3(ws, server, &["copy", &archive, "--to", &store]).assert_success();
+    archive
+}
+
+/// Flips one byte in the middle of the archive object, keeping its size: only reading the
+/// bytes (not a HEAD) can tell.
+fn damage_object(server: &S3Server, prefix: &str, archive: &str) {
+    let objects = store_of(server, prefix);
+    let mut bytes = Vec::new();
+    std::io::copy(&mut objects.reader(archive).expect("reader"), &mut bytes).expect("read");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    objects
+        .put_small(archive, bytes, Publish::Replace)
+        .expect("overwrite");
+}
+
+#[test]
+fn check_streams_an_object_from_the_store() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let store = server.address("team");
+
+    let full = run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "check", &archive, "--json"],
+    );
+    full.assert_success();
+    let report = full.json();
+    assert_eq!(report[0]["ok"], true, "{}", full.describe());
+    assert_eq!(report[0]["quick"], false, "{}", full.describe());
+    assert!(report[0]["files_checked"].as_u64() > Some(0), "{report}");
+
+    let quick = run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "check", &archive, "--quick"],
+    );
+    quick.assert_success();
+    let all = run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "check", "--all", "--json"],
+    );
+    all.assert_success();
+    assert_eq!(
+        all.json().as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        all.describe()
+    );
+    assert_no_secret(&all);
+
+    let unknown = run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "check", "nothing_here"],
+    );
+    unknown.assert_code(1);
+    assert_no_secret(&unknown);
+}
+
+#[test]
+fn a_damaged_object_is_reported_and_never_restored() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let store = server.address("team");
+    damage_object(&server, "team", &archive);
+
+    let checked = run_s3(&ws, &server, &["--backups", &store, "check", &archive]);
+    checked.assert_code(1).assert_no_dump();
+    let said = format!("{}{}", checked.stdout, checked.stderr).to_lowercase();
+    assert!(said.contains("damaged"), "{}", checked.describe());
+    assert_no_secret(&checked);
+    // Same size: the quick check (a HEAD) cannot see it, and says nothing else.
+    run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "check", &archive, "--quick"],
+    )
+    .assert_success();
+
+    let fresh = ws.root.join("restored_here");
+    let restored = run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &store,
+            "restore",
+            &archive,
+            "--to",
+            &fresh.to_string_lossy(),
+        ],
+    );
+    restored.assert_code(1).assert_no_dump();
+    assert!(!fresh.exists(), "nothing written: {}", restored.describe());
+    assert_no_secret(&restored);
+}
+
+#[test]
+fn restore_from_the_store_gives_the_same_tree() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team/results");
+    let store = server.address("team/results");
+    let fresh = ws.root.join("fresh");
+
+    let restored = run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &store,
+            "restore",
+            &archive,
+            "--to",
+            &fresh.to_string_lossy(),
+        ],
+    );
+    restored.assert_success();
+    assert_same_folders(&ws.results.join("alpha"), &fresh.join("alpha"));
+
+    // Again into the same folder: the conflict is handled as for a local backup.
+    let again = run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &store,
+            "restore",
+            &archive,
+            "--to",
+            &fresh.to_string_lossy(),
+            "--on-conflict",
+            "fail",
+        ],
+    );
+    again.assert_code(1);
+    assert_same_folders(&ws.results.join("alpha"), &fresh.join("alpha"));
+    assert!(
+        !ws.backups.join("s3:").exists(),
+        "nothing is written to a folder named after the store"
+    );
+}
+
+#[test]
+fn restore_only_chosen_files_from_the_store() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let store = server.address("team");
+    let fresh = ws.root.join("fresh");
+
+    run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &store,
+            "restore",
+            &archive,
+            "--to",
+            &fresh.to_string_lossy(),
+            "--only",
+            "sub",
+        ],
+    )
+    .assert_success();
+    assert_same_folders(&ws.results.join("alpha/sub"), &fresh.join("alpha/sub"));
+    assert!(
+        !fresh.join("alpha/equity.csv").exists(),
+        "only what was chosen"
+    );
+}
+
+#[test]
+fn a_missing_object_is_reported_missing_by_check() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let store = server.address("team");
+    store_of(&server, "team").delete(&archive).expect("delete");
+
+    for quick in [false, true] {
+        let mut args = vec!["--backups", store.as_str(), "check", &archive, "--json"];
+        if quick {
+            args.push("--quick");
+        }
+        let run = run_s3(&ws, &server, &args);
+        run.assert_code(1).assert_no_dump();
+        assert_eq!(run.json()[0]["result"], "missing", "{}", run.describe());
+    }
+}

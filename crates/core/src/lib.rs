@@ -61,12 +61,14 @@ pub use store::retention::{
     apply_policy, KeepWithin, RetentionDecision, RetentionPolicies, RetentionPolicy, MAX_KEEP,
 };
 pub use store::settings::{
-    check_results_folder, validate_level, Locations, Overrides, Settings, BACKUPS_ENV,
-    DEFAULT_LEVEL, RESULTS_ENV, SETTINGS_ENV,
+    check_results_folder, default_backups_beside, validate_level, Locations, Overrides, Settings,
+    BACKUPS_ENV, DEFAULT_LEVEL, RESULTS_ENV, SETTINGS_ENV,
 };
 
 pub use ops::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};
-pub use ops::check::{check, check_all, check_many, CheckReport, Problem};
+pub use ops::check::{
+    check, check_all, check_all_remote, check_many, check_remote, CheckReport, Problem,
+};
 pub use ops::copy::{copy_backup, CopyOutcome, CopyStatus};
 pub use ops::delete::{delete, Deleted};
 pub use ops::diff::{
@@ -84,8 +86,8 @@ pub use ops::protect::{
     ProtectorThread, SystemClock, Trigger,
 };
 pub use ops::restore::{
-    extract_file, preview, restore, ExtractedFile, OnConflict, RestoreOptions, RestoreOutcome,
-    RestorePreview,
+    extract_file, preview, restore, restore_from_store, ExtractedFile, OnConflict, RestoreOptions,
+    RestoreOutcome, RestorePreview,
 };
 pub use ops::scan::{scan, strategy_names, StrategyState, StrategyStatus};
 

@@ -34,11 +34,28 @@ pub struct ArchiveStats {
     pub size: u64,
 }
 
-/// An archive file opened for reading: a regular file, reached the way its caller allows.
+/// An archive opened for reading: a regular file reached the way its caller allows, or an object
+/// streamed from a store (never written to disk first).
 pub struct ArchiveFile {
+    /// Where the archive is, for messages (`s3://bucket/prefix/name` for an object).
     pub path: PathBuf,
-    file: File,
+    source: ArchiveSource,
     pub size: u64,
+}
+
+enum ArchiveSource {
+    File(File),
+    /// Read once, front to back: no random access through an index.
+    Stream(Box<dyn Read + Send>),
+}
+
+impl Read for ArchiveSource {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            ArchiveSource::File(file) => file.read(buf),
+            ArchiveSource::Stream(stream) => stream.read(buf),
+        }
+    }
 }
 
 impl ArchiveFile {
@@ -62,20 +79,32 @@ impl ArchiveFile {
         let size = file.metadata().at("read", path)?.len();
         Ok(ArchiveFile {
             path: path.to_path_buf(),
-            file,
+            source: ArchiveSource::File(file),
             size,
         })
     }
 
-    /// The open file, for reading at chosen offsets (see `archive::index`).
-    pub fn file(&self) -> &File {
-        &self.file
+    /// An archive read as a stream of `size` bytes (an object in a store); `shown` names it.
+    pub fn streamed(shown: PathBuf, size: u64, stream: Box<dyn Read + Send>) -> ArchiveFile {
+        ArchiveFile {
+            path: shown,
+            source: ArchiveSource::Stream(stream),
+            size,
+        }
+    }
+
+    /// The open file, for reading at chosen offsets (see `archive::index`); `None` for a stream.
+    pub fn file(&self) -> Option<&File> {
+        match &self.source {
+            ArchiveSource::File(file) => Some(file),
+            ArchiveSource::Stream(_) => None,
+        }
     }
 
     /// The archive file's own SHA-256 and size, read to its end (stopping when `cancel` is
     /// set); `on_bytes` hears of each piece read.
     pub fn hash(self, cancel: &CancelToken, on_bytes: impl FnMut(u64)) -> Result<(String, u64)> {
-        hash_reader(self.file, &self.path, cancel, on_bytes)
+        hash_reader(self.source, &self.path, cancel, on_bytes)
     }
 }
 
@@ -190,12 +219,12 @@ pub fn read_members(
     mut tracker: Option<&mut Tracker>,
     mut visit: impl FnMut(&MemberHeader, &mut dyn Read) -> Result<()>,
 ) -> Result<ArchiveStats> {
-    let ArchiveFile { path, file, .. } = archive;
+    let ArchiveFile { path, source, .. } = archive;
     let path = path.as_path();
-    check_gzip_magic(&file, path)?;
+    let source = check_gzip_magic(source, path)?;
     let counter = ReadCounter::default();
     let mut reported = 0u64;
-    let mut pipe = spawn_decompressor(file, counter.clone());
+    let mut pipe = spawn_decompressor(source, counter.clone());
     let result = (|| {
         let mut tar = TarReader::new(ExpansionLimit {
             inner: &mut pipe,
@@ -286,14 +315,12 @@ fn one_line(text: &str) -> String {
 }
 
 /// Recognises the common wrong files up front so the message can say what the file really is.
-fn check_gzip_magic(file: &File, path: &Path) -> Result<()> {
+/// The bytes looked at are put back in front of the rest: a stream cannot seek back to them.
+fn check_gzip_magic(mut source: ArchiveSource, path: &Path) -> Result<impl Read + Send> {
     let mut magic = [0u8; 4];
-    let mut reader = file;
-    let n = read_up_to(&mut reader, &mut magic).at("read", path)?;
-    use std::io::Seek;
-    reader.seek(io::SeekFrom::Start(0)).at("read", path)?;
+    let n = read_up_to(&mut source, &mut magic).at("read", path)?;
     if n >= 2 && magic[..2] == [0x1f, 0x8b] {
-        return Ok(());
+        return Ok(io::Cursor::new(magic[..n].to_vec()).chain(source));
     }
     let detail = if n == 0 {
         "it is empty"
@@ -346,7 +373,7 @@ struct DecompressPipe {
     reader: Option<JoinHandle<ReaderOutcome>>,
 }
 
-fn spawn_decompressor(file: File, counter: ReadCounter) -> DecompressPipe {
+fn spawn_decompressor(file: impl Read + Send + 'static, counter: ReadCounter) -> DecompressPipe {
     let (raw_sender, raw_receiver) = sync_channel::<io::Result<gzip_blocks::Unit>>(PIPE_DEPTH);
     let reader = std::thread::spawn(move || {
         let mut source = HashingReader::new(CountingReader {

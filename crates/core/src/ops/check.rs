@@ -16,8 +16,9 @@ use crate::error::{Error, Result};
 use crate::limits::quoted_bytes;
 use crate::progress::{CancelToken, Operation, Progress};
 use crate::store::catalog::{Catalog, CheckResult};
-use crate::store::locate::{locate, locate_in, LocatedBackup, Locator, Proof};
+use crate::store::locate::{locate, locate_in, locate_remote, LocatedBackup, Locator, Proof};
 use crate::store::manifest::Manifest;
+use crate::store::remote::RemoteStore;
 use crate::store::settings::Locations;
 use crate::sys::background::ContentHasher;
 use crate::sys::pipe::read_piece;
@@ -91,6 +92,49 @@ pub fn check_all(
         .map(|e| Locator::Name(e.backup_file.to_string()))
         .collect();
     check_many_in(&catalog, locations, &wanted, quick, progress, cancel)
+}
+
+/// Checks backups in an S3 store, each streamed from the store (never written to disk). Results
+/// are reported, not recorded: the store's catalog entries are published once.
+pub fn check_remote(
+    store: &RemoteStore,
+    wanted: &[Locator],
+    quick: bool,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Vec<(String, Result<CheckReport>)>> {
+    let mut results = Vec::new();
+    for locator in wanted {
+        cancel.check()?;
+        let result = locate_remote(store, locator)
+            .and_then(|located| check_located(&located, quick, progress, cancel));
+        let stop = matches!(result, Err(Error::Cancelled));
+        let name = match (&result, locator) {
+            (Ok(report), _) => report.backup_file.clone(),
+            (Err(_), Locator::Name(name)) => name.clone(),
+            (Err(_), other) => other.shown(),
+        };
+        results.push((name, result));
+        if stop {
+            break;
+        }
+    }
+    Ok(results)
+}
+
+/// Checks every complete backup an S3 store lists.
+pub fn check_all_remote(
+    store: &RemoteStore,
+    quick: bool,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Vec<(String, Result<CheckReport>)>> {
+    let wanted: Vec<Locator> = store
+        .list(None, progress)?
+        .into_iter()
+        .map(|e| Locator::Name(e.backup_file.to_string()))
+        .collect();
+    check_remote(store, &wanted, quick, progress, cancel)
 }
 
 fn check_many_in(
@@ -168,13 +212,14 @@ pub fn check_located(
         files_checked: 0,
         checked_at: Local::now().fixed_offset(),
         problems: Vec::new(),
-        in_catalog: located.catalog_entry.is_some(),
+        // A store's catalog entries are published once and never rewritten.
+        in_catalog: located.catalog_entry.is_some() && !located.is_remote(),
     };
-    if std::fs::symlink_metadata(&located.path).is_err() {
+    let Some(current_size) = located.current_size()? else {
         report.add(None, "the archive file is missing".into());
         report.result = CheckResult::Missing;
         return Ok(report);
-    }
+    };
     if let Some(problem) = &located.sidecar_problem {
         report.add(
             None,
@@ -186,7 +231,19 @@ pub fn check_located(
         );
     }
     let recorded = recorded_archive_identity(located);
-    if quick && recorded.is_some() {
+    if quick && located.is_remote() {
+        // Reading an object means downloading it: the quick check of a store is its size (HEAD).
+        if let Some((recorded_size, _)) = &recorded {
+            if *recorded_size != current_size {
+                report.add(
+                    None,
+                    format!(
+                        "the archive has changed since it was made: it is {current_size} bytes, it was {recorded_size} bytes"
+                    ),
+                );
+            }
+        }
+    } else if quick && recorded.is_some() {
         quick_check(located, recorded, &mut report, progress, cancel)?;
     } else {
         report.quick = false;

@@ -9,11 +9,15 @@ use std::path::{Path, PathBuf};
 use super::catalog::{read_embedded, sidecar_path, Catalog, CatalogEntry};
 use super::manifest::Manifest;
 use super::names::{ArchiveFileName, Timestamp, ARCHIVE_SUFFIX};
+use super::remote::RemoteStore;
 use crate::archive::{ArchiveFile, StrategyName};
 use crate::error::{Error, Result};
+use crate::limits::MAX_MANIFEST_BYTES;
 use crate::limits::{allowed_expansion, quoted};
 use crate::progress::{CancelToken, Progress};
+use crate::sys::s3::ObjectStore;
 use crate::sys::FileIdentity;
+use std::sync::Arc;
 
 /// How a backup is named.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +69,20 @@ pub struct LocatedBackup {
     /// False for names from the catalog: a link planted there is never followed.
     follow_links: bool,
     identity: Option<FileIdentity>,
+    /// Set when the archive is an object in an S3 store: it is streamed from there.
+    remote: Option<RemoteArchive>,
+}
+
+/// The store an archive object is read from.
+#[derive(Clone)]
+pub struct RemoteArchive {
+    objects: Arc<ObjectStore>,
+}
+
+impl std::fmt::Debug for RemoteArchive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.objects.shown())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,9 +125,36 @@ fn read_sidecar(path: &Path) -> (Option<Manifest>, Option<SidecarProblem>) {
 }
 
 impl LocatedBackup {
-    /// Opens the archive the way it may be opened (see [`ArchiveFile::open`]).
+    /// Opens the archive the way it may be opened (see [`ArchiveFile::open`]); an object in a
+    /// store is streamed, never copied to disk first.
     pub fn open(&self) -> Result<ArchiveFile> {
-        ArchiveFile::open(&self.path, self.follow_links, self.identity)
+        match &self.remote {
+            Some(remote) => {
+                let reader = remote.objects.reader(&self.file_name)?;
+                let size = reader.size();
+                Ok(ArchiveFile::streamed(
+                    self.path.clone(),
+                    size,
+                    Box::new(reader),
+                ))
+            }
+            None => ArchiveFile::open(&self.path, self.follow_links, self.identity),
+        }
+    }
+
+    /// Whether the archive is an object in an S3 store.
+    pub fn is_remote(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// The archive's size now, or `None` when it is missing (a HEAD request for an object).
+    pub fn current_size(&self) -> Result<Option<u64>> {
+        match &self.remote {
+            Some(remote) => remote.objects.size_of(&self.file_name),
+            None => Ok(std::fs::symlink_metadata(&self.path)
+                .ok()
+                .map(|meta| meta.len())),
+        }
     }
 
     /// What the archive may inflate to: by the ratio, or what its sidecar lists.
@@ -164,6 +209,7 @@ fn in_backups_folder(backups: &Path, entry: CatalogEntry) -> LocatedBackup {
         path,
         follow_links: false,
         identity: None,
+        remote: None,
     }
 }
 
@@ -206,6 +252,63 @@ fn located_by_path(
         catalog_entry: None,
         follow_links: true,
         identity,
+        remote: None,
+    })
+}
+
+/// A backup in an S3 store, by name only: its catalog entry and sidecar are read from the store
+/// (a sidecar there that cannot be read is recorded as a problem, as on disk).
+pub fn locate_remote(store: &RemoteStore, wanted: &Locator) -> Result<LocatedBackup> {
+    let unknown = || Error::UnknownBackup {
+        name: wanted.shown(),
+        backups: store.shown().into(),
+    };
+    let Locator::Name(name) = wanted else {
+        return Err(unknown());
+    };
+    let with_suffix = if name.ends_with(ARCHIVE_SUFFIX) {
+        name.clone()
+    } else {
+        format!("{name}{ARCHIVE_SUFFIX}")
+    };
+    let file = ArchiveFileName::new(with_suffix).map_err(|_| unknown())?;
+    let entry = store.entry(&file)?.ok_or_else(unknown)?;
+    let objects = store.objects();
+    let sidecar_name = file.sidecar_name();
+    let sidecar_shown = PathBuf::from(format!("{}/{sidecar_name}", store.shown()));
+    let (sidecar, sidecar_problem) = match objects.size_of(sidecar_name.as_str())? {
+        None => (None, None),
+        Some(_) => {
+            let bytes = objects.read_small(sidecar_name.as_str(), MAX_MANIFEST_BYTES)?;
+            match Manifest::from_json(&bytes, &sidecar_shown) {
+                Ok(manifest) => (Some(manifest), None),
+                Err(err) => {
+                    let detail = match err {
+                        Error::InvalidManifest { detail, .. } => detail,
+                        other => other.to_string(),
+                    };
+                    (
+                        None,
+                        Some(SidecarProblem {
+                            path: sidecar_shown,
+                            detail,
+                        }),
+                    )
+                }
+            }
+        }
+    };
+    Ok(LocatedBackup {
+        path: PathBuf::from(format!("{}/{file}", store.shown())),
+        file_name: file.to_string(),
+        catalog_entry: Some(entry),
+        sidecar,
+        sidecar_problem,
+        follow_links: false,
+        identity: None,
+        remote: Some(RemoteArchive {
+            objects: store.shared_objects(),
+        }),
     })
 }
 

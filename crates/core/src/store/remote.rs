@@ -13,6 +13,7 @@
 //! exists; anything else is ignored with a warning (an upload interrupted between its steps).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::catalog::{sorted_newest_first, CatalogEntry};
 use super::names::ArchiveFileName;
@@ -29,18 +30,23 @@ pub const CATALOG_ENTRY_SUFFIX: &str = ".json";
 const MAX_CATALOG_ENTRY_BYTES: u64 = 1024 * 1024;
 
 pub struct RemoteStore {
-    objects: ObjectStore,
+    /// Shared with the backups located in it, which stream their archive from it.
+    objects: Arc<ObjectStore>,
 }
 
 impl RemoteStore {
     pub fn open(location: &S3Location) -> Result<RemoteStore> {
         Ok(RemoteStore {
-            objects: ObjectStore::open(location)?,
+            objects: Arc::new(ObjectStore::open(location)?),
         })
     }
 
     pub fn objects(&self) -> &ObjectStore {
         &self.objects
+    }
+
+    pub fn shared_objects(&self) -> Arc<ObjectStore> {
+        Arc::clone(&self.objects)
     }
 
     /// `s3://bucket/prefix`.

@@ -16,6 +16,7 @@
 
 use std::future::IntoFuture;
 use std::io::{self, Read, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
 use opendal::layers::{RetryLayer, TimeoutLayer};
@@ -232,7 +233,8 @@ pub struct ListedObject {
 /// A bucket and prefix, reached through a blocking API. Names given to its methods are relative
 /// to the prefix and built by the caller from validated components.
 pub struct ObjectStore {
-    runtime: tokio::runtime::Runtime,
+    /// Shared with the readers it hands out, so a reader can move to another thread.
+    runtime: Arc<tokio::runtime::Runtime>,
     operator: Operator,
     shown: String,
 }
@@ -292,7 +294,7 @@ impl ObjectStore {
             )
             .finish();
         Ok(ObjectStore {
-            runtime,
+            runtime: Arc::new(runtime),
             operator,
             shown,
         })
@@ -405,7 +407,7 @@ impl ObjectStore {
     }
 
     /// Streams an object: at most one read request's bytes are held at a time.
-    pub fn reader(&self, name: &str) -> Result<ObjectReader<'_>> {
+    pub fn reader(&self, name: &str) -> Result<ObjectReader> {
         let size = self
             .size_of(name)?
             .ok_or_else(|| self.failed("read", name, &not_found()))?;
@@ -414,7 +416,8 @@ impl ObjectStore {
             .block_on(self.operator.reader(name))
             .map_err(|err| self.failed("read", name, &err))?;
         Ok(ObjectReader {
-            store: self,
+            runtime: Arc::clone(&self.runtime),
+            store: self.shown.clone(),
             name: name.to_string(),
             reader,
             size,
@@ -557,9 +560,12 @@ impl Write for ObjectWriter<'_> {
     }
 }
 
-/// An object read as a stream: see [`ObjectStore::reader`].
-pub struct ObjectReader<'a> {
-    store: &'a ObjectStore,
+/// An object read as a stream: see [`ObjectStore::reader`]. It owns what it needs, so it can
+/// feed the archive reader's own thread.
+pub struct ObjectReader {
+    runtime: Arc<tokio::runtime::Runtime>,
+    /// The store as shown in messages.
+    store: String,
     name: String,
     reader: opendal::Reader,
     size: u64,
@@ -569,14 +575,14 @@ pub struct ObjectReader<'a> {
     held_from: usize,
 }
 
-impl ObjectReader<'_> {
+impl ObjectReader {
     /// The object's size when the read started.
     pub fn size(&self) -> u64 {
         self.size
     }
 }
 
-impl Read for ObjectReader<'_> {
+impl Read for ObjectReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.held_from == self.held.len() {
             if self.offset >= self.size {
@@ -584,10 +590,16 @@ impl Read for ObjectReader<'_> {
             }
             let end = (self.offset + READ_BYTES).min(self.size);
             let fetched = self
-                .store
                 .runtime
                 .block_on(self.reader.read(self.offset..end))
-                .map_err(|err| io::Error::other(self.store.failed("read", &self.name, &err)))?;
+                .map_err(|err| {
+                    io::Error::other(Error::Remote {
+                        store: self.store.clone(),
+                        action: "read",
+                        object: crate::limits::quoted(&self.name),
+                        reason: reason_of(&err),
+                    })
+                })?;
             self.held = fetched.to_vec();
             self.held_from = 0;
             if self.held.is_empty() {

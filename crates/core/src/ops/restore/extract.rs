@@ -234,6 +234,9 @@ pub(super) fn extract_through_index(
         path: archive_path.clone(),
         detail,
     };
+    let file = archive
+        .file()
+        .ok_or_else(|| refused("it is read as a stream, without random access".into()))?;
     if let Some(info) = &sidecar.archive {
         if info.size != archive.size {
             return Err(refused(format!(
@@ -279,7 +282,7 @@ pub(super) fn extract_through_index(
         let position = index
             .position(number)
             .ok_or_else(|| refused(format!("it does not cover \"{}\"", entry.path)))?;
-        let mut member = IndexedMember::open(archive.file(), archive.size, position, &entry.path)
+        let mut member = IndexedMember::open(file, archive.size, position, &entry.path)
             .map_err(|refusal| refused(refusal.0))?;
         let header = member.header.clone();
         state.extract_member(&header, &mut member.content(), cancel)?;

@@ -17,8 +17,11 @@ use crate::error::{Error, IoContext, Result};
 use crate::limits::space_needed;
 use crate::progress::{CancelToken, Progress};
 use crate::store::catalog::CatalogEntry;
-use crate::store::locate::{locate, timestamp_in_name, LocatedBackup, Locator, Proof};
+use crate::store::locate::{
+    locate, locate_remote, timestamp_in_name, LocatedBackup, Locator, Proof,
+};
 use crate::store::names::copy_folder_name;
+use crate::store::remote::RemoteStore;
 use crate::store::settings::Locations;
 use crate::sys::FileIdentity;
 
@@ -103,6 +106,47 @@ pub fn restore(
     // A path that can never be restored is refused before anything is opened or created.
     let selection = Selection::parse(&options.only, false)?;
     let located = locate(&locations.backups, wanted, progress)?;
+    restore_located(
+        locations,
+        &located,
+        selection.as_ref(),
+        options,
+        progress,
+        cancel,
+    )
+}
+
+/// Restores a backup from an S3 store: the object is streamed through the same staged, verified
+/// restore (nothing reaches the destination unless every check passes). A safety backup made by
+/// `Replace` goes to the local backups folder of `locations`.
+pub fn restore_from_store(
+    locations: &Locations,
+    store: &RemoteStore,
+    wanted: &Locator,
+    options: &RestoreOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<RestoreOutcome> {
+    let selection = Selection::parse(&options.only, false)?;
+    let located = locate_remote(store, wanted)?;
+    restore_located(
+        locations,
+        &located,
+        selection.as_ref(),
+        options,
+        progress,
+        cancel,
+    )
+}
+
+fn restore_located(
+    locations: &Locations,
+    located: &LocatedBackup,
+    selection: Option<&Selection>,
+    options: &RestoreOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<RestoreOutcome> {
     let destination = options
         .destination
         .clone()
@@ -118,13 +162,7 @@ pub fn restore(
     }
     let result = Destination::open(&destination, options.expected_destination).and_then(|dest| {
         restore_into(
-            locations,
-            &located,
-            &dest,
-            options,
-            selection.as_ref(),
-            progress,
-            cancel,
+            locations, located, &dest, options, selection, progress, cancel,
         )
     });
     if result.is_err() {
@@ -221,7 +259,10 @@ fn stage(
     cancel: &CancelToken,
 ) -> Result<(Staging, Extracted)> {
     let mut warnings = Vec::new();
-    if let (Some(selection), Some(sidecar)) = (selection, located.sidecar.as_ref()) {
+    // An object in a store is streamed once, front to back: the index needs random access.
+    let indexable = !located.is_remote();
+    if let (true, Some(selection), Some(sidecar)) = (indexable, selection, located.sidecar.as_ref())
+    {
         if let Some(index) = &sidecar.index {
             let staging = Staging::create(dest)?;
             match extract_through_index(
