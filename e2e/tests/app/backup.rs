@@ -72,7 +72,14 @@ async fn cancelling_a_large_backup_leaves_no_partial_file_while_queued_jobs_wait
     for part in 0..6 {
         write_noise(&big.join(format!("ticks_{part}.bin")), 160 << 20, part);
     }
-    let app = App::configured(&results, &backups).await;
+    // The slowest compression keeps the large backup running long enough to be seen running,
+    // with the other one waiting, and then cancelled, however fast the machine hashes.
+    let app = App::launch(Setup::ConfiguredWith {
+        results: results.clone(),
+        backups: backups.clone(),
+        more: serde_json::json!({ "compression_level": 9 }),
+    })
+    .await;
     app.eventually("both strategies are listed", || async {
         app.count("[data-testid=\"strategy-row\"]").await == 2
     })
