@@ -7,9 +7,8 @@
 
 use results_backup::{
     back_up, forget_after_automatic, health, scan, spawn_protector, AutomaticSettings,
-    BackupOptions, BackupStatus, CancelToken, ErrorReport, Failure, HealthSummary, Locations,
-    NoProgress, Overrides, ProtectionEvent, Protector, ProtectorOptions, ProtectorThread,
-    ScheduleState, Settings, StrategyName,
+    BackupOptions, BackupStatus, CancelToken, ErrorReport, Failure, HealthSummary, NoProgress,
+    ProtectionEvent, Protector, ProtectorOptions, ProtectorThread, ScheduleState, StrategyName,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -19,8 +18,9 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::app_state::AppState;
+use crate::commands::settings::{settings_and_locations, settings_to_change};
 use crate::desktop::notify;
-use crate::error::{CommandResult, IpcError};
+use crate::error::CommandResult;
 
 /// What the window hears about, as it happens.
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
@@ -53,18 +53,6 @@ struct Inner {
 #[derive(Default)]
 pub struct Protection {
     inner: Mutex<Inner>,
-}
-
-fn settings_and_locations(
-) -> results_backup::Result<(Option<std::path::PathBuf>, Settings, Locations)> {
-    let path = Settings::default_path();
-    let settings = match &path {
-        Some(p) => Settings::load(p)?,
-        None => Settings::default(),
-    };
-    let locations =
-        Locations::resolve_from(&Overrides::default(), |k| std::env::var_os(k), &settings);
-    Ok((path, settings, locations))
 }
 
 impl Protection {
@@ -228,8 +216,7 @@ impl Protection {
 
     /// Pauses or resumes every automatic backup, in the settings file the command line reads too.
     pub fn set_paused<R: Runtime>(&self, app: &AppHandle<R>, paused: bool) -> CommandResult<()> {
-        let (path, mut settings, _) = settings_and_locations()?;
-        let path = path.ok_or_else(|| IpcError::internal("this system has no config folder"))?;
+        let (path, mut settings) = settings_to_change()?;
         settings.automatic.paused = paused;
         settings.save(&path)?;
         self.restart(app);

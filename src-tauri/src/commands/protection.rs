@@ -7,6 +7,7 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
 
 use super::off_ui_thread;
+use super::settings::settings_to_change;
 use crate::app_state::AppState;
 use crate::error::{CommandResult, IpcError};
 use crate::protection::{LiveUpdate, Protection};
@@ -43,17 +44,10 @@ pub struct AutomaticView {
     pub notify_success: bool,
 }
 
-fn settings_file() -> CommandResult<(std::path::PathBuf, Settings)> {
-    let path = Settings::default_path()
-        .ok_or_else(|| IpcError::internal("this system has no config folder"))?;
-    let settings = Settings::load(&path)?;
-    Ok((path, settings))
-}
-
 #[tauri::command(rename_all = "snake_case")]
 pub async fn automatic_settings<R: Runtime>(app: AppHandle<R>) -> CommandResult<AutomaticView> {
     off_ui_thread(move || {
-        let (_, settings) = settings_file()?;
+        let (_, settings) = settings_to_change()?;
         Ok(AutomaticView {
             automatic: settings.automatic,
             notify_success: app
@@ -80,7 +74,7 @@ pub async fn save_automatic<R: Runtime>(
         let automatic = Settings::from_json(&bytes, origin)
             .map_err(IpcError::setting_refused)?
             .automatic;
-        let (path, mut settings) = settings_file()?;
+        let (path, mut settings) = settings_to_change()?;
         settings.automatic = automatic;
         settings.save(&path)?;
         if let Some(state) = app.try_state::<AppState>() {

@@ -7,15 +7,9 @@ use results_backup::{
 };
 use tauri::{AppHandle, Manager, Runtime};
 
+use super::settings::settings_to_change;
 use super::{current_locations, off_ui_thread, Shell};
 use crate::error::{CommandResult, IpcError};
-
-fn settings_file() -> CommandResult<(std::path::PathBuf, Settings)> {
-    let path = Settings::default_path()
-        .ok_or_else(|| IpcError::internal("this system has no config folder"))?;
-    let settings = Settings::load(&path)?;
-    Ok((path, settings))
-}
 
 /// The webview's policies, as it sent them, get the same checks as the settings file's (taken
 /// as plain JSON so a refusal is the settings' plain `{code, message, hint}`, not a bare
@@ -54,7 +48,7 @@ fn run<R: Runtime>(
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn retention_settings() -> CommandResult<RetentionPolicies> {
-    off_ui_thread(|| Ok(settings_file()?.1.retention)).await
+    off_ui_thread(|| Ok(settings_to_change()?.1.retention)).await
 }
 
 /// What the policies would keep and delete now, deleting nothing.
@@ -74,7 +68,7 @@ pub async fn save_retention<R: Runtime>(
 ) -> CommandResult<RetentionPolicies> {
     off_ui_thread(move || {
         let policies = checked(policies)?;
-        let (path, mut settings) = settings_file()?;
+        let (path, mut settings) = settings_to_change()?;
         settings.retention = policies;
         settings.save(&path)?;
         if let Some(protection) = app.try_state::<crate::protection::Protection>() {

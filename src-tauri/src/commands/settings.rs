@@ -37,7 +37,7 @@ fn data_folder() -> CommandResult<PathBuf> {
         .ok_or_else(|| IpcError::internal("this system has no data folder for apps"))
 }
 
-fn load_settings() -> CommandResult<(Option<PathBuf>, Settings)> {
+pub(crate) fn load_settings() -> CommandResult<(Option<PathBuf>, Settings)> {
     let path = Settings::default_path();
     let settings = match &path {
         Some(p) => Settings::load(p)?,
@@ -47,16 +47,22 @@ fn load_settings() -> CommandResult<(Option<PathBuf>, Settings)> {
 }
 
 /// The settings and the file they are saved to, for a command about to change them.
-fn settings_to_change() -> CommandResult<(PathBuf, Settings)> {
+pub(crate) fn settings_to_change() -> CommandResult<(PathBuf, Settings)> {
     let (path, settings) = load_settings()?;
     let path = path.ok_or_else(|| IpcError::internal("this system has no config folder"))?;
     Ok((path, settings))
 }
 
-fn overview() -> CommandResult<Overview> {
-    let (settings_file, settings) = load_settings()?;
+/// The settings, their file, and the folders they resolve to with the environment.
+pub(crate) fn settings_and_locations() -> CommandResult<(Option<PathBuf>, Settings, Locations)> {
+    let (path, settings) = load_settings()?;
     let locations =
         Locations::resolve_from(&Overrides::default(), |k| std::env::var_os(k), &settings);
+    Ok((path, settings, locations))
+}
+
+fn overview() -> CommandResult<Overview> {
+    let (settings_file, settings, locations) = settings_and_locations()?;
     let environment_overrides = [RESULTS_ENV, BACKUPS_ENV]
         .into_iter()
         .filter(|v| environment_sets(v))
