@@ -73,16 +73,13 @@ impl AppState {
 }
 
 fn read(path: &std::path::Path) -> Remembered {
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return Remembered::default();
-    };
-    if !meta.is_file() || meta.len() > MAX_STATE_BYTES {
-        return Remembered::default();
+    // The core's bounded read: a regular file, no link followed, at most MAX_STATE_BYTES.
+    match results_backup::read_bounded(path, false, MAX_STATE_BYTES) {
+        Ok(Some(bytes)) if bytes.len() as u64 <= MAX_STATE_BYTES => {
+            serde_json::from_slice(&bytes).unwrap_or_default()
+        }
+        _ => Remembered::default(),
     }
-    std::fs::read(path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -25,7 +25,9 @@ pub use limits::quoted;
 pub use progress::{CancelToken, NoProgress, Operation, Progress, ProgressUpdate};
 
 pub use archive::{ManifestEntry, StrategyName, EMBEDDED_MANIFEST_PATH};
-pub use sys::{ensure_dir, parent_of, write_atomically, EntryKind, FileIdentity, NameError};
+pub use sys::{
+    ensure_dir, parent_of, read_bounded, write_atomically, EntryKind, FileIdentity, NameError,
+};
 
 pub use sys::s3::{
     ListedObject, ObjectReader, ObjectStore, ObjectWriter, Publish, S3Credentials, S3Location,
