@@ -103,23 +103,9 @@ pub fn check_remote(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Vec<(String, Result<CheckReport>)>> {
-    let mut results = Vec::new();
-    for locator in wanted {
-        cancel.check()?;
-        let result = locate_remote(store, locator)
-            .and_then(|located| check_located(&located, quick, progress, cancel));
-        let stop = matches!(result, Err(Error::Cancelled));
-        let name = match (&result, locator) {
-            (Ok(report), _) => report.backup_file.clone(),
-            (Err(_), Locator::Name(name)) => name.clone(),
-            (Err(_), other) => other.shown(),
-        };
-        results.push((name, result));
-        if stop {
-            break;
-        }
-    }
-    Ok(results)
+    check_each(wanted, quick, progress, cancel, |locator| {
+        locate_remote(store, locator)
+    })
 }
 
 /// Checks every complete backup an S3 store lists.
@@ -137,19 +123,20 @@ pub fn check_all_remote(
     check_remote(store, &wanted, quick, progress, cancel)
 }
 
-fn check_many_in(
-    catalog: &Catalog,
-    locations: &Locations,
+/// Checks each backup `locate` finds, in order, reporting each under its name; stops at the
+/// first cancellation (a local folder and an S3 store differ only in how a backup is found).
+fn check_each(
     wanted: &[Locator],
     quick: bool,
     progress: &dyn Progress,
     cancel: &CancelToken,
+    locate: impl Fn(&Locator) -> Result<LocatedBackup>,
 ) -> Result<Vec<(String, Result<CheckReport>)>> {
     let mut results = Vec::new();
     for locator in wanted {
         cancel.check()?;
-        let result = locate_in(catalog, &locations.backups, locator)
-            .and_then(|located| check_located(&located, quick, progress, cancel));
+        let result =
+            locate(locator).and_then(|located| check_located(&located, quick, progress, cancel));
         let stop = matches!(result, Err(Error::Cancelled));
         let name = match (&result, locator) {
             (Ok(report), _) => report.backup_file.clone(),
@@ -161,6 +148,20 @@ fn check_many_in(
             break;
         }
     }
+    Ok(results)
+}
+
+fn check_many_in(
+    catalog: &Catalog,
+    locations: &Locations,
+    wanted: &[Locator],
+    quick: bool,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Vec<(String, Result<CheckReport>)>> {
+    let results = check_each(wanted, quick, progress, cancel, |locator| {
+        locate_in(catalog, &locations.backups, locator)
+    })?;
     let reports: Vec<CheckReport> = results
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok().cloned())
