@@ -10,15 +10,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up, check_all, check_all_remote, check_many, check_remote, copy_backup,
-    default_backups_beside, delete, diff_backups, diff_current, extract_file, forget,
-    forget_after_automatic, locate, manifest_of, parse_time_of_day, quoted, restore,
-    restore_from_store, scan, select_backups, strategy_names, validate_level, AutomaticPolicy,
-    AutomaticSettings, BackupOptions, CancelToken, Catalog, Error, ForgetRequest, KeepWithin,
-    Locations, Locator, MetricFilter, MetricSort, OnConflict, Overrides, Protector,
-    ProtectorOptions, RemoteStore, RestoreOptions, RetentionPolicies, RetentionPolicy, S3Location,
-    Schedule, ScheduleState, Settings, StrategyName, WatchOptions, Weekday, DEFAULT_QUIET_SECONDS,
-    QUIET_SECONDS_RANGE,
+    back_up, check_all, check_all_remote, check_many, check_remote, copy_backup, delete,
+    diff_backups, diff_current, extract_file, forget, forget_after_automatic, locate, manifest_of,
+    parse_time_of_day, quoted, restore, restore_from_store, scan, select_backups, strategy_names,
+    validate_level, AutomaticPolicy, AutomaticSettings, BackupOptions, CancelToken, Catalog, Error,
+    ForgetRequest, KeepWithin, Locations, Locator, MetricFilter, MetricSort, OnConflict, Overrides,
+    Protector, ProtectorOptions, RemoteChoice, RemoteStore, RestoreOptions, RetentionPolicies,
+    RetentionPolicy, S3Location, Schedule, ScheduleState, Settings, StrategyName, WatchOptions,
+    Weekday, DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
 };
 
 use cli_output::Output;
@@ -357,6 +356,8 @@ fn main() -> ExitCode {
             Command::Backup { level, .. } => level,
             _ => None,
         },
+        endpoint: cli.endpoint.clone(),
+        region: cli.region.clone(),
     };
     let watching = matches!(cli.command, Command::Watch { .. });
     let cancel = CancelToken::new();
@@ -369,33 +370,10 @@ fn main() -> ExitCode {
         endpoint: cli.endpoint.clone(),
         region: cli.region.clone(),
     };
-    let backups_in_s3 = cli
-        .backups
-        .as_deref()
-        .and_then(|path| path.to_str())
-        .filter(|text| S3Location::is_address(text))
-        .map(String::from);
-    let outcome = match backups_in_s3 {
-        Some(address) => {
-            // The results folder (where a restore goes) and the local backups folder (where a
-            // replacing restore puts its safety backup) are the usual ones.
-            let local = Overrides {
-                backups: None,
-                ..overrides
-            };
-            run_on_s3(
-                cli.command,
-                &address,
-                &remote,
-                &local,
-                &out,
-                &progress,
-                &cancel,
-            )
-        }
-        None => Locations::resolve(&overrides)
-            .and_then(|l| run(cli.command, &l, &out, &progress, &cancel, &remote)),
-    };
+    let outcome = Locations::resolve(&overrides).and_then(|locations| match &locations.remote {
+        Some(store) => run_on_s3(cli.command, &locations, store, &out, &progress, &cancel),
+        None => run(cli.command, &locations, &out, &progress, &cancel, &remote),
+    });
     if let Err(error) = &outcome {
         progress.clear();
         out.error(error);
@@ -434,23 +412,24 @@ impl S3Target {
     }
 }
 
-/// The commands that work on an S3 store so far (`--backups s3://...`); the others say so.
+/// The commands that work on an S3 store so far (`--backups s3://...`, `RESULTS_BACKUP_BACKUPS`
+/// or the settings' `backups`); the others say so.
 fn run_on_s3(
     command: Command,
-    address: &str,
-    remote: &S3Target,
-    local: &Overrides,
+    locations: &Locations,
+    remote: &RemoteChoice,
     out: &Output,
     progress: &TerminalProgress,
     cancel: &CancelToken,
 ) -> Result<bool, Error> {
+    let address = remote.location.shown();
     match command {
         Command::Check {
             names: given,
             all,
             quick,
         } => {
-            let store = remote.open(address)?;
+            let store = RemoteStore::open_choice(remote)?;
             let results = if all {
                 check_all_remote(&store, quick, progress, cancel)?
             } else {
@@ -466,17 +445,8 @@ fn run_on_s3(
             on_conflict,
             only,
         } => {
-            let mut locations = Locations::resolve(local)?;
-            // RESULTS_BACKUP_BACKUPS may name the store itself: the safety backup of a
-            // replacing restore then goes to the default folder beside the results.
-            if locations
-                .backups
-                .to_str()
-                .is_some_and(S3Location::is_address)
-            {
-                locations.backups = default_backups_beside(&locations.results);
-            }
-            let store = remote.open(address)?;
+            // A replacing restore keeps its safety backup in the backups folder on this computer.
+            let store = RemoteStore::open_choice(remote)?;
             let options = RestoreOptions {
                 destination: to,
                 on_conflict: on_conflict.into(),
@@ -485,7 +455,7 @@ fn run_on_s3(
             };
             let wanted = Locator::Name(backup);
             let outcome =
-                restore_from_store(&locations, &store, &wanted, &options, progress, cancel)?;
+                restore_from_store(locations, &store, &wanted, &options, progress, cancel)?;
             progress.clear();
             out.restored(&outcome);
             Ok(true)
@@ -497,7 +467,7 @@ fn run_on_s3(
         } => {
             let filter = filter.as_deref().map(MetricFilter::parse).transpose()?;
             let sort = sort.as_deref().map(MetricSort::parse).transpose()?;
-            let store = remote.open(address)?;
+            let store = RemoteStore::open_choice(remote)?;
             let entries = store.list(strategy.as_deref(), progress)?;
             let chosen = select_backups(entries, filter.as_ref(), sort.as_ref());
             let mut named: Vec<String> = filter
@@ -509,7 +479,7 @@ fn run_on_s3(
             Ok(true)
         }
         _ => Err(Error::InvalidStoreAddress {
-            text: address.to_string(),
+            text: address,
             detail: "only `list`, `check` and `restore` work on an S3 store so far; copy backups there with `copy --to`"
                 .into(),
         }),

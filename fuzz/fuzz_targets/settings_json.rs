@@ -24,7 +24,8 @@ fuzz_target!(|data: &[u8]| {
         )
     });
     assert_eq!(saved, again);
-    let locations = Locations::resolve_from(&Overrides::default(), |_| None, &settings);
+    let locations = Locations::resolve_from(&Overrides::default(), |_| None, &settings)
+        .expect("accepted settings resolve");
     if let Some(results) = &settings.results_dir {
         assert_eq!(&locations.results, results);
     }

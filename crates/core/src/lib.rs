@@ -63,8 +63,9 @@ pub use store::retention::{
     apply_policy, KeepWithin, RetentionDecision, RetentionPolicies, RetentionPolicy, MAX_KEEP,
 };
 pub use store::settings::{
-    check_results_folder, default_backups_beside, validate_level, Locations, Overrides, Settings,
-    BACKUPS_ENV, DEFAULT_LEVEL, RESULTS_ENV, SETTINGS_ENV,
+    check_profile, check_results_folder, default_backups_beside, validate_level, BackupsSetting,
+    Locations, Overrides, RemoteChoice, Settings, BACKUPS_ENV, DEFAULT_LEVEL, ENDPOINT_ENVS,
+    REGION_ENVS, RESULTS_ENV, SETTINGS_ENV,
 };
 
 pub use ops::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};

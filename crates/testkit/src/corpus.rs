@@ -267,6 +267,7 @@ pub fn back_up_with_core(results: &Path, backups: &Path, strategy: &str, level: 
         results: results.to_path_buf(),
         backups: backups.to_path_buf(),
         level,
+        remote: None,
     };
     let outcome = results_backup::back_up(
         &locations,

@@ -57,7 +57,7 @@ pub(crate) fn settings_to_change() -> CommandResult<(PathBuf, Settings)> {
 pub(crate) fn settings_and_locations() -> CommandResult<(Option<PathBuf>, Settings, Locations)> {
     let (path, settings) = load_settings()?;
     let locations =
-        Locations::resolve_from(&Overrides::default(), |k| std::env::var_os(k), &settings);
+        Locations::resolve_from(&Overrides::default(), |k| std::env::var_os(k), &settings)?;
     Ok((path, settings, locations))
 }
 

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use super::catalog::{sorted_newest_first, CatalogEntry};
 use super::names::ArchiveFileName;
+use super::settings::RemoteChoice;
 use crate::error::{Error, Result};
 use crate::limits::quoted;
 use crate::progress::Progress;
@@ -39,6 +40,20 @@ impl RemoteStore {
         Ok(RemoteStore {
             objects: Arc::new(ObjectStore::open(location)?),
         })
+    }
+
+    /// Opens the store the command line, environment or settings chose. Keys come from the AWS
+    /// chain; a named profile is looked up in the `~/.aws` files.
+    pub fn open_choice(choice: &RemoteChoice) -> Result<RemoteStore> {
+        match &choice.profile {
+            None => Self::open(&choice.location),
+            Some(profile) => Err(Error::InvalidStoreAddress {
+                text: crate::limits::quoted(profile),
+                detail:
+                    "AWS profiles named in the settings are not read yet; set AWS_PROFILE instead"
+                        .into(),
+            }),
+        }
     }
 
     pub fn objects(&self) -> &ObjectStore {

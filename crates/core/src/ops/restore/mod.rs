@@ -382,6 +382,7 @@ fn restore_into(
                     results: dest.path.clone(),
                     backups: locations.backups.clone(),
                     level: locations.level,
+                    remote: None,
                 };
                 let backup_options = BackupOptions {
                     level: locations.level,

@@ -67,6 +67,7 @@ pub(super) fn replace_chosen(
             results: dest.path.clone(),
             backups: locations.backups.clone(),
             level: locations.level,
+            remote: None,
         };
         let options = BackupOptions {
             level: locations.level,

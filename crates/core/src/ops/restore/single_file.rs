@@ -168,6 +168,7 @@ mod tests {
             results,
             backups: temp.path().join("backups"),
             level: 1,
+            remote: None,
         };
         let options = BackupOptions {
             level: 1,
