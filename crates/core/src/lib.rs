@@ -45,8 +45,8 @@ pub use store::equity::{
 };
 pub use store::journal::JOURNAL_FILE;
 pub use store::locate::{
-    inspect, known_identity, locate, locate_in, manifest_of, BackupIdentity, Inspection,
-    LocatedBackup, Locator, Proof,
+    inspect, known_identity, locate, locate_in, locate_remote, manifest_of, BackupIdentity,
+    Inspection, LocatedBackup, Locator, Proof,
 };
 pub use store::manifest::{ArchiveInfo, Manifest, Totals};
 pub use store::metrics::{
@@ -71,6 +71,10 @@ pub use store::settings::{
 pub use ops::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};
 pub use ops::check::{
     check, check_all, check_all_remote, check_many, check_remote, CheckReport, Problem,
+};
+pub use ops::connection::{
+    check_store_fields, test_connection, tidy_store_setting, ConnectionCheck, ConnectionProblem,
+    StoreField, StoreFieldError,
 };
 pub use ops::copy::{copy_backup, CopyOutcome, CopyStatus};
 pub use ops::delete::{delete, Deleted};

@@ -4,6 +4,7 @@
 
 pub mod backup;
 pub mod check;
+pub mod connection;
 pub mod copy;
 pub mod delete;
 pub mod diff;
