@@ -8,6 +8,8 @@ fn main() {
         "use_sample_results",
         "pick_folder",
         "save_settings",
+        "test_connection",
+        "copy_offer",
         "scan_strategies",
         "list_backups",
         "filter_backups",

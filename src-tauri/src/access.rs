@@ -132,6 +132,15 @@ pub fn backup(grants: &Grants, catalog: &Catalog, backup: &BackupRef) -> Command
     }
 }
 
+/// A backup of the shared store, by the archive file name its listing showed: one name the
+/// store has a catalog entry for, nothing else (never a path, never a prefix).
+pub fn shared_backup(store: &results_backup::RemoteStore, name: &str) -> CommandResult<Locator> {
+    match ArchiveFileName::new(name) {
+        Ok(file) if store.entry(&file)?.is_some() => Ok(Locator::Name(file.into())),
+        _ => Err(IpcError::not_allowed(format!("the backup \"{name}\""))),
+    }
+}
+
 /// A strategy the scan of the results folder finds, by the scan's own rules.
 pub fn strategy(locations: &Locations, name: &str) -> CommandResult<StrategyName> {
     let found = strategy_names(locations, &NoProgress)?;

@@ -2,6 +2,7 @@
 //! codes and plain sentences; the shell adds a few codes of its own. The UI only renders these.
 
 use results_backup::quoted;
+use results_backup::StoreField;
 use serde::Serialize;
 use std::fmt::Display;
 use std::path::Path;
@@ -11,6 +12,10 @@ pub struct IpcError {
     pub code: String,
     pub message: String,
     pub hint: String,
+    /// The form field a refused value was typed in, so the window shows the error there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub field: Option<StoreField>,
 }
 
 pub type CommandResult<T> = Result<T, IpcError>;
@@ -22,6 +27,7 @@ impl From<results_backup::Error> for IpcError {
             code: code.to_string(),
             message: error.to_string(),
             hint: app_hint(code).map_or_else(|| error.hint(), str::to_string),
+            field: None,
         }
     }
 }
@@ -54,8 +60,18 @@ impl IpcError {
                 code: "invalid_settings".into(),
                 message: format!("These settings cannot be used: {detail}"),
                 hint: "Correct the value named and save again; nothing was saved.".into(),
+                field: None,
             },
             other => other.into(),
+        }
+    }
+
+    /// A value typed in the shared-storage form that the store's rules refuse, shown at its
+    /// field (the core never echoes an endpoint carrying a password).
+    pub fn store_field_refused(refused: results_backup::StoreFieldError) -> Self {
+        IpcError {
+            field: Some(refused.field),
+            ..IpcError::from(refused.error)
         }
     }
 
@@ -66,6 +82,7 @@ impl IpcError {
             code: "not_allowed".into(),
             message: format!("The app may not use {}", quoted(&what.to_string())),
             hint: "Choose the folder with the \"Choose…\" button or drop the file on the window; the app only works with what you gave it.".into(),
+            field: None,
         }
     }
 
@@ -79,6 +96,7 @@ impl IpcError {
             hint:
                 "Drop a .tar.gz file made by Results Backup (or any .tar.gz of a strategy folder)."
                     .into(),
+            field: None,
         }
     }
 
@@ -87,6 +105,7 @@ impl IpcError {
             code: "no_such_job".into(),
             message: format!("There is no job \"{job_id}\" waiting or running"),
             hint: "It may have finished already.".into(),
+            field: None,
         }
     }
 
@@ -95,6 +114,7 @@ impl IpcError {
             code: "dialog_failed".into(),
             message: format!("The folder dialog could not be shown: {detail}"),
             hint: "Try again; if it keeps failing, type the folder into the command line's settings file instead.".into(),
+            field: None,
         }
     }
 
@@ -106,6 +126,7 @@ impl IpcError {
                 path.display()
             ),
             hint: "Open the folder yourself; its location is shown above.".into(),
+            field: None,
         }
     }
 
@@ -115,6 +136,7 @@ impl IpcError {
             code: "internal".into(),
             message: format!("Something went wrong inside the app: {detail}"),
             hint: "Try again. If it happens again, restart the app; nothing was changed on disk by this failure.".into(),
+            field: None,
         }
     }
 }

@@ -5,6 +5,7 @@
 use ts_rs::{Config, TS};
 
 use crate::access::BackupRef;
+use crate::commands::copy::{CopyFailure, CopyOffer, CopySummary};
 use crate::commands::jobs::{CheckFailure, JobRequest, JobResult};
 use crate::commands::library::{BackupDetails, BackupList, FilterResult, ShownMetric};
 use crate::commands::protection::AutomaticView;
@@ -12,6 +13,7 @@ use crate::commands::settings::{Overview, PickPurpose};
 use crate::error::IpcError;
 use crate::progress_channel::JobEvent;
 use crate::protection::LiveUpdate;
+use crate::store::StoreShown;
 use crate::FilesDropped;
 use results_backup::Deleted;
 use results_backup::Operation;
@@ -19,6 +21,7 @@ use results_backup::{ArchiveInfo, EntryKind, Manifest, ManifestEntry, Totals};
 use results_backup::{AutomaticPolicy, AutomaticSettings, Schedule, Weekday};
 use results_backup::{BackupDiff, Change, DiffSide, FileChange, MetricChange};
 use results_backup::{BackupOutcome, BackupStatus};
+use results_backup::{BackupsSetting, ConnectionCheck, ConnectionProblem, StoreField};
 use results_backup::{CatalogEntry, CheckResult};
 use results_backup::{CheckReport, Problem, Proof};
 use results_backup::{Direction, KnownMetric, MetricInfo, MetricUnit, MetricValue};
@@ -37,13 +40,21 @@ const GENERATED: &str = "../ui/src/ipc-types.ts";
 pub fn generate() -> String {
     let cfg = Config::new().with_large_int("number");
     let declarations = [
+        StoreField::decl(&cfg),
         IpcError::decl(&cfg),
         MetricUnit::decl(&cfg),
         Direction::decl(&cfg),
         MetricValue::decl(&cfg),
         KnownMetric::decl(&cfg),
         MetricInfo::decl(&cfg),
+        StoreShown::decl(&cfg),
+        BackupsSetting::decl(&cfg),
         Overview::decl(&cfg),
+        ConnectionProblem::decl(&cfg),
+        ConnectionCheck::decl(&cfg),
+        CopyOffer::decl(&cfg),
+        CopyFailure::decl(&cfg),
+        CopySummary::decl(&cfg),
         PickPurpose::decl(&cfg),
         CheckResult::decl(&cfg),
         CatalogEntry::decl(&cfg),

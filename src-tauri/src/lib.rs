@@ -15,6 +15,7 @@ mod picker;
 mod progress_channel;
 mod protection;
 mod samples;
+mod store;
 
 use results_backup::ARCHIVE_SUFFIX;
 use serde::Serialize;
@@ -54,7 +55,7 @@ fn on_drop<R: Runtime>(window: &tauri::Window<R>, paths: &[PathBuf]) {
 /// The whole app on any tauri runtime: the real one for the window, the mock one for the
 /// command tests.
 pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    use commands::{files, inside, jobs, library, protection, retention, settings, window};
+    use commands::{copy, files, inside, jobs, library, protection, retention, settings, window};
     builder
         .plugin(tauri_plugin_opener::init())
         .manage(Shell::new())
@@ -63,6 +64,8 @@ pub fn app_builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> 
             settings::use_sample_results,
             settings::pick_folder,
             settings::save_settings,
+            settings::test_connection,
+            copy::copy_offer,
             library::scan_strategies,
             library::list_backups,
             library::filter_backups,

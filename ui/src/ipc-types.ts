@@ -3,7 +3,13 @@
 
 export type MetricsSummary = Record<string, MetricValue>;
 
-export type IpcError = { code: string, message: string, hint: string, };
+export type StoreField = "bucket" | "prefix" | "endpoint" | "region" | "profile";
+
+export type IpcError = { code: string, message: string, hint: string, 
+/**
+ * The form field a refused value was typed in, so the window shows the error there.
+ */
+field?: StoreField, };
 
 export type MetricUnit = "percent" | "ratio" | "count" | "currency" | "number";
 
@@ -44,7 +50,57 @@ export type MetricInfo = { key: string, label: string, unit: MetricUnit, better:
  */
 rank: number, };
 
-export type Overview = { configured: boolean, results_dir: string, backups_dir: string, compression_level: number, results_exists: boolean, settings_file: string | null, environment_overrides: Array<string>, sample_results: string, version: string, };
+export type StoreShown = { "kind": "folder" } | { "kind": "shared", 
+/**
+ * `s3://bucket/prefix`.
+ */
+address: string, 
+/**
+ * Why "Back up" is not offered while shared storage is chosen.
+ */
+backup_not_yet: string, };
+
+export type BackupsSetting = { "kind": "folder" } | { "kind": "s3", bucket: string, prefix?: string, endpoint?: string | null, region?: string | null, profile?: string | null, };
+
+export type Overview = { configured: boolean, results_dir: string, backups_dir: string, compression_level: number, results_exists: boolean, settings_file: string | null, environment_overrides: Array<string>, sample_results: string, version: string, 
+/**
+ * Where backups are kept now (the environment may choose a store the settings do not).
+ */
+store: StoreShown, 
+/**
+ * Where the settings file says backups are kept, for the form.
+ */
+backups: BackupsSetting, };
+
+export type ConnectionProblem = "unreachable" | "no_such_bucket" | "no_keys" | "wrong_credentials" | "cannot_write" | "cannot_delete" | "misconfigured" | "unexpected";
+
+export type ConnectionCheck = { "outcome": "connected", 
+/**
+ * `s3://bucket/prefix`.
+ */
+store: string, message: string, 
+/**
+ * Archives found directly in the prefix (`.tar.gz` objects).
+ */
+archives: number, } | { "outcome": "failed", store: string, problem: ConnectionProblem, message: string, hint: string, };
+
+export type CopyOffer = { 
+/**
+ * `s3://bucket/prefix`; empty when backups are kept on this computer (nothing to offer).
+ */
+store: string, missing: number, bytes: number, };
+
+export type CopyFailure = { backup_file: string, error: IpcError, };
+
+export type CopySummary = { store: string, 
+/**
+ * Uploaded now, each verified by its SHA-256.
+ */
+copied: Array<string>, 
+/**
+ * Already in the store with the same SHA-256.
+ */
+already_there: number, failures: Array<CopyFailure>, };
 
 export type PickPurpose = "results" | "backups" | "destination";
 
@@ -89,7 +145,11 @@ export type StrategyStatus = { name: string, path: string, files: number, bytes:
  */
 newest_change: string | null, latest_backup: CatalogEntry | null, state: StrategyState, };
 
-export type BackupList = { backups_dir: string, backups: Array<CatalogEntry>, warnings: Array<string>, 
+export type BackupList = { backups_dir: string, 
+/**
+ * Where these backups are kept: the folder above, or a shared store.
+ */
+store: StoreShown, backups: Array<CatalogEntry>, warnings: Array<string>, 
 /**
  * Every metric some listed backup has, most important first: the columns and filters.
  */
@@ -149,7 +209,15 @@ name: string, value: number, text: string, };
 
 export type FilterResult = { matching: Array<string>, };
 
-export type BackupDetails = { backup: BackupRef, backup_file: string, path: string, folder: string, size: number, in_catalog: boolean, entry: CatalogEntry | null, manifest: Manifest | null, proof: Proof, 
+export type BackupDetails = { backup: BackupRef, backup_file: string, 
+/**
+ * On this computer, or `s3://bucket/prefix/<file>` in a shared store.
+ */
+path: string, 
+/**
+ * Kept in a shared store: there is no folder to show, and not everything works there yet.
+ */
+shared: boolean, folder: string, size: number, in_catalog: boolean, entry: CatalogEntry | null, manifest: Manifest | null, proof: Proof, 
 /**
  * The manifest's metrics by importance, formatted (`2.00`, `145,519.40`, `-12.5 %`).
  */
@@ -171,7 +239,7 @@ copy_target: string, };
 
 export type OnConflict = "copy" | "replace" | "fail";
 
-export type JobRequest = { "kind": "backup", strategy: string, } | { "kind": "check", backup: BackupRef, } | { "kind": "check_all" } | { "kind": "restore", backup: BackupRef, destination: string | null, on_conflict: OnConflict, 
+export type JobRequest = { "kind": "backup", strategy: string, } | { "kind": "check", backup: BackupRef, } | { "kind": "check_all" } | { "kind": "copy_to_shared" } | { "kind": "restore", backup: BackupRef, destination: string | null, on_conflict: OnConflict, 
 /**
  * Files and folders inside the strategy folder to restore; empty: everything.
  */
@@ -205,7 +273,7 @@ replaced: boolean, safety_backup: CatalogEntry | null, warnings: Array<string>, 
 
 export type CheckFailure = { backup_file: string, error: IpcError, };
 
-export type JobResult = { "kind": "backup", outcome: BackupOutcome, } | { "kind": "check", report: CheckReport, } | { "kind": "check_all", reports: Array<CheckReport>, failures: Array<CheckFailure>, } | { "kind": "restore", outcome: RestoreOutcome, };
+export type JobResult = { "kind": "backup", outcome: BackupOutcome, } | { "kind": "check", report: CheckReport, } | { "kind": "check_all", reports: Array<CheckReport>, failures: Array<CheckFailure>, } | { "kind": "restore", outcome: RestoreOutcome, } | { "kind": "copy_to_shared", summary: CopySummary, };
 
 export type Deleted = { backup_file: string, removed: Array<string>, };
 

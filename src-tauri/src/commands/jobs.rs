@@ -5,19 +5,21 @@
 
 use results_backup::Locations;
 use results_backup::{back_up, BackupOptions, BackupOutcome};
-use results_backup::{check, check_all, CheckReport};
-use results_backup::{restore, OnConflict, RestoreOptions, RestoreOutcome};
+use results_backup::{check, check_all, check_all_remote, check_remote, CheckReport};
+use results_backup::{restore, restore_from_store, OnConflict, RestoreOptions, RestoreOutcome};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime};
 
-use super::{current_locations, load_catalog, off_ui_thread, Shell};
+use super::copy::{copy_to_shared, CopySummary};
+use super::{off_ui_thread, Shell};
 use crate::access::{self, BackupRef};
 use crate::error::{CommandResult, IpcError};
 use crate::job_queue::Work;
 use crate::progress_channel::JobEvent;
+use crate::store::{current_store, NotYet, Store};
 
 #[derive(Clone, Debug, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -29,6 +31,8 @@ pub enum JobRequest {
         backup: BackupRef,
     },
     CheckAll,
+    /// Copies every backup of the folder on this computer that the shared store lacks.
+    CopyToShared,
     Restore {
         backup: BackupRef,
         destination: Option<PathBuf>,
@@ -62,17 +66,22 @@ pub enum JobResult {
     Restore {
         outcome: RestoreOutcome,
     },
+    CopyToShared {
+        summary: CopySummary,
+    },
 }
 
 /// Checks the request against what was handed over, then returns the work to queue.
 pub(super) fn prepare<R: Runtime>(
     app: &AppHandle<R>,
     locations: Locations,
+    store: Store,
     job: JobRequest,
 ) -> CommandResult<Work<JobResult>> {
     let shell = app.state::<Shell>();
     Ok(match job {
         JobRequest::Backup { strategy } => {
+            store.can(NotYet::BackUp)?;
             let strategy = access::strategy(&locations, &strategy)?;
             Box::new(move |progress, cancel| {
                 let options = BackupOptions {
@@ -84,18 +93,31 @@ pub(super) fn prepare<R: Runtime>(
             })
         }
         JobRequest::Check { backup } => {
-            let wanted = access::backup(&shell.grants, &load_catalog(&locations)?, &backup)?;
+            let wanted = store.allowed(&shell.grants, &locations, &backup)?;
             let hold = hold_catalogued(&shell, &backup);
             Box::new(move |progress, cancel| {
                 let _hold = hold;
-                let report = check(&locations, &wanted, false, progress, cancel)?;
+                let report = match (&store, &backup) {
+                    (Store::Shared(remote), BackupRef::Catalog(_)) => {
+                        let checked = check_remote(remote, &[wanted], false, progress, cancel)?;
+                        match checked.into_iter().next() {
+                            Some((_, result)) => result?,
+                            None => return Err(results_backup::Error::Cancelled.into()),
+                        }
+                    }
+                    _ => check(&locations, &wanted, false, progress, cancel)?,
+                };
                 Ok(JobResult::Check { report })
             })
         }
         JobRequest::CheckAll => Box::new(move |progress, cancel| {
             let mut reports = Vec::new();
             let mut failures = Vec::new();
-            for (backup_file, result) in check_all(&locations, false, progress, cancel)? {
+            let checked = match &store {
+                Store::Folder => check_all(&locations, false, progress, cancel)?,
+                Store::Shared(remote) => check_all_remote(remote, false, progress, cancel)?,
+            };
+            for (backup_file, result) in checked {
                 match result {
                     Ok(report) => reports.push(report),
                     Err(results_backup::Error::Cancelled) => {
@@ -115,7 +137,7 @@ pub(super) fn prepare<R: Runtime>(
             on_conflict,
             only,
         } => {
-            let wanted = access::backup(&shell.grants, &load_catalog(&locations)?, &backup)?;
+            let wanted = store.allowed(&shell.grants, &locations, &backup)?;
             let (destination, identity) =
                 access::destination(&shell.grants, &locations, destination)?;
             let hold = hold_catalogued(&shell, &backup);
@@ -129,7 +151,12 @@ pub(super) fn prepare<R: Runtime>(
                     // Checked by the core against the manifest before anything is written.
                     only: only.unwrap_or_default(),
                 };
-                let outcome = restore(&locations, &wanted, &options, progress, cancel)?;
+                let outcome = match (&store, &backup) {
+                    (Store::Shared(remote), BackupRef::Catalog(_)) => {
+                        restore_from_store(&locations, remote, &wanted, &options, progress, cancel)?
+                    }
+                    _ => restore(&locations, &wanted, &options, progress, cancel)?,
+                };
                 // The analyst may now open what was restored: exactly that folder.
                 if let Some(restored) = outcome.restored_identity {
                     app.state::<Shell>()
@@ -137,6 +164,17 @@ pub(super) fn prepare<R: Runtime>(
                         .grant_folder_as(&outcome.restored_to, restored);
                 }
                 Ok(JobResult::Restore { outcome })
+            })
+        }
+        JobRequest::CopyToShared => {
+            let Store::Shared(remote) = store else {
+                return Err(IpcError::not_allowed(
+                    "copying without shared storage chosen",
+                ));
+            };
+            Box::new(move |progress, cancel| {
+                let summary = copy_to_shared(&locations, &remote, progress, cancel)?;
+                Ok(JobResult::CopyToShared { summary })
             })
         }
     })
@@ -160,7 +198,8 @@ pub async fn run_job<R: Runtime>(
     let waiting = {
         let app = app.clone();
         off_ui_thread(move || {
-            let work = prepare(&app, current_locations()?, job)?;
+            let (locations, store) = current_store()?;
+            let work = prepare(&app, locations, store, job)?;
             app.state::<Shell>()
                 .jobs
                 .submit(&job_id, Arc::new(on_event), work)

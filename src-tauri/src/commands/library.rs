@@ -6,18 +6,19 @@ use results_backup::Manifest;
 use results_backup::Proof;
 use results_backup::{delete, Deleted};
 use results_backup::{describe_metric, format_metric, MetricFilter, MetricInfo, MetricsSummary};
-use results_backup::{inspect, known_identity, locate_in, LocatedBackup};
+use results_backup::{inspect, known_identity};
 use results_backup::{preview, RestorePreview};
 use results_backup::{scan, StrategyStatus};
-use results_backup::{CancelToken, Locations, NoProgress, Progress, ProgressUpdate};
+use results_backup::{CancelToken, NoProgress, Progress, ProgressUpdate};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager, Runtime};
 
-use super::{current_locations, load_catalog, named_backup, off_ui_thread, Shell};
-use crate::access::{self, absolute, BackupRef, Grants};
+use super::{current_locations, named_backup, off_ui_thread, Shell};
+use crate::access::{self, absolute, BackupRef};
 use crate::error::CommandResult;
+use crate::store::{current_store, NotYet, StoreShown};
 
 /// Collects the core's warnings (a repaired catalog, say) so the UI can show them.
 #[derive(Default)]
@@ -44,10 +45,9 @@ pub struct FilterResult {
 pub async fn filter_backups(expression: String) -> CommandResult<FilterResult> {
     off_ui_thread(move || {
         let filter = MetricFilter::parse(&expression)?;
-        let locations = current_locations()?;
-        let catalog = load_catalog(&locations)?;
-        let matching = catalog
-            .list(None)
+        let (locations, store) = current_store()?;
+        let matching = store
+            .list(&locations, &NoProgress)?
             .into_iter()
             .filter(|entry| filter.matches(&entry.metrics))
             .map(|entry| entry.backup_file.to_string())
@@ -65,6 +65,8 @@ pub async fn scan_strategies() -> CommandResult<Vec<StrategyStatus>> {
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct BackupList {
     pub backups_dir: PathBuf,
+    /// Where these backups are kept: the folder above, or a shared store.
+    pub store: StoreShown,
     pub backups: Vec<CatalogEntry>,
     pub warnings: Vec<String>,
     /// Every metric some listed backup has, most important first: the columns and filters.
@@ -123,12 +125,12 @@ fn shown_metrics(manifest: Option<&Manifest>) -> Vec<ShownMetric> {
 #[tauri::command(rename_all = "snake_case")]
 pub async fn list_backups() -> CommandResult<BackupList> {
     off_ui_thread(|| {
-        let locations = current_locations()?;
+        let (locations, store) = current_store()?;
         let warnings = Warnings::default();
-        let catalog = results_backup::Catalog::load(&locations.backups, &warnings)?;
-        let backups = catalog.list(None);
+        let backups = store.list(&locations, &warnings)?;
         Ok(BackupList {
             backups_dir: absolute(&locations.backups),
+            store: StoreShown::of(&locations),
             metrics: metrics_present(&backups),
             backups,
             warnings: warnings.0.into_inner().unwrap_or_else(|p| p.into_inner()),
@@ -137,23 +139,14 @@ pub async fn list_backups() -> CommandResult<BackupList> {
     .await
 }
 
-/// The backup a reference names, refusing anything not handed over; the catalog is read once
-/// for both the permission check and the lookup.
-fn locate_allowed(
-    grants: &Grants,
-    locations: &Locations,
-    backup: &BackupRef,
-) -> CommandResult<LocatedBackup> {
-    let catalog = load_catalog(locations)?;
-    let wanted = access::backup(grants, &catalog, backup)?;
-    Ok(locate_in(&catalog, &locations.backups, &wanted)?)
-}
-
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct BackupDetails {
     pub backup: BackupRef,
     pub backup_file: String,
+    /// On this computer, or `s3://bucket/prefix/<file>` in a shared store.
     pub path: PathBuf,
+    /// Kept in a shared store: there is no folder to show, and not everything works there yet.
+    pub shared: bool,
     pub folder: PathBuf,
     pub size: u64,
     pub in_catalog: bool,
@@ -171,8 +164,9 @@ pub async fn backup_details<R: Runtime>(
 ) -> CommandResult<BackupDetails> {
     off_ui_thread(move || {
         let shell = app.state::<Shell>();
-        let locations = current_locations()?;
-        let located = locate_allowed(&shell.grants, &locations, &backup)?;
+        let (locations, store) = current_store()?;
+        let located = store.locate(&shell.grants, &locations, &backup)?;
+        let shared = located.is_remote();
         let inspection = inspect(&located, &CancelToken::new())?;
         let proof = Proof::of(located.sidecar.as_ref(), inspection.manifest.as_ref());
         shell
@@ -181,11 +175,19 @@ pub async fn backup_details<R: Runtime>(
             .unwrap_or_else(|p| p.into_inner())
             .insert(located.path.clone(), inspection.identity);
         let size = located.open()?.size;
+        let shown = |path: &std::path::Path| {
+            if shared {
+                path.to_path_buf()
+            } else {
+                absolute(path)
+            }
+        };
         Ok(BackupDetails {
             backup,
             backup_file: located.file_name.clone(),
-            folder: absolute(results_backup::parent_of(&located.path)),
-            path: absolute(&located.path),
+            folder: shown(results_backup::parent_of(&located.path)),
+            path: shown(&located.path),
+            shared,
             size,
             in_catalog: located.catalog_entry.is_some(),
             entry: located.catalog_entry.clone(),
@@ -205,9 +207,9 @@ pub async fn restore_preview<R: Runtime>(
 ) -> CommandResult<RestorePreview> {
     off_ui_thread(move || {
         let shell = app.state::<Shell>();
-        let locations = current_locations()?;
+        let (locations, store) = current_store()?;
         let (destination, _) = access::destination(&shell.grants, &locations, destination)?;
-        let located = locate_allowed(&shell.grants, &locations, &backup)?;
+        let located = store.locate(&shell.grants, &locations, &backup)?;
         let known = shell
             .identities
             .lock()
@@ -233,6 +235,7 @@ pub async fn delete_backup<R: Runtime>(
     backup_file: String,
 ) -> CommandResult<Deleted> {
     off_ui_thread(move || {
+        current_store()?.1.can(NotYet::Delete)?;
         let (locations, wanted) = named_backup(&app, &BackupRef::Catalog(backup_file))?;
         Ok(delete(&locations, &wanted, &NoProgress)?)
     })

@@ -2,6 +2,7 @@
 //! through `access` (a scanned strategy, a catalogued backup, a picked folder, a dropped file),
 //! runs the core off the UI thread, and turns core errors into `{code, message, hint}`.
 
+pub mod copy;
 pub mod files;
 pub mod inside;
 pub mod jobs;
@@ -79,7 +80,10 @@ fn named_backup<R: tauri::Runtime>(
     backup: &crate::access::BackupRef,
 ) -> CommandResult<(Locations, results_backup::Locator)> {
     use tauri::Manager;
-    let locations = current_locations()?;
+    let (locations, store) = crate::store::current_store()?;
+    if matches!(backup, crate::access::BackupRef::Catalog(_)) {
+        store.can(crate::store::NotYet::LookInside)?;
+    }
     let catalog = load_catalog(&locations)?;
     let wanted = crate::access::backup(&app.state::<Shell>().grants, &catalog, backup)?;
     Ok((locations, wanted))

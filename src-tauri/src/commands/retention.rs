@@ -8,7 +8,7 @@ use results_backup::{
 use tauri::{AppHandle, Manager, Runtime};
 
 use super::settings::settings_to_change;
-use super::{current_locations, off_ui_thread, Shell};
+use super::{off_ui_thread, Shell};
 use crate::error::{CommandResult, IpcError};
 
 /// The webview's policies, as it sent them, get the same checks as the settings file's (taken
@@ -28,7 +28,8 @@ fn run<R: Runtime>(
     policies: RetentionPolicies,
     dry_run: bool,
 ) -> CommandResult<ForgetReport> {
-    let locations = current_locations()?;
+    let (locations, store) = crate::store::current_store()?;
+    store.can(crate::store::NotYet::Retention)?;
     let in_use = app.state::<Shell>().in_use.names();
     let request = ForgetRequest {
         strategy: None,

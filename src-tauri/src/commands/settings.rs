@@ -4,6 +4,8 @@ use results_backup::Locations;
 use results_backup::{
     check_results_folder, validate_level, Overrides, Settings, BACKUPS_ENV, RESULTS_ENV,
 };
+use results_backup::{check_store_fields, tidy_store_setting, ConnectionCheck};
+use results_backup::{BackupsSetting, RemoteChoice};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use tauri::{AppHandle, Manager, Runtime, WebviewWindow};
@@ -13,6 +15,7 @@ use crate::access::{self, absolute};
 use crate::error::{CommandResult, IpcError};
 use crate::picker;
 use crate::samples::install_samples;
+use crate::store::StoreShown;
 
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct Overview {
@@ -25,6 +28,10 @@ pub struct Overview {
     pub environment_overrides: Vec<String>,
     pub sample_results: PathBuf,
     pub version: String,
+    /// Where backups are kept now (the environment may choose a store the settings do not).
+    pub store: StoreShown,
+    /// Where the settings file says backups are kept, for the form.
+    pub backups: BackupsSetting,
 }
 
 fn environment_sets(variable: &str) -> bool {
@@ -78,6 +85,8 @@ fn overview() -> CommandResult<Overview> {
         environment_overrides,
         sample_results: data_folder()?.join("sample-results"),
         version: results_backup::APP_VERSION.to_string(),
+        store: StoreShown::of(&locations),
+        backups: settings.backups.unwrap_or(BackupsSetting::Folder),
     })
 }
 
@@ -137,18 +146,46 @@ pub async fn pick_folder<R: Runtime>(
     }
 }
 
+/// The shared store a form names, tidied and checked field by field (a refused value comes back
+/// with its field); `None` for the folder on this computer.
+fn store_from_form(
+    backups: BackupsSetting,
+) -> CommandResult<(BackupsSetting, Option<RemoteChoice>)> {
+    let backups = tidy_store_setting(backups);
+    let choice = check_store_fields(&backups).map_err(IpcError::store_field_refused)?;
+    Ok((backups, choice))
+}
+
+/// "Test connection": lists, writes, reads back and deletes a probe in the store the form names
+/// (saved or not). A failure to connect is the answer, not an error; only a refused field is.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn test_connection(backups: BackupsSetting) -> CommandResult<ConnectionCheck> {
+    off_ui_thread(move || match store_from_form(backups)? {
+        (_, Some(choice)) => Ok(results_backup::test_connection(&choice)),
+        (_, None) => Err(IpcError::not_allowed("a connection test of a folder")),
+    })
+    .await
+}
+
 /// Saves both folders exactly as the Settings view shows them: each is the one configured now
 /// or one picked in the dialog. The backups folder is always written down, so choosing a new
-/// results folder never silently moves the backups to a folder nobody chose or saw.
+/// results folder never silently moves the backups to a folder nobody chose or saw. `backups`
+/// says where backups are kept: that folder, or a shared store (checked as the settings file
+/// is); absent, the saved choice stays (the first-launch screens only choose results).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn save_settings<R: Runtime>(
     app: AppHandle<R>,
     results_dir: PathBuf,
     backups_dir: PathBuf,
     compression_level: u32,
+    backups: Option<BackupsSetting>,
 ) -> CommandResult<Overview> {
     off_ui_thread(move || {
         let shell = app.state::<Shell>();
+        let kept_in = match backups {
+            Some(backups) => Some(store_from_form(backups)?.0),
+            None => None,
+        };
         let level = validate_level(compression_level)?;
         let current = current_locations()?;
         let results = access::settings_folder(&shell.grants, &results_dir, &current.results)?;
@@ -158,6 +195,9 @@ pub async fn save_settings<R: Runtime>(
         settings.results_dir = Some(results);
         settings.backups_dir = Some(backups);
         settings.compression_level = Some(level);
+        if kept_in.is_some() {
+            settings.backups = kept_in;
+        }
         settings.save(&path)?;
         protection_follows(&app);
         overview()

@@ -55,6 +55,9 @@ impl World {
         std::env::remove_var("RESULTS_BACKUP_RESULTS");
         std::env::remove_var("RESULTS_BACKUP_BACKUPS");
         std::env::remove_var(crate::picker::E2E_PICKS_ENV);
+        // Keys for the shared-store tests: requests are signed before they are sent.
+        std::env::set_var("AWS_ACCESS_KEY_ID", "AKIATESTKEYDONOTSHOW");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "secret-never-shown");
         let app = app_builder(mock_builder())
             .build(tauri::generate_context!())
             .expect("the app builds on the mock runtime");
@@ -329,8 +332,13 @@ fn a_restore_destination_swapped_after_it_was_queued_is_refused_when_the_job_run
         "kind": "restore", "backup": {"catalog": file}, "destination": picked, "on_conflict": "copy"
     }))
     .expect("request");
-    let work =
-        super::jobs::prepare(w.app.handle(), locations, request).expect("allowed when queued");
+    let work = super::jobs::prepare(
+        w.app.handle(),
+        locations,
+        crate::store::Store::Folder,
+        request,
+    )
+    .expect("allowed when queued");
     // Between queueing and running, the picked folder becomes a link to somewhere else.
     std::fs::rename(&picked, w.path("picked-moved")).expect("move");
     std::os::unix::fs::symlink(w.path("elsewhere"), &picked).expect("symlink");
@@ -615,4 +623,155 @@ fn a_metric_expression_is_read_by_the_cores_parser_and_a_mistake_names_its_colum
         .invoke("filter_backups", json!({"expression": long}))
         .expect_err("too long");
     assert_eq!(error["code"], "invalid_query", "{error}");
+}
+
+/// A shared store on a loopback port nothing listens on: every request fails as unreachable.
+fn nothing_listening() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port");
+    format!("http://127.0.0.1:{port}")
+}
+
+fn save_shared(w: &World, store: Value) -> Result<Value, Value> {
+    w.invoke(
+        "save_settings",
+        json!({"results_dir": w.path("results"), "backups_dir": w.path("backups"),
+               "compression_level": 6, "backups": store}),
+    )
+}
+
+#[test]
+fn a_refused_store_value_is_reported_at_its_field_and_nothing_is_saved() {
+    let w = World::new();
+    let before = std::fs::read(w.path("settings.json")).expect("settings");
+    let cases = [
+        (json!({"kind": "s3", "bucket": "Not A Bucket"}), "bucket"),
+        (
+            json!({"kind": "s3", "bucket": "team", "prefix": "a/../b"}),
+            "prefix",
+        ),
+        (
+            json!({"kind": "s3", "bucket": "team", "endpoint": "ftp://host"}),
+            "endpoint",
+        ),
+        (
+            json!({"kind": "s3", "bucket": "team", "region": "EU West"}),
+            "region",
+        ),
+        (
+            json!({"kind": "s3", "bucket": "team", "profile": "a b"}),
+            "profile",
+        ),
+    ];
+    for (store, field) in cases {
+        for command in ["test_connection", "save_settings"] {
+            let error = match command {
+                "test_connection" => w.invoke(command, json!({"backups": store})),
+                _ => save_shared(&w, store.clone()),
+            }
+            .expect_err("refused");
+            assert_eq!(
+                error["code"], "invalid_store_address",
+                "{command} {store}: {error}"
+            );
+            assert_eq!(error["field"], field, "{command} {store}: {error}");
+        }
+    }
+    assert_eq!(
+        before,
+        std::fs::read(w.path("settings.json")).expect("settings")
+    );
+}
+
+#[test]
+fn an_endpoint_with_a_password_is_never_echoed() {
+    let w = World::new();
+    let store = json!({"kind": "s3", "bucket": "team",
+                       "endpoint": "https://analyst:hunter2@s3.example.com"});
+    for error in [
+        w.invoke("test_connection", json!({"backups": store})),
+        save_shared(&w, store.clone()),
+    ] {
+        let error = error.expect_err("refused");
+        assert_eq!(error["field"], "endpoint", "{error}");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+    }
+}
+
+#[test]
+fn unknown_fields_such_as_keys_are_refused_in_a_store() {
+    let w = World::new();
+    let before = std::fs::read(w.path("settings.json")).expect("settings");
+    let store = json!({"kind": "s3", "bucket": "team", "secret_access_key": "never-stored"});
+    let error = save_shared(&w, store.clone()).expect_err("refused");
+    assert!(!error.to_string().contains("never-stored"), "{error}");
+    w.invoke("test_connection", json!({"backups": store}))
+        .expect_err("refused");
+    assert_eq!(
+        before,
+        std::fs::read(w.path("settings.json")).expect("settings")
+    );
+}
+
+#[test]
+fn a_connection_test_against_nothing_says_it_cannot_reach_the_endpoint() {
+    let w = World::new();
+    let endpoint = nothing_listening();
+    let answer = w
+        .invoke(
+            "test_connection",
+            json!({"backups": {"kind": "s3", "bucket": "team", "endpoint": endpoint}}),
+        )
+        .expect("a failed connection is an answer");
+    assert_eq!(answer["outcome"], "failed", "{answer}");
+    assert_eq!(answer["problem"], "unreachable", "{answer}");
+}
+
+#[test]
+fn with_shared_storage_saved_the_app_never_works_on_the_local_folder() {
+    let w = World::new();
+    let local = w.back_up_alpha();
+    let endpoint = nothing_listening();
+    let overview = save_shared(
+        &w,
+        json!({"kind": "s3", "bucket": "team", "prefix": " /quant/ ", "endpoint": endpoint}),
+    )
+    .expect("saved");
+    assert_eq!(overview["store"]["kind"], "shared", "{overview}");
+    assert_eq!(
+        overview["store"]["address"], "s3://team/quant",
+        "{overview}"
+    );
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(w.path("settings.json")).expect("settings"))
+            .expect("json");
+    assert_eq!(saved["backups"]["kind"], "s3", "{saved}");
+    assert_eq!(saved["backups"]["prefix"], "quant", "tidied: {saved}");
+
+    // Listing asks the store (unreachable here), never the folder's catalog.
+    let error = w
+        .invoke("list_backups", json!({}))
+        .expect_err("store unreachable");
+    assert_eq!(error["code"], "store_unreachable", "{error}");
+    // What the core cannot do in a store yet is refused in plain words, touching nothing.
+    let error = w
+        .job(json!({"kind": "backup", "strategy": "alpha"}))
+        .expect_err("not yet");
+    assert_eq!(error["code"], "not_in_shared_storage_yet", "{error}");
+    let error = w
+        .invoke("delete_backup", json!({"backup_file": local}))
+        .expect_err("not yet");
+    assert_eq!(error["code"], "not_in_shared_storage_yet", "{error}");
+    assert!(
+        w.path("backups").join(&local).is_file(),
+        "the local backup is untouched"
+    );
+
+    // Back on this computer, the folder's backups are listed again.
+    let overview = save_shared(&w, json!({"kind": "folder"})).expect("saved");
+    assert_eq!(overview["store"]["kind"], "folder", "{overview}");
+    let list = w.invoke("list_backups", json!({})).expect("listed");
+    assert_eq!(list["backups"][0]["backup_file"], json!(local), "{list}");
 }
