@@ -9,7 +9,7 @@ import { toUserError, type UserError } from "./errors";
 import { baseName } from "./format";
 import type { Ipc } from "./ipc";
 import { describeJob, isActive, JobStore, type Job } from "./jobs";
-import type { BackupRef, FilesDropped, LiveUpdate, Overview } from "./types";
+import type { BackupRef, FilesDropped, LiveUpdate, Overview, StoreShown } from "./types";
 import { BackupsView } from "./views/backups";
 import { openDetails } from "./views/details";
 import { JobPanel } from "./views/jobpanel";
@@ -49,6 +49,8 @@ export class App {
   readonly context: ViewContext;
   private readonly jobs: JobStore;
   private readonly header: HTMLElement;
+  /** Where backups are kept, always in sight. */
+  private readonly storeIndicator: HTMLElement;
   private readonly nav: HTMLElement;
   private readonly bannerArea: HTMLElement;
   private readonly viewArea: HTMLElement;
@@ -84,8 +86,9 @@ export class App {
         appOverview: () => ipc.appOverview(),
         useSampleResults: () => ipc.useSampleResults(),
         pickFolder: (purpose) => ipc.pickFolder(purpose),
-        saveSettings: (results_dir, backups_dir, compression_level) =>
-          ipc.saveSettings(results_dir, backups_dir, compression_level),
+        saveSettings: (...args) => ipc.saveSettings(...args),
+        testConnection: (backups) => ipc.testConnection(backups),
+        copyOffer: () => ipc.copyOffer(),
         backupDetails: (backup) => ipc.backupDetails(backup),
         restorePreview: (backup, destination) => ipc.restorePreview(backup, destination),
         deleteBackup: (backup_file) => ipc.deleteBackup(backup_file),
@@ -126,11 +129,13 @@ export class App {
         ),
       ),
     );
+    this.storeIndicator = h("span", { class: "store-indicator", "data-testid": "store-indicator", hidden: true });
     this.header = h(
       "header",
       { class: "app-header" },
       h("div", { class: "brand" }, h("img", { class: "brand-mark", src: appIcon, alt: "", width: "24", height: "24" }), "Results Backup"),
       this.nav,
+      this.storeIndicator,
     );
     this.bannerArea = h("div", { class: "banner-area" });
     this.viewArea = h("main", { class: "view", id: "main", tabindex: "-1" });
@@ -168,6 +173,7 @@ export class App {
     try {
       const overview = await this.ipc.appOverview();
       this.state.overview = overview;
+      this.showStore(overview);
       if (!overview.configured) {
         this.show("welcome");
         return;
@@ -238,12 +244,21 @@ export class App {
 
   /** After the first settings were saved (welcome) or changed. */
   private configured(overview: Overview, then: PageName = "strategies"): void {
-    const backupsMoved = this.state.overview?.backups_dir !== overview.backups_dir;
+    const before = this.state.overview;
+    const backupsMoved =
+      before?.backups_dir !== overview.backups_dir || storeText(before.store) !== storeText(overview.store);
     this.state.overview = overview;
+    this.showStore(overview);
     if (backupsMoved) this.state.backups = null;
     this.state.strategies = null;
     this.show(then);
     void this.refresh();
+  }
+
+  private showStore(overview: Overview): void {
+    this.storeIndicator.textContent = storeText(overview.store);
+    this.storeIndicator.title = overview.store.kind === "folder" ? overview.backups_dir : overview.store.address;
+    this.storeIndicator.hidden = !overview.configured;
   }
 
   // ---- data -------------------------------------------------------------------------------
@@ -540,4 +555,9 @@ export class App {
 
 function titleOf(view: ViewName): string {
   return view.charAt(0).toUpperCase() + view.slice(1);
+}
+
+/** Where backups are kept, in the header's words. */
+function storeText(store: StoreShown): string {
+  return store.kind === "shared" ? `Shared storage: ${store.address}` : "Backups on this computer";
 }

@@ -72,6 +72,8 @@ export type ViewIpc = Pick<
   | "useSampleResults"
   | "pickFolder"
   | "saveSettings"
+  | "testConnection"
+  | "copyOffer"
   | "backupDetails"
   | "restorePreview"
   | "deleteBackup"

@@ -1,5 +1,7 @@
 // Turns whatever a promise rejected with into plain words for the analyst.
-import type { IpcError } from "./types";
+import type { IpcError, StoreField } from "./types";
+
+const STORE_FIELDS: readonly string[] = ["bucket", "prefix", "endpoint", "region", "profile"] satisfies StoreField[];
 
 export type UserError = IpcError;
 
@@ -19,10 +21,13 @@ function fromRecord(obj: Record<string, unknown>): UserError | null {
   if (isRecord(obj.error) && text(obj.error.message)) return fromRecord(obj.error);
   const message = text(obj.message);
   if (!message) return null;
+  const field = text(obj.field);
   return {
     code: text(obj.code) || "unknown",
     message,
     hint: text(obj.hint),
+    // Which form field a refused value was typed in; the shell's names only.
+    ...(STORE_FIELDS.includes(field as StoreField) ? { field: field as StoreField } : {}),
   };
 }
 

@@ -15,6 +15,9 @@ import type {
   BackupDetails,
   BackupList,
   BackupRef,
+  BackupsSetting,
+  ConnectionCheck,
+  CopyOffer,
   Deleted,
   DragState,
   FilesDropped,
@@ -33,8 +36,15 @@ export const ipc = {
   appOverview: (): Promise<Overview> => invoke("app_overview"),
   useSampleResults: (): Promise<Overview> => invoke("use_sample_results"),
   pickFolder: (purpose: FolderPurpose): Promise<string | null> => invoke("pick_folder", { purpose }),
-  saveSettings: (results_dir: string, backups_dir: string, compression_level: number): Promise<Overview> =>
-    invoke("save_settings", { results_dir, backups_dir, compression_level }),
+  /** `backups` absent keeps where backups are kept as saved (the first-launch screens). */
+  saveSettings: (
+    results_dir: string,
+    backups_dir: string,
+    compression_level: number,
+    backups?: BackupsSetting,
+  ): Promise<Overview> => invoke("save_settings", { results_dir, backups_dir, compression_level, backups: backups ?? null }),
+  testConnection: (backups: BackupsSetting): Promise<ConnectionCheck> => invoke("test_connection", { backups }),
+  copyOffer: (): Promise<CopyOffer> => invoke("copy_offer"),
   scanStrategies: (): Promise<StrategyStatus[]> => invoke("scan_strategies"),
   listBackups: (): Promise<BackupList> => invoke("list_backups"),
   filterBackups: (expression: string): Promise<FilterResult> => invoke("filter_backups", { expression }),

@@ -1,4 +1,5 @@
 // Job state: pure transitions from JobEvents and results, plus a small store that runs jobs.
+import { copySummaryText } from "./store-form";
 import { toUserError, type UserError } from "./errors";
 import {
   baseName,
@@ -48,6 +49,8 @@ export function jobLabel(request: JobRequest): string {
       return "Check all backups";
     case "restore":
       return `Restore ${refName(request.backup)}`;
+    case "copy_to_shared":
+      return "Copy backups to shared storage";
   }
 }
 
@@ -170,6 +173,8 @@ export function describeResult(result: JobResult): string {
       const o = result.outcome;
       return `Restored ${o.strategy} to ${o.restored_to}`;
     }
+    case "copy_to_shared":
+      return copySummaryText(result.summary);
   }
 }
 

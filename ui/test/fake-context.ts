@@ -22,7 +22,9 @@ export function fakeContext(opts: FakeContextOptions = {}) {
     overview: opts.overview === undefined ? overview() : opts.overview,
     strategies: opts.strategies ?? null,
     strategiesError: null,
-    backups: opts.backups ? { backups_dir: "/home/ana/backups", backups: opts.backups, warnings: [], metrics: [] } : null,
+    backups: opts.backups
+      ? { backups_dir: "/home/ana/backups", store: { kind: "folder" }, backups: opts.backups, warnings: [], metrics: [] }
+      : null,
     backupsError: null,
     health: null,
     watchNote: null,
@@ -40,6 +42,8 @@ export function fakeContext(opts: FakeContextOptions = {}) {
     useSampleResults: fake.ipc.useSampleResults,
     pickFolder: fake.ipc.pickFolder,
     saveSettings: fake.ipc.saveSettings,
+    testConnection: fake.ipc.testConnection,
+    copyOffer: fake.ipc.copyOffer,
     backupDetails: fake.ipc.backupDetails,
     restorePreview: fake.ipc.restorePreview,
     deleteBackup: fake.ipc.deleteBackup,

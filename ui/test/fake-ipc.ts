@@ -12,12 +12,16 @@ import type {
   LiveUpdate,
   BackupDetails,
   BackupList,
+  BackupsSetting,
   CatalogEntry,
+  ConnectionCheck,
+  CopyOffer,
   FilesDropped,
   JobEvent,
   JobRequest,
   JobResult,
   Overview,
+  StoreShown,
   StrategyStatus,
 } from "../src/types";
 
@@ -31,8 +35,21 @@ export const overview = (over: Partial<Overview> = {}): Overview => ({
   environment_overrides: [],
   sample_results: "/home/ana/.local/share/results-backup/sample-results",
   version: "0.1.0",
+  store: { kind: "folder" },
+  backups: { kind: "folder" },
   ...over,
 });
+
+/** Where the shell says backups are kept after saving `backups`. */
+export function storeShown(backups: BackupsSetting): StoreShown {
+  if (backups.kind === "folder") return { kind: "folder" };
+  const prefix = backups.prefix ? `/${backups.prefix}` : "";
+  return {
+    kind: "shared",
+    address: `s3://${backups.bucket}${prefix}`,
+    backup_not_yet: "Backing up straight to shared storage arrives in the next version; your backups on this computer keep working.",
+  };
+}
 
 export const catalogEntry = (strategy: string, timestamp: string, over: Partial<CatalogEntry> = {}): CatalogEntry => ({
   strategy,
@@ -94,7 +111,7 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
     sentence: "No automatic backups are set up.",
   });
   let loginItem = false;
-  const list = (): BackupList => ({ backups_dir: "/home/ana/backups", backups: opts.backups ?? [], warnings: [], metrics: [] });
+  const list = (): BackupList => ({ backups_dir: "/home/ana/backups", store: { kind: "folder" }, backups: opts.backups ?? [], warnings: [], metrics: [] });
   const details = (file: string): BackupDetails => {
     const entry = (opts.backups ?? []).find((b) => b.backup_file === file) ?? null;
     return {
@@ -104,6 +121,7 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
       folder: "/home/ana/backups",
       size: 21_700_000,
       in_catalog: entry !== null,
+      shared: false,
       entry,
       proof: "manifest",
       metrics: [
@@ -132,9 +150,23 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
     appOverview: vi.fn(async () => opts.overview ?? overview()),
     useSampleResults: vi.fn(async () => overview({ results_dir: "/samples" })),
     pickFolder: vi.fn(async (): Promise<string | null> => null),
-    saveSettings: vi.fn(async (results_dir: string, backups_dir: string, compression_level: number) =>
-      overview({ results_dir, backups_dir, compression_level }),
+    saveSettings: vi.fn(async (results_dir: string, backups_dir: string, compression_level: number, backups?: BackupsSetting) =>
+      overview({
+        results_dir,
+        backups_dir,
+        compression_level,
+        ...(backups ? { backups, store: storeShown(backups) } : {}),
+      }),
     ),
+    testConnection: vi.fn(
+      async (backups: BackupsSetting): Promise<ConnectionCheck> => ({
+        outcome: "connected",
+        store: storeShown(backups).kind === "shared" ? `s3://${backups.kind === "s3" ? backups.bucket : ""}` : "",
+        message: `Connected: can read and write in s3://${backups.kind === "s3" ? backups.bucket : ""}`,
+        archives: 0,
+      }),
+    ),
+    copyOffer: vi.fn(async (): Promise<CopyOffer> => ({ store: "", missing: 0, bytes: 0 })),
     scanStrategies: vi.fn(async () => opts.strategies ?? []),
     listBackups: vi.fn(async () => list()),
     filterBackups: vi.fn(async (_expression: string) => ({ matching: [] as string[] })),

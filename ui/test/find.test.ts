@@ -26,7 +26,7 @@ describe("finding a run by its metrics", () => {
       run("20261101_090000", { sharpe: 1.6, max_drawdown: -12.5 }),
     ];
     const { ctx, state } = fakeContext({ backups });
-    state.backups = { backups_dir: "/b", backups, warnings: [], metrics: [sharpe, drawdown] };
+    state.backups = { backups_dir: "/b", store: { kind: "folder" }, backups, warnings: [], metrics: [sharpe, drawdown] };
     mountView(new BackupsView(ctx)).update();
     // Rows are placed by their index (a virtual list moves them, it does not reorder the DOM).
     const order = () =>
@@ -74,7 +74,7 @@ describe("a metric expression in the search box", () => {
   it("is read by the core and filters the list; a mistake is shown under the box", async () => {
     const backups = [run("20261104_090000", { sharpe: 1.1 }), run("20261103_090000", { sharpe: 1.9 })];
     const { ctx, state, ipc } = fakeContext({ backups });
-    state.backups = { backups_dir: "/b", backups, warnings: [], metrics: [sharpe] };
+    state.backups = { backups_dir: "/b", store: { kind: "folder" }, backups, warnings: [], metrics: [sharpe] };
     mountView(new BackupsView(ctx)).update();
     ipc.filterBackups.mockResolvedValueOnce({ matching: [backups[1]!.backup_file] });
     const search = byTestId<HTMLInputElement>("backup-search")!;

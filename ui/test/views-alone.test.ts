@@ -334,7 +334,7 @@ describe("SettingsView alone", () => {
     expect(view.el.textContent).toContain("Not saved yet");
     click(byTestId("settings-save"));
     await settle();
-    expect(ipc.saveSettings).toHaveBeenCalledWith("/home/ana/results", "/mnt/usb/backups", 6);
+    expect(ipc.saveSettings).toHaveBeenCalledWith("/home/ana/results", "/mnt/usb/backups", 6, { kind: "folder" });
     const saved = overview({ backups_dir: "/mnt/usb/backups" });
     expect(ctx.configured).toHaveBeenCalledWith(saved, "backups");
     expect(ctx.notify.toast).toHaveBeenCalledWith("Saved. Showing the backups in /mnt/usb/backups.");
@@ -348,7 +348,7 @@ describe("SettingsView alone", () => {
     level.dispatchEvent(new Event("input"));
     click(byTestId("settings-save"));
     await settle();
-    expect(ipc.saveSettings).toHaveBeenCalledWith("/home/ana/results", "/home/ana/backups", 9);
+    expect(ipc.saveSettings).toHaveBeenCalledWith("/home/ana/results", "/home/ana/backups", 9, { kind: "folder" });
     expect(ctx.configured).toHaveBeenCalledWith(overview({ compression_level: 9 }), "settings");
     expect(ctx.notify.toast).toHaveBeenCalledWith("Settings saved.");
 

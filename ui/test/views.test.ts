@@ -504,7 +504,7 @@ describe("settings", () => {
     expect(document.body.textContent).toContain("Level 9 — smallest files, slowest");
     click(byTestId("settings-save"));
     await settle();
-    expect(fake.ipc.saveSettings).toHaveBeenCalledWith("/home/ana/results", "/mnt/usb/backups", 9);
+    expect(fake.ipc.saveSettings).toHaveBeenCalledWith("/home/ana/results", "/mnt/usb/backups", 9, { kind: "folder" });
     // the new backups folder's catalog is shown
     expect(byTestId("nav-backups")?.getAttribute("aria-current")).toBe("page");
     expect(fake.ipc.listBackups.mock.calls.length).toBeGreaterThan(1);

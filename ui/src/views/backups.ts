@@ -108,8 +108,11 @@ export class BackupsView {
 
   update(): void {
     const { backups, backupsError } = this.ctx.store.state;
-    const dir = backups?.backups_dir ?? this.ctx.store.state.overview?.backups_dir ?? "";
-    this.headerInfo.replaceChildren(dir ? h("span", {}, "In ", h("span", { class: "path", title: dir }, dir)) : "");
+    const store = backups?.store ?? this.ctx.store.state.overview?.store;
+    const dir =
+      store?.kind === "shared" ? store.address : (backups?.backups_dir ?? this.ctx.store.state.overview?.backups_dir ?? "");
+    const where = store?.kind === "shared" ? "In shared storage: " : "In ";
+    this.headerInfo.replaceChildren(dir ? h("span", {}, where, h("span", { class: "path", title: dir }, dir)) : "");
     const messages: HTMLElement[] = [];
     if (backupsError) {
       messages.push(errorBanner(backupsError, { actions: [h("button", { type: "button", class: "btn", onclick: () => void this.ctx.store.refresh() }, "Try again")] }));

@@ -64,7 +64,14 @@ class DetailsPanel {
     this.errors = h("div", {});
     this.checkArea = h("div", { class: "check-area" });
     this.curveArea = h("section", { class: "details-section", "aria-labelledby": "curve-title", "data-testid": "equity-curve" });
-    void this.loadCurve();
+    // Looking inside a backup in shared storage is not in the core yet: say so instead of asking.
+    if (d.shared) {
+      this.curveArea.replaceChildren(
+        h("p", { class: "muted small" }, "The equity curve and comparisons of backups in shared storage arrive in the next version."),
+      );
+    } else {
+      void this.loadCurve();
+    }
     this.checkButton = h(
       "button",
       { type: "button", class: "btn", "data-testid": "details-check", onclick: () => this.check() },
@@ -80,7 +87,8 @@ class DetailsPanel {
       },
       "Restore",
     );
-    const deleteButton = d.in_catalog
+    // Deleting in shared storage is not offered until the core can do it there.
+    const deleteButton = d.in_catalog && !d.shared
       ? h(
           "button",
           { type: "button", class: "btn btn-danger-quiet", "data-testid": "details-delete", onclick: (e: Event) => void this.delete(e.currentTarget as HTMLElement) },
@@ -282,16 +290,19 @@ class DetailsPanel {
           "span",
           { class: "location" },
           h("span", { class: "path", title: d.path }, d.path),
-          h(
-            "button",
-            {
-              type: "button",
-              class: "btn btn-small",
-              "data-testid": "details-show-in-folder",
-              onclick: () => void this.ctx.ipc.showInFolder(d.path).catch((err: unknown) => this.showError(err)),
-            },
-            "Show in folder",
-          ),
+          // A backup in shared storage has no folder on this computer to show.
+          d.shared
+            ? ""
+            : h(
+                "button",
+                {
+                  type: "button",
+                  class: "btn btn-small",
+                  "data-testid": "details-show-in-folder",
+                  onclick: () => void this.ctx.ipc.showInFolder(d.path).catch((err: unknown) => this.showError(err)),
+                },
+                "Show in folder",
+              ),
         ),
       ],
     ];

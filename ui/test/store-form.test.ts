@@ -1,0 +1,148 @@
+// @vitest-environment jsdom
+// Settings › Where backups are kept: the form's values, the shell's answers in words, and the
+// view choosing shared storage, testing the connection, saving and offering to copy.
+import { beforeEach, describe, expect, it } from "vitest";
+import { connectionLine, copyOfferText, copySummaryText, fieldsOf, settingOf } from "../src/store-form";
+import { toUserError } from "../src/errors";
+import { SettingsView } from "../src/views/settings";
+import { fakeContext, mountView } from "./fake-context";
+import { byTestId, overview, settle } from "./fake-ipc";
+
+const type = (testid: string, value: string) => {
+  const input = byTestId<HTMLInputElement>(testid)!;
+  input.value = value;
+  input.dispatchEvent(new Event("input"));
+};
+const choose = (testid: string) => {
+  const radio = byTestId<HTMLInputElement>(testid)!;
+  radio.checked = true;
+  radio.dispatchEvent(new Event("change"));
+};
+
+beforeEach(() => {
+  document.body.replaceChildren();
+});
+
+describe("the store form's values", () => {
+  it("sends empty optional boxes as not set, and reads a saved store back", () => {
+    const fields = { endpoint: " ", bucket: "team-results", prefix: "quant", region: "", profile: "" };
+    const setting = settingOf("s3", fields);
+    expect(setting).toEqual({ kind: "s3", bucket: "team-results", prefix: "quant", endpoint: null, region: null, profile: null });
+    expect(fieldsOf(setting)).toEqual({ ...fields, endpoint: "" });
+    expect(settingOf("folder", fields)).toEqual({ kind: "folder" });
+  });
+
+  it("keeps the field a refused value belongs to, and only the shell's field names", () => {
+    expect(toUserError({ code: "invalid_store_address", message: "m", hint: "h", field: "bucket" }).field).toBe("bucket");
+    expect(toUserError({ code: "x", message: "m", hint: "h", field: "password" }).field).toBeUndefined();
+  });
+
+  it("says what a connection test found, with what to do when it failed", () => {
+    expect(connectionLine({ outcome: "connected", store: "s3://t/q", message: "Connected: can read and write in s3://t/q", archives: 2 })).toEqual({
+      ok: true,
+      text: "Connected: can read and write in s3://t/q. 2 backups there.",
+      hint: "",
+    });
+    const failed = connectionLine({
+      outcome: "failed",
+      store: "s3://t/q",
+      problem: "unreachable",
+      message: "Cannot reach http://127.0.0.1:1: nothing answered there",
+      hint: "Check the endpoint's address and port.",
+    });
+    expect(failed.ok).toBe(false);
+    expect(failed.text).toBe("Cannot reach http://127.0.0.1:1: nothing answered there.");
+    expect(failed.hint).toContain("port");
+  });
+
+  it("offers a copy only when something is missing, and sums up what it did", () => {
+    expect(copyOfferText({ store: "s3://t", missing: 0, bytes: 0 })).toBeNull();
+    expect(copyOfferText({ store: "s3://t", missing: 3, bytes: 2_500_000 })).toBe(
+      "Copy 3 backups from this computer to shared storage (2.5 MB)",
+    );
+    expect(copySummaryText({ store: "s3://t", copied: ["a", "b"], already_there: 1, failures: [] })).toBe(
+      "Copied 2 backups to s3://t, each verified; 1 was already there.",
+    );
+  });
+});
+
+describe("SettingsView: where backups are kept", () => {
+  it("shows the folder or the shared fields, never both", () => {
+    const { ctx } = fakeContext();
+    mountView(new SettingsView(ctx));
+    expect(byTestId<HTMLInputElement>("settings-store-folder")?.checked).toBe(true);
+    expect(byTestId("settings-store-bucket")?.closest<HTMLElement>(".store-part")?.hidden).toBe(true);
+    choose("settings-store-s3");
+    expect(byTestId("settings-store-bucket")?.closest<HTMLElement>(".store-part")?.hidden).toBe(false);
+    expect(byTestId("settings-backups")?.closest<HTMLElement>(".store-part")?.hidden).toBe(true);
+    expect(byTestId("settings-store-keys")?.textContent).toContain("Keys are not stored here");
+  });
+
+  it("tests the connection with what is typed and shows the answer", async () => {
+    const { ctx, ipc } = fakeContext();
+    mountView(new SettingsView(ctx));
+    choose("settings-store-s3");
+    type("settings-store-bucket", "team-results");
+    type("settings-store-endpoint", "http://127.0.0.1:9000");
+    byTestId<HTMLButtonElement>("settings-test-connection")!.click();
+    await settle();
+    expect(ipc.testConnection).toHaveBeenCalledWith({
+      kind: "s3",
+      bucket: "team-results",
+      prefix: "",
+      endpoint: "http://127.0.0.1:9000",
+      region: null,
+      profile: null,
+    });
+    expect(byTestId("connection-message")?.dataset.ok).toBe("true");
+    expect(byTestId("connection-message")?.textContent).toContain("Connected");
+  });
+
+  it("shows a refused value at its field, not in a banner", async () => {
+    const { ctx, ipc } = fakeContext();
+    const view = mountView(new SettingsView(ctx));
+    choose("settings-store-s3");
+    type("settings-store-bucket", "Team Results");
+    ipc.saveSettings.mockRejectedValueOnce({
+      code: "invalid_store_address",
+      message: "\"s3://Team Results\" is not a store this app can use: a bucket name is lowercase letters",
+      hint: "",
+      field: "bucket",
+    });
+    byTestId<HTMLButtonElement>("settings-save")!.click();
+    await settle();
+    expect(byTestId("settings-store-bucket-error")?.textContent).toContain("a bucket name is lowercase");
+    expect(byTestId("settings-store-bucket")?.getAttribute("aria-invalid")).toBe("true");
+    expect(view.el.querySelector('[data-testid="error-banner"]')).toBeNull();
+    type("settings-store-bucket", "team-results");
+    expect(byTestId("settings-store-bucket-error")?.textContent).toBe("");
+  });
+
+  it("saves shared storage, stays on Settings and offers to copy this computer's backups", async () => {
+    const { ctx, ipc, jobs } = fakeContext();
+    mountView(new SettingsView(ctx));
+    choose("settings-store-s3");
+    type("settings-store-bucket", "team-results");
+    type("settings-store-prefix", "quant");
+    ipc.copyOffer.mockResolvedValueOnce({ store: "s3://team-results/quant", missing: 2, bytes: 1_000_000 });
+    byTestId<HTMLButtonElement>("settings-save")!.click();
+    await settle();
+    const sent = { kind: "s3", bucket: "team-results", prefix: "quant", endpoint: null, region: null, profile: null };
+    expect(ipc.saveSettings).toHaveBeenCalledWith("/home/ana/results", "/home/ana/backups", 6, sent);
+    expect(ctx.configured).toHaveBeenCalledWith(expect.objectContaining({ backups: sent }), "settings");
+    expect(ctx.notify.toast).toHaveBeenCalledWith("Saved. Backups are now kept in shared storage: s3://team-results/quant.");
+    const offer = byTestId<HTMLButtonElement>("copy-to-shared");
+    expect(offer?.textContent).toBe("Copy 2 backups from this computer to shared storage (1.0 MB)");
+    offer!.click();
+    expect(jobs.start).toHaveBeenCalledWith({ kind: "copy_to_shared" });
+  });
+
+  it("fills the form from a saved shared store", () => {
+    const saved = { kind: "s3" as const, bucket: "team-results", prefix: "quant", endpoint: "https://s3.example.com" };
+    const { ctx } = fakeContext({ overview: overview({ backups: saved }) });
+    mountView(new SettingsView(ctx));
+    expect(byTestId<HTMLInputElement>("settings-store-s3")?.checked).toBe(true);
+    expect(byTestId<HTMLInputElement>("settings-store-endpoint")?.value).toBe("https://s3.example.com");
+    expect(byTestId<HTMLInputElement>("settings-store-prefix")?.value).toBe("quant");
+  });
+});
