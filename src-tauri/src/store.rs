@@ -45,6 +45,8 @@ pub enum StoreShown {
         address: String,
         /// Why "Back up" is not offered while shared storage is chosen.
         backup_not_yet: String,
+        /// Why automatic backups are off while shared storage is chosen.
+        automatic_not_yet: String,
     },
 }
 
@@ -55,6 +57,7 @@ impl StoreShown {
             Some(choice) => StoreShown::Shared {
                 address: choice.location.shown(),
                 backup_not_yet: NotYet::BackUp.message().to_string(),
+                automatic_not_yet: NotYet::Automatic.message().to_string(),
             },
         }
     }
@@ -64,6 +67,8 @@ impl StoreShown {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NotYet {
     BackUp,
+    /// Automatic protection backs up into the folder on this computer only.
+    Automatic,
     Delete,
     Retention,
     /// Comparing, changes since, the equity curve, opening one file.
@@ -75,6 +80,9 @@ impl NotYet {
         match self {
             NotYet::BackUp => {
                 "Backing up straight to shared storage arrives in the next version; your backups on this computer keep working."
+            }
+            NotYet::Automatic => {
+                "Automatic backups into shared storage arrive in the next version; they are off while backups are kept there, and your choices below are kept."
             }
             NotYet::Delete => {
                 "Deleting backups in shared storage arrives in the next version; nothing was deleted."

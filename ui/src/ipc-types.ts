@@ -58,7 +58,11 @@ address: string,
 /**
  * Why "Back up" is not offered while shared storage is chosen.
  */
-backup_not_yet: string, };
+backup_not_yet: string, 
+/**
+ * Why automatic backups are off while shared storage is chosen.
+ */
+automatic_not_yet: string, };
 
 export type BackupsSetting = { "kind": "folder" } | { "kind": "s3", bucket: string, prefix?: string, endpoint?: string | null, region?: string | null, profile?: string | null, };
 

@@ -15,3 +15,4 @@ mod first_launch;
 mod inside;
 mod resident;
 mod restore;
+mod shared_storage;

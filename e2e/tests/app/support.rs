@@ -49,6 +49,17 @@ pub fn app_binary() -> PathBuf {
     binary
 }
 
+/// The command line, built beside the app by the same `cargo build --workspace`.
+pub fn cli_binary() -> PathBuf {
+    let binary = target_dir().join("debug").join("results-backup");
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it first",
+        binary.display()
+    );
+    binary
+}
+
 fn tauri_driver() -> PathBuf {
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
@@ -140,6 +151,11 @@ impl App {
     }
 
     pub async fn launch(setup: Setup) -> App {
+        App::launch_with_env(setup, Vec::new()).await
+    }
+
+    /// The same, with more variables in the app's environment (the AWS_* of a test S3 server).
+    pub async fn launch_with_env(setup: Setup, more_env: Vec<(&'static str, String)>) -> App {
         let serial = SERIAL.lock().await;
         let home = tempfile::Builder::new()
             .prefix("rb-e2e-")
@@ -217,6 +233,7 @@ impl App {
             .env_remove("RESULTS_BACKUP_SETTINGS")
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .envs(more_env)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

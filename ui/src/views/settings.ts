@@ -133,8 +133,8 @@ export class SettingsView {
       endpoint: ["Endpoint", "https://s3.example.com", "Leave empty for Amazon S3."],
       bucket: ["Bucket", "team-results", ""],
       prefix: ["Folder in the bucket", "quant/backups", "Optional: backups go under this folder."],
-      region: ["Region", "eu-west-1", "Optional: empty uses us-east-1, which most other servers accept."],
-      profile: ["AWS profile", "", "Optional: a profile from your AWS files; empty uses the default keys."],
+      region: ["Region", "eu-west-1", "Optional: leave empty unless IT gave you one."],
+      profile: ["AWS profile", "", "Optional: leave empty to use your default keys."],
     };
     this.storeInputs = {} as Record<StoreField, HTMLInputElement>;
     this.storeErrors = {} as Record<StoreField, HTMLElement>;
