@@ -159,14 +159,11 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
         ...(backups ? { backups, store: storeShown(backups) } : {}),
       }),
     ),
-    testConnection: vi.fn(
-      async (backups: BackupsSetting): Promise<ConnectionCheck> => ({
-        outcome: "connected",
-        store: storeShown(backups).kind === "shared" ? `s3://${backups.kind === "s3" ? backups.bucket : ""}` : "",
-        message: `Connected: can read and write in s3://${backups.kind === "s3" ? backups.bucket : ""}`,
-        archives: 0,
-      }),
-    ),
+    testConnection: vi.fn(async (backups: BackupsSetting): Promise<ConnectionCheck> => {
+      const shown = storeShown(backups);
+      const store = shown.kind === "shared" ? shown.address : "";
+      return { outcome: "connected", store, message: `Connected: can read and write in ${store}`, archives: 0 };
+    }),
     copyOffer: vi.fn(async (): Promise<CopyOffer> => ({ store: "", missing: 0, bytes: 0 })),
     scanStrategies: vi.fn(async () => opts.strategies ?? []),
     listBackups: vi.fn(async () => list()),

@@ -1,12 +1,14 @@
 // @vitest-environment jsdom
 // Settings › Where backups are kept: the form's values, the shell's answers in words, and the
 // view choosing shared storage, testing the connection, saving and offering to copy.
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { closeAllDialogs } from "../src/dialog";
+import { openDetails } from "../src/views/details";
 import { connectionLine, copyOfferText, copySummaryText, fieldsOf, settingOf } from "../src/store-form";
 import { toUserError } from "../src/errors";
 import { SettingsView } from "../src/views/settings";
 import { fakeContext, mountView } from "./fake-context";
-import { byTestId, overview, settle } from "./fake-ipc";
+import { byTestId, catalogEntry, overview, settle } from "./fake-ipc";
 
 const type = (testid: string, value: string) => {
   const input = byTestId<HTMLInputElement>(testid)!;
@@ -21,6 +23,9 @@ const choose = (testid: string) => {
 
 beforeEach(() => {
   document.body.replaceChildren();
+});
+afterEach(() => {
+  closeAllDialogs();
 });
 
 describe("the store form's values", () => {
@@ -144,5 +149,22 @@ describe("SettingsView: where backups are kept", () => {
     expect(byTestId<HTMLInputElement>("settings-store-s3")?.checked).toBe(true);
     expect(byTestId<HTMLInputElement>("settings-store-endpoint")?.value).toBe("https://s3.example.com");
     expect(byTestId<HTMLInputElement>("settings-store-prefix")?.value).toBe("quant");
+  });
+});
+
+describe("a backup kept in shared storage", () => {
+  it("offers Check and Restore, but no Delete, Show in folder or Compare", async () => {
+    const entry = catalogEntry("alpha", "20261126_091502");
+    const { ctx, ipc } = fakeContext({ backups: [entry] });
+    const local = await ipc.backupDetails({ catalog: entry.backup_file });
+    ipc.backupDetails.mockResolvedValueOnce({ ...local, shared: true, path: `s3://team/${entry.backup_file}` });
+    openDetails(ctx, { catalog: entry.backup_file });
+    await settle();
+    expect(byTestId("details-check")).toBeTruthy();
+    expect(byTestId("details-restore")).toBeTruthy();
+    expect(byTestId("details-delete")).toBeNull();
+    expect(byTestId("details-show-in-folder")).toBeNull();
+    expect(byTestId("compare-with")).toBeNull();
+    expect(ipc.equityCurve).not.toHaveBeenCalled();
   });
 });

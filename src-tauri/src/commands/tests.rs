@@ -775,3 +775,28 @@ fn with_shared_storage_saved_the_app_never_works_on_the_local_folder() {
     let list = w.invoke("list_backups", json!({})).expect("listed");
     assert_eq!(list["backups"][0]["backup_file"], json!(local), "{list}");
 }
+
+#[test]
+fn in_shared_storage_only_a_plain_archive_name_is_accepted_and_refused_before_any_request() {
+    let w = World::new();
+    save_shared(
+        &w,
+        json!({"kind": "s3", "bucket": "team", "endpoint": nothing_listening()}),
+    )
+    .expect("saved");
+    for name in ["../../etc/passwd", "team/alpha_20260101_120000.tar.gz", ""] {
+        w.refused("backup_details", json!({"backup": {"catalog": name}}));
+        let error = w
+            .job(json!({"kind": "check", "backup": {"catalog": name}}))
+            .expect_err("refused");
+        assert_eq!(error["code"], "not_allowed", "{name}: {error}");
+    }
+    // Copying needs a store chosen; without one there is nothing to offer.
+    save_shared(&w, json!({"kind": "folder"})).expect("saved");
+    let offer = w.invoke("copy_offer", json!({})).expect("an answer");
+    assert_eq!(offer["missing"], 0, "{offer}");
+    w.refused(
+        "run_job",
+        json!({"job_id": "j-copy", "job": {"kind": "copy_to_shared"}, "on_event": "__CHANNEL__:7"}),
+    );
+}

@@ -116,7 +116,8 @@ class DetailsPanel {
       ),
       metricsSection(d.metrics),
       this.curveArea,
-      this.compareSection(d, strategy),
+      // Comparing reads other backups of the store: not in the core yet (the note above says so).
+      d.shared ? "" : this.compareSection(d, strategy),
       this.treeSection(d.manifest, strategy),
     );
     this.renderCheck();
