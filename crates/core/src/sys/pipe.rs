@@ -4,6 +4,8 @@
 use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, SyncSender};
 
+use crate::error::Error;
+
 /// Reads up to `max` bytes into a new buffer, empty at the end of the input. The buffer is not
 /// zeroed first (`read_to_end` fills spare capacity), which matters at a gigabyte a run.
 pub fn read_piece(reader: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
@@ -63,9 +65,13 @@ impl Read for ChunkReader {
 }
 
 /// Hands a read error to the stage downstream (which reports it where the data was wanted) and
-/// returns a copy for the stage's own outcome.
+/// returns a copy for the stage's own outcome. A store's failure carried inside the error stays
+/// typed in the copy too (see [`Error::carried_by`]), so neither side mistakes it for damage.
 pub fn forward<T>(sender: &SyncSender<io::Result<T>>, error: io::Error) -> io::Error {
-    let returned = io::Error::new(error.kind(), error.to_string());
+    let returned = match Error::carried_by(&error) {
+        Some(carried) => io::Error::other(carried),
+        None => io::Error::new(error.kind(), error.to_string()),
+    };
     let _ = sender.send(Err(error));
     returned
 }
