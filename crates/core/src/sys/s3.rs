@@ -51,7 +51,7 @@ const LONGEST_BACKOFF: Duration = Duration::from_secs(4);
 const TIMEOUT: Duration = Duration::from_secs(60);
 /// Overrides [`TIMEOUT`], in whole seconds (1 to 600): for tests, which cannot wait minutes for
 /// a blackholed server, and for links known to be slow.
-pub const TIMEOUT_VAR: &str = "RESULTS_BACKUP_S3_TIMEOUT_SECONDS";
+const TIMEOUT_VAR: &str = "RESULTS_BACKUP_S3_TIMEOUT_SECONDS";
 const MAX_TIMEOUT_SECONDS: u64 = 600;
 /// An incomplete multipart upload of ours initiated longer ago than this, and with no part
 /// stored for as long, is taken for the leftover of a killed process and aborted. A live upload
@@ -61,7 +61,7 @@ const MAX_TIMEOUT_SECONDS: u64 = 600;
 const STALE_UPLOAD_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 /// Overrides [`STALE_UPLOAD_AGE`], in whole seconds (0 to 30 days): for tests, which cannot
 /// wait a day for an upload to look stale.
-pub const STALE_UPLOAD_VAR: &str = "RESULTS_BACKUP_S3_STALE_UPLOAD_SECONDS";
+const STALE_UPLOAD_VAR: &str = "RESULTS_BACKUP_S3_STALE_UPLOAD_SECONDS";
 const MAX_STALE_UPLOAD_SECONDS: u64 = 30 * 24 * 60 * 60;
 
 /// The knobs above as this process uses them: read from the environment here, and only here.
@@ -424,7 +424,12 @@ impl ObjectStore {
         Error::Remote {
             store: self.shown.clone(),
             action,
-            object: crate::limits::quoted(object),
+            // Listing the prefix itself names no object.
+            object: if object.is_empty() {
+                "the objects".into()
+            } else {
+                crate::limits::quoted(object)
+            },
             reason: reason_of(failure),
         }
     }
