@@ -97,3 +97,35 @@ pub fn pump(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::RemoteReason;
+    use std::sync::mpsc::sync_channel;
+
+    #[test]
+    fn a_stores_failure_stays_typed_on_both_sides_of_a_forward() {
+        let lost = Error::Remote {
+            store: "s3://bucket/team".into(),
+            action: "download",
+            object: "\"alpha_20261130_101500.tar.gz\"".into(),
+            reason: RemoteReason::ConnectionLost,
+        };
+        let (sender, receiver) = sync_channel::<Chunk>(1);
+        let returned = forward(&sender, io::Error::other(lost));
+        let downstream = match receiver.recv() {
+            Ok(Err(error)) => error,
+            _ => panic!("the error went downstream"),
+        };
+        for error in [returned, downstream] {
+            let carried = Error::carried_by(&error).expect("still the store's failure");
+            assert_eq!(carried.code(), "store_unreachable");
+            // Wherever it surfaces as an I/O failure, it is reported as the store's.
+            let surfaced = Error::io("read", "s3://bucket/team/alpha.tar.gz", error);
+            assert!(matches!(surfaced, Error::Remote { .. }), "{surfaced:?}");
+        }
+        let plain = forward(&sender, io::Error::other("inflate failed"));
+        assert!(Error::carried_by(&plain).is_none());
+    }
+}
