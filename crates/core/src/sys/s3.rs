@@ -451,18 +451,25 @@ impl ObjectStore {
 
     /// A HEAD answers 404 without a body for a missing object and a missing bucket alike: the
     /// first time an object is missing, one listing (whose answer names `NoSuchBucket`) tells
-    /// "not there yet" from "the bucket was deleted".
+    /// "not there yet" from "the bucket was deleted". Only that answer changes the outcome: a
+    /// key allowed to read but not to list, or a listing that fails otherwise, leaves the HEAD's
+    /// "not there" standing.
     fn check_bucket(&self, name: &str) -> Result<()> {
         if self.bucket_seen.load(Ordering::Relaxed) {
             return Ok(());
         }
-        run(
+        match run(
             &self.runtime,
             self.operator.list_with("").limit(1).into_future(),
-        )
-        .map_err(|failure| self.failed("look up", name, &failure))?;
-        self.bucket_seen.store(true, Ordering::Relaxed);
-        Ok(())
+        ) {
+            Err(failure) if reason_of(&failure) == RemoteReason::BucketMissing => {
+                Err(self.failed("look up", name, &failure))
+            }
+            _ => {
+                self.bucket_seen.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+        }
     }
 
     /// The objects directly in `folder` (`""` for the prefix itself, else ending in `/`).
