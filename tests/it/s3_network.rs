@@ -136,6 +136,12 @@ fn an_upload_cut_mid_way_publishes_nothing_and_a_rerun_completes_it() {
     assert!(proxy.connections_cut() > 0, "the proxy cut the upload");
     assert_failed_with(&cut, "store_unreachable");
     assert!(
+        cut.stdout
+            .contains("the connection was lost part-way through"),
+        "{}",
+        cut.describe()
+    );
+    assert!(
         !server
             .object_keys("team/")
             .iter()
@@ -295,6 +301,11 @@ fn a_download_cut_during_check_is_the_stores_failure_not_damage() {
     text.assert_code(1).assert_no_dump();
     let said = format!("{}{}", text.stdout, text.stderr);
     assert!(said.contains("Could not download"), "{}", text.describe());
+    assert!(
+        said.contains("the connection was lost part-way through"),
+        "{}",
+        text.describe()
+    );
     assert!(
         !said.to_lowercase().contains("damaged"),
         "a cut connection is not damage: {}",

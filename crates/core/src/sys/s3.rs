@@ -657,6 +657,16 @@ fn reason_of(failure: &Failure) -> RemoteReason {
     }
 }
 
+/// Once a transfer is under way (the upload started, the download was answered), a store that
+/// stops answering is a connection lost part-way: the analyst hears that the transfer broke,
+/// not that the store was never there.
+fn mid_transfer(reason: RemoteReason) -> RemoteReason {
+    match reason {
+        RemoteReason::Unreachable => RemoteReason::ConnectionLost,
+        other => other,
+    }
+}
+
 /// A failure of the connection itself, told by the types in the error's source chain (the HTTP
 /// client's error and the operating system's), never by their text.
 fn transport_failure(err: &opendal::Error) -> Option<RemoteReason> {
@@ -713,8 +723,13 @@ impl ObjectWriter<'_> {
             return Err(Error::Cancelled);
         };
         let part = std::mem::replace(&mut self.pending, Vec::with_capacity(PART_BYTES));
-        run(&self.store.runtime, writer.write(part))
-            .map_err(|failure| self.store.failed("upload", &self.name, &failure))
+        run(&self.store.runtime, writer.write(part)).map_err(|failure| {
+            let mut error = self.store.failed("upload", &self.name, &failure);
+            if let Error::Remote { reason, .. } = &mut error {
+                *reason = mid_transfer(*reason);
+            }
+            error
+        })
     }
 
     /// Accepts bytes, sending a part whenever one is full.
@@ -825,7 +840,9 @@ impl Read for ObjectReader {
                         store: self.store.clone(),
                         action: "download",
                         object: crate::limits::quoted(&self.name),
-                        reason: reason_of(&failure),
+                        // The store answered when the reader was made (its size): a failure
+                        // now is the download breaking off.
+                        reason: mid_transfer(reason_of(&failure)),
                     })
                 })?;
             self.held = fetched.to_vec();
