@@ -124,7 +124,7 @@ pub enum Error {
 
     /// A request to an S3-compatible store failed. Built from the kind of failure only, never
     /// from the server's or the client's own text, so no credential or signature can leak here.
-    #[error("Could not {action} {object} in {store}: {}", .reason.sentence())]
+    #[error("Could not {action} {object} in {store}: {}", .reason.sentence(store))]
     Remote {
         /// `s3://bucket/prefix`, as the analyst wrote it (validated).
         store: String,
@@ -148,6 +148,13 @@ pub enum RemoteReason {
     AlreadyExists,
     /// No answer, or only server errors, after the bounded retries.
     Unreachable,
+    /// The connection broke part-way through a transfer, and the retries did not get it back.
+    ConnectionLost,
+    /// The store kept asking us to slow down (S3's 503 Slow Down, 429) through every retry.
+    Throttled,
+    /// The bucket itself does not exist (S3's `NoSuchBucket`): deleted, or a wrong name or
+    /// endpoint.
+    BucketMissing,
     /// The store's own settings (endpoint, region, credentials) cannot be used.
     Misconfigured,
     /// Anything else the server answered.
@@ -155,29 +162,74 @@ pub enum RemoteReason {
 }
 
 impl RemoteReason {
-    fn sentence(&self) -> &'static str {
-        match self {
+    /// `store` is the validated `s3://bucket/prefix` the error is about.
+    fn sentence(&self, store: &str) -> String {
+        let sentence = match self {
             RemoteReason::NotFound => "it does not exist (or the bucket does not)",
-            RemoteReason::AccessDenied => "access was denied with the credentials in use",
+            RemoteReason::AccessDenied => {
+                "access was denied: the store refused the credentials in use, or they do not allow this"
+            }
             RemoteReason::AlreadyExists => "an object with that name already exists",
             RemoteReason::Unreachable => {
                 "the store did not answer, or answered only with errors, after several tries"
+            }
+            RemoteReason::ConnectionLost => {
+                "the connection was lost part-way through, and several tries did not get it back"
+            }
+            RemoteReason::Throttled => {
+                "the store kept asking to slow down (it is busy), through several tries"
+            }
+            RemoteReason::BucketMissing => {
+                let bucket = store
+                    .strip_prefix("s3://")
+                    .and_then(|rest| rest.split('/').next())
+                    .unwrap_or(store);
+                return format!("the bucket \"{bucket}\" does not exist");
             }
             RemoteReason::Misconfigured => {
                 "the bucket does not exist, or the endpoint, region or credentials cannot be used"
             }
             RemoteReason::Unexpected => "the store gave an unexpected answer",
-        }
+        };
+        sentence.to_string()
     }
 }
 
 impl Error {
-    /// Wraps an I/O failure with the file it concerns and what we were doing to it.
+    /// Wraps an I/O failure with the file it concerns and what we were doing to it. A store's
+    /// failure that travelled inside the `io::Error` (see [`Error::carried_by`]) is returned as
+    /// itself: a dropped connection is the store's failure, not the file's.
     pub fn io(action: &'static str, path: impl AsRef<Path>, source: io::Error) -> Self {
+        if let Some(carried) = Error::carried_by(&source) {
+            return carried;
+        }
         Error::Io {
             action,
             path: path.as_ref().to_path_buf(),
             source,
+        }
+    }
+
+    /// The store's failure inside an `io::Error`, taken back out. A stream from a store reaches
+    /// the archive reader as a plain `Read` (through threads and channels that only know
+    /// `io::Error`), so the reader wraps its typed error with `io::Error::other`; wherever the
+    /// error surfaces it is unwrapped here, so a cut connection reads as the store's failure
+    /// and never as damage to the backup. Only [`Error::Remote`] travels this way (it is the one
+    /// that can be copied: the pipeline hands one error to two stages).
+    pub fn carried_by(err: &io::Error) -> Option<Error> {
+        match err.get_ref()?.downcast_ref::<Error>()? {
+            Error::Remote {
+                store,
+                action,
+                object,
+                reason,
+            } => Some(Error::Remote {
+                store: store.clone(),
+                action,
+                object: object.clone(),
+                reason: *reason,
+            }),
+            _ => None,
         }
     }
 
@@ -225,8 +277,11 @@ impl Error {
                 RemoteReason::NotFound => "store_not_found",
                 RemoteReason::AccessDenied => "store_access_denied",
                 RemoteReason::AlreadyExists => "store_object_exists",
-                RemoteReason::Unreachable => "store_unreachable",
-                RemoteReason::Misconfigured => "store_misconfigured",
+                RemoteReason::Unreachable
+                | RemoteReason::ConnectionLost
+                | RemoteReason::Throttled => "store_unreachable",
+                // Kept from before the bucket was told apart: scripts match on codes.
+                RemoteReason::Misconfigured | RemoteReason::BucketMissing => "store_misconfigured",
                 RemoteReason::Unexpected => "store_error",
             },
             Error::InvalidStoreAddress { .. } => "invalid_store_address",
@@ -333,6 +388,9 @@ impl Error {
                 RemoteReason::AccessDenied => "Check the credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the profile in ~/.aws.".into(),
                 RemoteReason::AlreadyExists => "Nothing was overwritten; another writer published it first.".into(),
                 RemoteReason::Unreachable => "Check the network and the endpoint, then try again; nothing was left half-published.".into(),
+                RemoteReason::ConnectionLost => "Check the network and try again; nothing was left half-published or half-restored.".into(),
+                RemoteReason::Throttled => "Wait a few minutes and try again; nothing was left half-published.".into(),
+                RemoteReason::BucketMissing => "Check the bucket's name and --endpoint; if the bucket was deleted, ask whoever runs the store to create it again.".into(),
                 RemoteReason::Misconfigured => "Check the bucket's name, give --endpoint URL and --region, and credentials through the environment or ~/.aws.".into(),
                 RemoteReason::Unexpected => "Try again; nothing was left half-published.".into(),
             },

@@ -11,12 +11,15 @@
 //! - [`files`]: writing files, modes and times, hashing, listing folders and backups.
 //! - [`tools`]: external tools a test needs, and running as root.
 //! - [`verdicts`]: check and restore side by side on one archive (they must agree).
+//! - [`s3`] and [`proxy`]: a real S3 server on loopback, and a misbehaving network in front of
+//!   it (cut connections, throttling storms, slow or silent answers).
 //!
 //! Everything but [`raw_tar`] is also exported at the crate root, so a test file says
 //! `use results_backup_testkit::*;` and, for crafted archives, `use results_backup_testkit::raw_tar`.
 
 pub mod corpus;
 pub mod files;
+pub mod proxy;
 pub mod raw_tar;
 pub mod s3;
 pub mod sandbox;

@@ -4,7 +4,8 @@
 //!
 //! What the tests check against it goes through plain HTTP here, not through the app's client,
 //! so the app is not its own oracle. moto checks no signatures by default, so these requests are
-//! unsigned.
+//! unsigned (they carry an `Authorization` header naming the test key, without which moto refuses
+//! to delete anything).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -15,6 +16,10 @@ use std::time::{Duration, Instant};
 /// output to prove they never appear.
 pub const TEST_ACCESS_KEY: &str = "AKIATESTKEYDONOTSHOW";
 pub const TEST_SECRET_KEY: &str = "secret-never-shown-Zq8wX2";
+
+/// What the kit's requests say in their `Authorization` header: the shape of a SigV4 one, no
+/// real signature (moto does not check them unless started with auth).
+const UNSIGNED: &str = "AWS4-HMAC-SHA256 Credential=AKIATESTKEYDONOTSHOW/20261201/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
 
 /// How long moto may take to answer after starting (it imports a lot of Python).
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -32,9 +37,22 @@ impl S3Server {
     }
 
     pub fn start_with_bucket(bucket: &str) -> S3Server {
+        Self::start_with(bucket, &[])
+    }
+
+    /// Starts moto checking every request's credentials (its IAM emulation): creating the
+    /// bucket is the one request let through unchecked. Keys moto never issued, like the test
+    /// keys, are then refused (`InvalidAccessKeyId`), so the unsigned checks below do not work
+    /// against this server.
+    pub fn start_with_auth() -> S3Server {
+        Self::start_with("results-test", &[("INITIAL_NO_AUTH_ACTION_COUNT", "1")])
+    }
+
+    fn start_with(bucket: &str, env: &[(&str, &str)]) -> S3Server {
         let address = free_loopback_port();
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &address.port().to_string()])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -77,6 +95,29 @@ impl S3Server {
         &self.bucket
     }
 
+    /// Where moto listens, for a proxy in front of it.
+    pub fn socket_address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Deletes every object in the bucket, then the bucket itself (S3 refuses to delete a
+    /// bucket that is not empty).
+    pub fn delete_bucket(&self) {
+        for key in self.object_keys("") {
+            let (status, body) = self.request("DELETE", &format!("/{}/{key}", self.bucket));
+            assert_eq!(status, 204, "deleting {key}: {body}");
+        }
+        let (status, body) = self.request("DELETE", &format!("/{}", self.bucket));
+        assert_eq!(status, 204, "deleting the bucket: {body}");
+    }
+
+    /// Starts a multipart upload of `key` the way a process killed mid-upload leaves one:
+    /// started, never completed or aborted.
+    pub fn leave_upload_open(&self, key: &str) {
+        let (status, body) = self.request("POST", &format!("/{}/{key}?uploads", self.bucket));
+        assert_eq!(status, 200, "starting an upload of {key}: {body}");
+    }
+
     /// `s3://bucket/prefix`.
     pub fn address(&self, prefix: &str) -> String {
         format!("s3://{}/{prefix}", self.bucket)
@@ -115,6 +156,20 @@ impl S3Server {
         xml_values(&body, "Key")
     }
 
+    /// How many parts the open upload of `key` has stored (0 when there is no such upload).
+    pub fn open_upload_parts(&self, key: &str) -> usize {
+        let (status, body) = self.request("GET", &format!("/{}?uploads", self.bucket));
+        assert_eq!(status, 200, "listing uploads: {body}");
+        let keys = xml_values(&body, "Key");
+        let ids = xml_values(&body, "UploadId");
+        let Some(id) = keys.iter().position(|k| k == key).and_then(|i| ids.get(i)) else {
+            return 0;
+        };
+        let (status, body) = self.request("GET", &format!("/{}/{key}?uploadId={id}", self.bucket));
+        assert_eq!(status, 200, "listing parts: {body}");
+        xml_values(&body, "PartNumber").len()
+    }
+
     /// One unsigned HTTP/1.1 request; returns the status and the body as text.
     pub fn request(&self, method: &str, path: &str) -> (u16, String) {
         let mut stream =
@@ -124,7 +179,7 @@ impl S3Server {
             .expect("timeout");
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: {UNSIGNED}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
             self.address
         )
         .expect("send");

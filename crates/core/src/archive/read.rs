@@ -140,8 +140,12 @@ impl<R: Read> Read for ExpansionLimit<R> {
 }
 
 /// How a failure to read a member's content reads to a person: a decompression bomb is refused
-/// as such, a short or undecodable stream is damage.
+/// as such, a short or undecodable stream is damage, and a store that failed while streaming
+/// the archive is the store's failure (the backup may well be whole).
 pub fn content_error(path: &Path, err: io::Error) -> Error {
+    if let Some(carried) = Error::carried_by(&err) {
+        return carried;
+    }
     if let Some(ExpansionExceeded(_)) = err.get_ref().and_then(|e| e.downcast_ref()) {
         return Error::UnsafeArchive {
             path: path.to_path_buf(),
@@ -429,6 +433,9 @@ impl DecompressPipe {
 }
 
 fn decompress_error(path: &Path, err: io::Error) -> Error {
+    if let Some(carried) = Error::carried_by(&err) {
+        return carried;
+    }
     let detail = match err.kind() {
         io::ErrorKind::UnexpectedEof => "it ends too early (the file is truncated)".to_string(),
         // Our own blocks already say where the damage is, in words.

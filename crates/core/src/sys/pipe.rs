@@ -4,6 +4,8 @@
 use std::io::{self, Read};
 use std::sync::mpsc::{Receiver, SyncSender};
 
+use crate::error::Error;
+
 /// Reads up to `max` bytes into a new buffer, empty at the end of the input. The buffer is not
 /// zeroed first (`read_to_end` fills spare capacity), which matters at a gigabyte a run.
 pub fn read_piece(reader: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
@@ -63,9 +65,13 @@ impl Read for ChunkReader {
 }
 
 /// Hands a read error to the stage downstream (which reports it where the data was wanted) and
-/// returns a copy for the stage's own outcome.
+/// returns a copy for the stage's own outcome. A store's failure carried inside the error stays
+/// typed in the copy too (see [`Error::carried_by`]), so neither side mistakes it for damage.
 pub fn forward<T>(sender: &SyncSender<io::Result<T>>, error: io::Error) -> io::Error {
-    let returned = io::Error::new(error.kind(), error.to_string());
+    let returned = match Error::carried_by(&error) {
+        Some(carried) => io::Error::other(carried),
+        None => io::Error::new(error.kind(), error.to_string()),
+    };
     let _ = sender.send(Err(error));
     returned
 }
@@ -89,5 +95,37 @@ pub fn pump(
         if sender.send(Ok(chunk)).is_err() {
             return Ok(false);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::RemoteReason;
+    use std::sync::mpsc::sync_channel;
+
+    #[test]
+    fn a_stores_failure_stays_typed_on_both_sides_of_a_forward() {
+        let lost = Error::Remote {
+            store: "s3://bucket/team".into(),
+            action: "download",
+            object: "\"alpha_20261130_101500.tar.gz\"".into(),
+            reason: RemoteReason::ConnectionLost,
+        };
+        let (sender, receiver) = sync_channel::<Chunk>(1);
+        let returned = forward(&sender, io::Error::other(lost));
+        let downstream = match receiver.recv() {
+            Ok(Err(error)) => error,
+            _ => panic!("the error went downstream"),
+        };
+        for error in [returned, downstream] {
+            let carried = Error::carried_by(&error).expect("still the store's failure");
+            assert_eq!(carried.code(), "store_unreachable");
+            // Wherever it surfaces as an I/O failure, it is reported as the store's.
+            let surfaced = Error::io("read", "s3://bucket/team/alpha.tar.gz", error);
+            assert!(matches!(surfaced, Error::Remote { .. }), "{surfaced:?}");
+        }
+        let plain = forward(&sender, io::Error::other("inflate failed"));
+        assert!(Error::carried_by(&plain).is_none());
     }
 }

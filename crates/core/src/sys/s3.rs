@@ -10,19 +10,27 @@
 //! this machine that nobody asked for). Errors are built from the kind of failure alone, never
 //! from the client's or server's text, so no key, signature or token can reach a message.
 //!
-//! Every request has a timeout, and temporary failures (5xx, throttling, timeouts, refused
-//! connections) are retried a bounded number of times with backoff: a dead network ends in a
-//! plain error within about a minute, never in a hang.
+//! Every request has a timeout, and temporary failures (5xx, throttling, timeouts, refused or
+//! cut connections) are retried a bounded number of times with backoff: a dead network ends in
+//! a plain error within a bounded time (`docs/FORMAT.md`, "S3 stores"), never in a hang.
+//!
+//! A process killed mid-upload leaves an incomplete multipart upload behind (invisible, but its
+//! parts are stored): the first upload a process starts into a store first aborts the stale ones
+//! of ours (see [`ObjectStore::abort_stale_uploads`]).
 
-use std::future::IntoFuture;
+use std::cell::Cell;
+use std::future::{Future, IntoFuture};
 use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use opendal::layers::{RetryLayer, TimeoutLayer};
+use opendal::layers::{RetryEvent, RetryLayer, TimeoutLayer};
 use opendal::{ErrorKind, Operator};
 
 use crate::error::{Error, RemoteReason, Result};
+
+mod stale_uploads;
 
 /// Each part of a multipart upload. S3 needs at least 5 MiB per part but the last; with
 /// [`PARTS_IN_FLIGHT`] this bounds the memory an upload holds, whatever the object's size.
@@ -31,14 +39,55 @@ pub const PART_BYTES: usize = 8 * 1024 * 1024;
 pub const PARTS_IN_FLIGHT: usize = 2;
 /// A read fetches at most this much per request, so a large object streams in bounded memory.
 const READ_BYTES: u64 = 4 * 1024 * 1024;
-/// Tries after the first for a temporary failure, and the backoff between them.
+/// Tries after the first for a temporary failure, and the backoff between them (doubling from
+/// the first, with jitter, at most the longest): 0.2 s, 0.4 s, 0.8 s.
 const RETRIES: usize = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const LONGEST_BACKOFF: Duration = Duration::from_secs(4);
-/// A request that is not moving data (stat, list, delete, completing an upload).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-/// A request moving data that made no progress for this long.
-const IO_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one try may take: a request that is not moving data (stat, list, delete,
+/// completing an upload), and each read or write call of one moving data. With the retries, a
+/// server that accepts connections and never answers is given up on after about
+/// `(1 + RETRIES) * TIMEOUT` plus the backoff: 4 minutes.
+const TIMEOUT: Duration = Duration::from_secs(60);
+/// Overrides [`TIMEOUT`], in whole seconds (1 to 600): for tests, which cannot wait minutes for
+/// a blackholed server, and for links known to be slow.
+const TIMEOUT_VAR: &str = "RESULTS_BACKUP_S3_TIMEOUT_SECONDS";
+const MAX_TIMEOUT_SECONDS: u64 = 600;
+/// An incomplete multipart upload of ours initiated longer ago than this, and with no part
+/// stored for as long, is taken for the leftover of a killed process and aborted. A live upload
+/// stores an 8 MiB part every few seconds to minutes (at 100 kB/s, one every 84 s), so a day
+/// without a part is far past any live one, whoever started it, and far past any difference
+/// between the server's clock and ours.
+const STALE_UPLOAD_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+/// Overrides [`STALE_UPLOAD_AGE`], in whole seconds (0 to 30 days): for tests, which cannot
+/// wait a day for an upload to look stale.
+const STALE_UPLOAD_VAR: &str = "RESULTS_BACKUP_S3_STALE_UPLOAD_SECONDS";
+const MAX_STALE_UPLOAD_SECONDS: u64 = 30 * 24 * 60 * 60;
+
+/// The knobs above as this process uses them: read from the environment here, and only here.
+#[derive(Clone, Copy, Debug)]
+struct Tuning {
+    timeout: Duration,
+    stale_upload_age: Duration,
+}
+
+impl Tuning {
+    /// A value that is missing, not a number or out of range is ignored: the default is safe.
+    fn from_env() -> Tuning {
+        let seconds = |name: &str, allowed: std::ops::RangeInclusive<u64>| {
+            std::env::var(name)
+                .ok()
+                .and_then(|text| text.trim().parse::<u64>().ok())
+                .filter(|value| allowed.contains(value))
+                .map(Duration::from_secs)
+        };
+        Tuning {
+            timeout: seconds(TIMEOUT_VAR, 1..=MAX_TIMEOUT_SECONDS).unwrap_or(TIMEOUT),
+            stale_upload_age: seconds(STALE_UPLOAD_VAR, 0..=MAX_STALE_UPLOAD_SECONDS)
+                .unwrap_or(STALE_UPLOAD_AGE),
+        }
+    }
+}
 
 /// S3's own limits on names, checked before anything is sent.
 const MAX_BUCKET_CHARS: usize = 63;
@@ -237,6 +286,62 @@ pub struct ObjectStore {
     runtime: Arc<tokio::runtime::Runtime>,
     operator: Operator,
     shown: String,
+    tuning: Tuning,
+    /// Signed requests opendal has no call for (listing and aborting multipart uploads).
+    uploads: stale_uploads::UploadsApi,
+    /// Set once this process has looked for stale uploads in the store.
+    swept: AtomicBool,
+    /// Set once the bucket is known to exist (see [`ObjectStore::size_of`]).
+    bucket_seen: AtomicBool,
+}
+
+thread_local! {
+    /// Retries the retry layer has made on this thread. The runtime is single-threaded and
+    /// every call blocks on it, so a call's retries happen on the calling thread: comparing the
+    /// count before and after tells whether the call's failure came after retries.
+    static RETRIES_SEEN: Cell<u64> = const { Cell::new(0) };
+}
+
+fn note_retry(_: RetryEvent<'_>) {
+    RETRIES_SEEN.with(|seen| seen.set(seen.get().wrapping_add(1)));
+}
+
+/// A failed call: opendal's error, and whether it came after the retry layer retried (which it
+/// does only for temporary failures, marking every error it returns persistent alike).
+struct Failure {
+    error: opendal::Error,
+    retried: bool,
+}
+
+/// Runs one call on `runtime` to its end.
+fn run<T>(
+    runtime: &tokio::runtime::Runtime,
+    call: impl Future<Output = opendal::Result<T>>,
+) -> Result<T, Failure> {
+    let before = RETRIES_SEEN.with(Cell::get);
+    runtime.block_on(call).map_err(|error| Failure {
+        error,
+        retried: RETRIES_SEEN.with(Cell::get) != before,
+    })
+}
+
+/// The credentials every signed request uses, ours and opendal's alike: the ones handed over
+/// in code first, then the environment and the `~/.aws` files; never the EC2 metadata service.
+fn credential_chain(
+    credentials: Option<&S3Credentials>,
+) -> reqsign_core::ProvideCredentialChain<reqsign_aws_v4::Credential> {
+    let chain = reqsign_core::ProvideCredentialChain::new().push(
+        reqsign_aws_v4::DefaultCredentialProvider::builder()
+            .no_imds()
+            .build(),
+    );
+    match credentials {
+        Some(credentials) => chain.push_front(reqsign_aws_v4::StaticCredentialProvider::new(
+            &credentials.access_key_id,
+            &credentials.secret_access_key,
+        )),
+        None => chain,
+    }
 }
 
 impl ObjectStore {
@@ -265,38 +370,48 @@ impl ObjectStore {
             .enable_all()
             .build()
             .map_err(|source| Error::io("start the network runtime for", &shown, source))?;
+        let tuning = Tuning::from_env();
+        let region = location.region.as_deref().unwrap_or(DEFAULT_REGION);
         let mut builder = opendal::services::S3::default()
             .bucket(&location.bucket)
             .root(&format!("/{}", location.prefix))
-            .region(location.region.as_deref().unwrap_or(DEFAULT_REGION))
-            .disable_ec2_metadata();
+            .region(region)
+            .disable_ec2_metadata()
+            .credential_provider_chain(credential_chain(credentials));
         if let Some(endpoint) = &location.endpoint {
             builder = builder.endpoint(endpoint);
-        }
-        if let Some(credentials) = credentials {
-            builder = builder
-                .access_key_id(&credentials.access_key_id)
-                .secret_access_key(&credentials.secret_access_key);
         }
         let operator = Operator::new(builder)
             .map_err(|_| misconfigured())?
             .layer(
                 TimeoutLayer::new()
-                    .with_timeout(REQUEST_TIMEOUT)
-                    .with_io_timeout(IO_TIMEOUT),
+                    .with_timeout(tuning.timeout)
+                    .with_io_timeout(tuning.timeout),
             )
             .layer(
                 RetryLayer::new()
                     .with_max_times(RETRIES)
                     .with_min_delay(FIRST_BACKOFF)
                     .with_max_delay(LONGEST_BACKOFF)
-                    .with_jitter(),
+                    .with_jitter()
+                    .with_notify(note_retry),
             )
             .finish();
+        let uploads = stale_uploads::UploadsApi::new(
+            location,
+            region,
+            credential_chain(credentials),
+            tuning.timeout,
+        )
+        .map_err(|_| misconfigured())?;
         Ok(ObjectStore {
             runtime: Arc::new(runtime),
             operator,
             shown,
+            tuning,
+            uploads,
+            swept: AtomicBool::new(false),
+            bucket_seen: AtomicBool::new(false),
         })
     }
 
@@ -305,35 +420,68 @@ impl ObjectStore {
         &self.shown
     }
 
-    fn failed(&self, action: &'static str, object: &str, err: &opendal::Error) -> Error {
+    fn failed(&self, action: &'static str, object: &str, failure: &Failure) -> Error {
         Error::Remote {
             store: self.shown.clone(),
             action,
-            object: crate::limits::quoted(object),
-            reason: reason_of(err),
+            // Listing the prefix itself names no object.
+            object: if object.is_empty() {
+                "the objects".into()
+            } else {
+                crate::limits::quoted(object)
+            },
+            reason: reason_of(failure),
         }
     }
 
     /// The object's size, or `None` when it does not exist.
     pub fn size_of(&self, name: &str) -> Result<Option<u64>> {
-        match self.runtime.block_on(self.operator.stat(name)) {
-            Ok(meta) => Ok(Some(meta.content_length())),
-            Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
-            Err(err) => Err(self.failed("look up", name, &err)),
+        match run(&self.runtime, self.operator.stat(name)) {
+            Ok(meta) => {
+                self.bucket_seen.store(true, Ordering::Relaxed);
+                Ok(Some(meta.content_length()))
+            }
+            Err(failure) if failure.error.kind() == ErrorKind::NotFound => {
+                self.check_bucket(name)?;
+                Ok(None)
+            }
+            Err(failure) => Err(self.failed("look up", name, &failure)),
+        }
+    }
+
+    /// A HEAD answers 404 without a body for a missing object and a missing bucket alike: the
+    /// first time an object is missing, one listing (whose answer names `NoSuchBucket`) tells
+    /// "not there yet" from "the bucket was deleted". Only that answer changes the outcome: a
+    /// key allowed to read but not to list, or a listing that fails otherwise, leaves the HEAD's
+    /// "not there" standing.
+    fn check_bucket(&self, name: &str) -> Result<()> {
+        if self.bucket_seen.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        match run(
+            &self.runtime,
+            self.operator.list_with("").limit(1).into_future(),
+        ) {
+            Err(failure) if reason_of(&failure) == RemoteReason::BucketMissing => {
+                Err(self.failed("look up", name, &failure))
+            }
+            _ => {
+                self.bucket_seen.store(true, Ordering::Relaxed);
+                Ok(())
+            }
         }
     }
 
     /// The objects directly in `folder` (`""` for the prefix itself, else ending in `/`).
     pub fn list(&self, folder: &str) -> Result<Vec<ListedObject>> {
-        let entries = self
-            .runtime
-            .block_on(
-                self.operator
-                    .list_with(folder)
-                    .recursive(false)
-                    .into_future(),
-            )
-            .map_err(|err| self.failed("list", folder, &err))?;
+        let entries = run(
+            &self.runtime,
+            self.operator
+                .list_with(folder)
+                .recursive(false)
+                .into_future(),
+        )
+        .map_err(|failure| self.failed("list", folder, &failure))?;
         Ok(entries
             .into_iter()
             .filter(|entry| entry.metadata().is_file())
@@ -362,41 +510,47 @@ impl ObjectStore {
                 ),
             });
         }
-        let buffer = self
-            .runtime
-            .block_on(self.operator.read_with(name).range(0..size).into_future())
-            .map_err(|err| self.failed("read", name, &err))?;
+        let buffer = run(
+            &self.runtime,
+            self.operator.read_with(name).range(0..size).into_future(),
+        )
+        .map_err(|failure| self.failed("read", name, &failure))?;
         Ok(buffer.to_vec())
     }
 
     /// Writes a small object in one request.
     pub fn put_small(&self, name: &str, bytes: Vec<u8>, publish: Publish) -> Result<()> {
-        self.runtime
-            .block_on(
-                self.operator
-                    .write_with(name, bytes)
-                    .if_not_exists(publish == Publish::IfAbsent)
-                    .into_future(),
-            )
-            .map(|_| ())
-            .map_err(|err| self.failed("publish", name, &err))
+        run(
+            &self.runtime,
+            self.operator
+                .write_with(name, bytes)
+                .if_not_exists(publish == Publish::IfAbsent)
+                .into_future(),
+        )
+        .map(|_| ())
+        .map_err(|failure| self.failed("publish", name, &failure))
     }
 
     /// Starts a streamed, conditional upload: a multipart upload whose completion carries
     /// `If-None-Match: *`. Nothing is visible under `name` until [`ObjectWriter::finish`]
-    /// succeeds; dropping the writer unfinished aborts the upload.
+    /// succeeds; dropping the writer unfinished aborts the upload. The first upload of a
+    /// process into this store first aborts the stale uploads a killed run left behind; that
+    /// clean-up is best effort (a failure leaves them for the next run, and the upload's own
+    /// requests then report the problem).
     pub fn writer(&self, name: &str) -> Result<ObjectWriter<'_>> {
-        let writer = self
-            .runtime
-            .block_on(
-                self.operator
-                    .writer_with(name)
-                    .chunk(PART_BYTES)
-                    .concurrent(PARTS_IN_FLIGHT)
-                    .if_not_exists(true)
-                    .into_future(),
-            )
-            .map_err(|err| self.failed("start uploading", name, &err))?;
+        if !self.swept.swap(true, Ordering::Relaxed) {
+            let _ = self.abort_stale_uploads(self.tuning.stale_upload_age);
+        }
+        let writer = run(
+            &self.runtime,
+            self.operator
+                .writer_with(name)
+                .chunk(PART_BYTES)
+                .concurrent(PARTS_IN_FLIGHT)
+                .if_not_exists(true)
+                .into_future(),
+        )
+        .map_err(|failure| self.failed("start uploading", name, &failure))?;
         Ok(ObjectWriter {
             store: self,
             name: name.to_string(),
@@ -411,10 +565,8 @@ impl ObjectStore {
         let size = self
             .size_of(name)?
             .ok_or_else(|| self.failed("read", name, &not_found()))?;
-        let reader = self
-            .runtime
-            .block_on(self.operator.reader(name))
-            .map_err(|err| self.failed("read", name, &err))?;
+        let reader = run(&self.runtime, self.operator.reader(name))
+            .map_err(|failure| self.failed("download", name, &failure))?;
         Ok(ObjectReader {
             runtime: Arc::clone(&self.runtime),
             store: self.shown.clone(),
@@ -429,34 +581,123 @@ impl ObjectStore {
 
     /// Deletes an object; one that is already gone is not an error.
     pub fn delete(&self, name: &str) -> Result<()> {
-        self.runtime
-            .block_on(self.operator.delete(name))
-            .map_err(|err| self.failed("delete", name, &err))
+        run(&self.runtime, self.operator.delete(name))
+            .map_err(|failure| self.failed("delete", name, &failure))
+    }
+
+    /// Aborts the stale incomplete multipart uploads of ours in this store, and returns how
+    /// many. "Ours" is the only kind of upload this app starts: an archive directly under the
+    /// prefix (one name ending in `.tar.gz`, of the characters archive names use). "Stale" is
+    /// initiated more than `older_than` ago and no part stored for as long (none at all
+    /// counts): a live upload, ours or a colleague's, stores a part every few minutes however
+    /// long it runs, so it is never taken for stale. Anything else is left alone. At most one
+    /// listing page (1000 uploads) is looked at per run; the rest wait for the next.
+    pub fn abort_stale_uploads(&self, older_than: Duration) -> Result<usize> {
+        let failed = |reason| Error::Remote {
+            store: self.shown.clone(),
+            action: "clean up",
+            object: "the interrupted uploads".into(),
+            reason,
+        };
+        let now = chrono::Utc::now();
+        let older = |time: chrono::DateTime<chrono::Utc>| {
+            now.signed_duration_since(time)
+                .to_std()
+                .is_ok_and(|age| age >= older_than)
+        };
+        let mut aborted = 0;
+        for upload in self.runtime.block_on(self.uploads.list()).map_err(failed)? {
+            if !older(upload.initiated) {
+                continue;
+            }
+            let newest_part = self
+                .runtime
+                .block_on(self.uploads.newest_part(&upload))
+                .map_err(failed)?;
+            if newest_part.is_some_and(|time| !older(time)) {
+                continue;
+            }
+            self.runtime
+                .block_on(self.uploads.abort(&upload))
+                .map_err(failed)?;
+            aborted += 1;
+        }
+        Ok(aborted)
     }
 }
 
-fn not_found() -> opendal::Error {
-    opendal::Error::new(ErrorKind::NotFound, "not found")
+fn not_found() -> Failure {
+    Failure {
+        error: opendal::Error::new(ErrorKind::NotFound, "not found"),
+        retried: false,
+    }
 }
 
-/// The kind of failure only: the client's text may quote request headers or the server's body.
-fn reason_of(err: &opendal::Error) -> RemoteReason {
+/// The kind of failure only: the client's text may quote request headers or the server's body,
+/// so it is never looked at (nor shown).
+fn reason_of(failure: &Failure) -> RemoteReason {
+    let err = &failure.error;
     match err.kind() {
         ErrorKind::NotFound => RemoteReason::NotFound,
         ErrorKind::PermissionDenied => RemoteReason::AccessDenied,
         ErrorKind::ConditionNotMatch | ErrorKind::AlreadyExists => RemoteReason::AlreadyExists,
-        ErrorKind::ConfigInvalid => RemoteReason::Misconfigured,
-        ErrorKind::RateLimited => RemoteReason::Unreachable,
-        _ if err.is_temporary() => RemoteReason::Unreachable,
-        // A refused connection or a timeout, once the retries are spent, is reported by opendal
-        // as unexpected and no longer temporary; its message names the transport failure.
-        _ if err.to_string().contains("send http request")
-            || err.to_string().contains("timeout") =>
-        {
-            RemoteReason::Unreachable
-        }
-        _ => RemoteReason::Unexpected,
+        // A configuration opendal cannot use fails when the store is opened; at request time
+        // its S3 service reports only S3's `NoSuchBucket` so.
+        ErrorKind::ConfigInvalid => RemoteReason::BucketMissing,
+        ErrorKind::RateLimited => RemoteReason::Throttled,
+        _ => transport_failure(err).unwrap_or(
+            // The retry layer retries temporary failures only (5xx, timeouts): one that came
+            // back after retries is a store that answered only with errors, or not at all.
+            if failure.retried || err.is_temporary() {
+                RemoteReason::Unreachable
+            } else {
+                RemoteReason::Unexpected
+            },
+        ),
     }
+}
+
+/// Once a transfer is under way (the upload started, the download was answered), a store that
+/// stops answering is a connection lost part-way: the analyst hears that the transfer broke,
+/// not that the store was never there.
+fn mid_transfer(reason: RemoteReason) -> RemoteReason {
+    match reason {
+        RemoteReason::Unreachable => RemoteReason::ConnectionLost,
+        other => other,
+    }
+}
+
+/// A failure of the connection itself, told by the types in the error's source chain (the HTTP
+/// client's error and the operating system's), never by their text.
+fn transport_failure(err: &opendal::Error) -> Option<RemoteReason> {
+    let mut cause = std::error::Error::source(err);
+    while let Some(current) = cause {
+        if let Some(http) = current.downcast_ref::<reqwest::Error>() {
+            if http.is_connect() || http.is_timeout() {
+                return Some(RemoteReason::Unreachable);
+            }
+            if http.is_body() || http.is_decode() {
+                return Some(RemoteReason::ConnectionLost);
+            }
+        }
+        if let Some(os) = current.downcast_ref::<io::Error>() {
+            match os.kind() {
+                io::ErrorKind::ConnectionRefused
+                | io::ErrorKind::HostUnreachable
+                | io::ErrorKind::NetworkUnreachable
+                | io::ErrorKind::AddrNotAvailable
+                | io::ErrorKind::NotConnected
+                | io::ErrorKind::TimedOut => return Some(RemoteReason::Unreachable),
+                io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::UnexpectedEof => return Some(RemoteReason::ConnectionLost),
+                _ => {}
+            }
+        }
+        cause = current.source();
+    }
+    None
 }
 
 /// A streamed upload in progress: see [`ObjectStore::writer`]. It also implements
@@ -482,10 +723,13 @@ impl ObjectWriter<'_> {
             return Err(Error::Cancelled);
         };
         let part = std::mem::replace(&mut self.pending, Vec::with_capacity(PART_BYTES));
-        self.store
-            .runtime
-            .block_on(writer.write(part))
-            .map_err(|err| self.store.failed("upload", &self.name, &err))
+        run(&self.store.runtime, writer.write(part)).map_err(|failure| {
+            let mut error = self.store.failed("upload", &self.name, &failure);
+            if let Error::Remote { reason, .. } = &mut error {
+                *reason = mid_transfer(*reason);
+            }
+            error
+        })
     }
 
     /// Accepts bytes, sending a part whenever one is full.
@@ -512,13 +756,13 @@ impl ObjectWriter<'_> {
         let Some(mut writer) = self.writer.take() else {
             return Err(Error::Cancelled);
         };
-        match self.store.runtime.block_on(writer.close()) {
+        match run(&self.store.runtime, writer.close()) {
             Ok(_) => Ok(self.written),
-            Err(err) => {
+            Err(failure) => {
                 // A refused completion leaves the multipart upload open (moto and S3 alike):
                 // abort it so its parts are not kept, and billed, forever.
                 let _ = self.store.runtime.block_on(writer.abort());
-                Err(self.store.failed("publish", &self.name, &err))
+                Err(self.store.failed("publish", &self.name, &failure))
             }
         }
     }
@@ -530,11 +774,10 @@ impl ObjectWriter<'_> {
 
     fn abort_now(&mut self) -> Result<()> {
         match self.writer.take() {
-            Some(mut writer) => self
-                .store
-                .runtime
-                .block_on(writer.abort())
-                .map_err(|err| self.store.failed("abort the upload of", &self.name, &err)),
+            Some(mut writer) => run(&self.store.runtime, writer.abort()).map_err(|failure| {
+                self.store
+                    .failed("abort the upload of", &self.name, &failure)
+            }),
             None => Ok(()),
         }
     }
@@ -589,15 +832,17 @@ impl Read for ObjectReader {
                 return Ok(0);
             }
             let end = (self.offset + READ_BYTES).min(self.size);
-            let fetched = self
-                .runtime
-                .block_on(self.reader.read(self.offset..end))
-                .map_err(|err| {
+            // The typed error travels inside the io::Error to wherever the stream is read
+            // (`Error::carried_by`), so a cut connection is reported as the store's failure.
+            let fetched =
+                run(&self.runtime, self.reader.read(self.offset..end)).map_err(|failure| {
                     io::Error::other(Error::Remote {
                         store: self.store.clone(),
-                        action: "read",
+                        action: "download",
                         object: crate::limits::quoted(&self.name),
-                        reason: reason_of(&err),
+                        // The store answered when the reader was made (its size): a failure
+                        // now is the download breaking off.
+                        reason: mid_transfer(reason_of(&failure)),
                     })
                 })?;
             self.held = fetched.to_vec();
