@@ -2,8 +2,9 @@
 //!
 //! This sits beside the local files in `sys`: it moves bytes and knows nothing about archives,
 //! manifests or catalogs (`store/` gives the objects their names and meaning). The core stays
-//! synchronous, so the store owns a small single-threaded tokio runtime and blocks on each
-//! request; the client is `opendal`'s S3 service.
+//! synchronous, so the store owns a small tokio runtime (one worker thread, which sends upload
+//! parts while the caller works) and blocks on each request; the client is `opendal`'s S3
+//! service.
 //!
 //! Credentials come only from the standard AWS chain (the environment, then the `~/.aws` profile
 //! files); never from our settings, never from the EC2 metadata service (it would be a request off
@@ -261,7 +262,11 @@ impl ObjectStore {
         // rustls needs one process-wide crypto provider; ring is the one the core already uses
         // for SHA-256. Installing fails harmlessly when another part of the process did it.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        // One worker thread: the parts of an upload are spawned tasks, and on a current-thread
+        // runtime they would move only while the caller blocks on the client, never while it
+        // compresses the next part. The worker sends them meanwhile.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
             .enable_all()
             .build()
             .map_err(|source| Error::io("start the network runtime for", &shown, source))?;
