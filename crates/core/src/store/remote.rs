@@ -15,11 +15,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::catalog::{sorted_newest_first, CatalogEntry};
-use super::names::ArchiveFileName;
-use crate::error::{Error, Result};
-use crate::limits::quoted;
-use crate::progress::Progress;
+use super::catalog::{latest_of, sorted_newest_first, CatalogEntry};
+use super::manifest::Manifest;
+use super::names::{ArchiveFileName, BackupName, Timestamp, MAX_SEQUENCE};
+use crate::archive::StrategyName;
+use crate::error::{Error, RemoteReason, Result};
+use crate::limits::{quoted, MAX_MANIFEST_BYTES};
+use crate::progress::{CancelToken, Progress};
 use crate::sys::s3::{ObjectStore, Publish, S3Location};
 
 /// The folder of per-backup catalog entries, relative to the prefix.
@@ -104,6 +106,116 @@ impl RemoteStore {
             bytes,
             Publish::IfAbsent,
         )
+    }
+
+    /// The sidecar manifest of `archive` as stored, or `None` when there is none.
+    pub fn sidecar_bytes(&self, archive: &ArchiveFileName) -> Result<Option<Vec<u8>>> {
+        let name = archive.sidecar_name();
+        if self.objects.size_of(&name)?.is_none() {
+            return Ok(None);
+        }
+        self.objects.read_small(&name, MAX_MANIFEST_BYTES).map(Some)
+    }
+
+    /// The sidecar manifest of `archive`, or `None` when there is none or it cannot be read as
+    /// one (for change detection, both mean "compare with nothing"); a store that cannot be
+    /// reached is an error.
+    pub fn sidecar(&self, archive: &ArchiveFileName) -> Result<Option<Manifest>> {
+        let shown = format!("{}/{}", self.shown(), archive.sidecar_name());
+        Ok(self
+            .sidecar_bytes(archive)?
+            .and_then(|bytes| Manifest::from_json(&bytes, shown.as_ref()).ok()))
+    }
+
+    /// The newest complete backup of `strategy` in the store.
+    pub fn latest(&self, strategy: &str, progress: &dyn Progress) -> Result<Option<CatalogEntry>> {
+        let entries = self.list(Some(strategy), progress)?;
+        Ok(latest_of(&entries, strategy).cloned())
+    }
+
+    /// `<strategy>_<timestamp>.tar.gz`, or `_2`, `_3`... the first whose archive, sidecar and
+    /// catalog entry are all absent. Only a hint: the archive's conditional completion decides.
+    pub fn free_backup_name(
+        &self,
+        strategy: &StrategyName,
+        timestamp: &Timestamp,
+    ) -> Result<ArchiveFileName> {
+        for n in 1..=MAX_SEQUENCE {
+            let name = BackupName::new(strategy.clone(), timestamp.clone(), n).file_name();
+            let taken = [
+                name.to_string(),
+                name.sidecar_name(),
+                Self::entry_name(&name),
+            ];
+            let mut free = true;
+            for object in &taken {
+                if self.objects.size_of(object)?.is_some() {
+                    free = false;
+                    break;
+                }
+            }
+            if free {
+                return Ok(name);
+            }
+        }
+        Err(Error::AlreadyExists {
+            path: format!("{}/{strategy}_{timestamp}", self.shown()).into(),
+        })
+    }
+
+    /// Publishes a backup's sidecar, then its catalog entry, the last two steps of the publish
+    /// protocol (its archive is already there). Each is created once: a sidecar already there
+    /// must be byte for byte the same, an entry must record the same SHA-256, else the store
+    /// holds another backup under this name and nothing is overwritten.
+    pub fn publish_documents(
+        &self,
+        sidecar: Vec<u8>,
+        entry: &CatalogEntry,
+        cancel: &CancelToken,
+    ) -> Result<()> {
+        cancel.check()?;
+        self.publish_same(&entry.backup_file.sidecar_name(), sidecar)?;
+        cancel.check()?;
+        match self.publish_entry(entry) {
+            Err(Error::Remote {
+                reason: RemoteReason::AlreadyExists,
+                ..
+            }) => match self.entry(&entry.backup_file)? {
+                Some(there) if there.sha256 == entry.sha256 => Ok(()),
+                _ => Err(self.different_backup(entry.backup_file.as_str())),
+            },
+            other => other,
+        }
+    }
+
+    /// Publishes a small document once; one already there must be byte for byte the same.
+    fn publish_same(&self, name: &str, bytes: Vec<u8>) -> Result<()> {
+        match self
+            .objects
+            .put_small(name, bytes.clone(), Publish::IfAbsent)
+        {
+            Err(Error::Remote {
+                reason: RemoteReason::AlreadyExists,
+                ..
+            }) => {
+                let there = self.objects.read_small(name, MAX_MANIFEST_BYTES)?;
+                if there == bytes {
+                    Ok(())
+                } else {
+                    Err(self.different_backup(name))
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The store holds something else under one of a backup's names.
+    pub fn different_backup(&self, name: &str) -> Error {
+        Error::VerificationFailed {
+            path: format!("{}/{name}", self.shown()).into(),
+            detail: "the store holds a different backup under this name; nothing was overwritten"
+                .into(),
+        }
     }
 
     /// Every complete backup in the store, newest first. Entries without their archive (of the
