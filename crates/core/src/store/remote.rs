@@ -22,7 +22,7 @@ use crate::archive::StrategyName;
 use crate::error::{Error, RemoteReason, Result};
 use crate::limits::{quoted, MAX_MANIFEST_BYTES};
 use crate::progress::{CancelToken, Progress};
-use crate::sys::s3::{ObjectStore, Publish, S3Location};
+use crate::sys::s3::{ObjectStore, Publish, S3Credentials, S3Location};
 
 /// The folder of per-backup catalog entries, relative to the prefix.
 pub const CATALOG_ENTRIES_FOLDER: &str = "catalog.d/";
@@ -37,9 +37,18 @@ pub struct RemoteStore {
 }
 
 impl RemoteStore {
+    /// Opens the store with credentials from the AWS chain.
     pub fn open(location: &S3Location) -> Result<RemoteStore> {
+        Self::open_with(location, None)
+    }
+
+    /// The same, with `credentials` tried before the chain (see [`ObjectStore::open_with`]).
+    pub fn open_with(
+        location: &S3Location,
+        credentials: Option<&S3Credentials>,
+    ) -> Result<RemoteStore> {
         Ok(RemoteStore {
-            objects: Arc::new(ObjectStore::open(location)?),
+            objects: Arc::new(ObjectStore::open_with(location, credentials)?),
         })
     }
 
