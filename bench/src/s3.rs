@@ -86,10 +86,11 @@ impl MotoServer {
     }
 
     /// Shell exports for our CLI (the AWS chain) and for rclone (a remote named `bench`), put
-    /// in front of a row's script.
+    /// in front of a row's script. A CA bundle named by the environment (`AWS_CA_BUNDLE`) is
+    /// dropped: the server speaks plain HTTP, and rclone's S3 client refuses to start with one.
     pub fn exports(&self) -> String {
         format!(
-            "export AWS_ACCESS_KEY_ID={ACCESS_KEY} AWS_SECRET_ACCESS_KEY={SECRET_KEY} \
+            "unset AWS_CA_BUNDLE; export AWS_ACCESS_KEY_ID={ACCESS_KEY} AWS_SECRET_ACCESS_KEY={SECRET_KEY} \
              AWS_CONFIG_FILE=/nonexistent AWS_SHARED_CREDENTIALS_FILE=/nonexistent \
              RCLONE_CONFIG_BENCH_TYPE=s3 RCLONE_CONFIG_BENCH_PROVIDER=Other \
              RCLONE_CONFIG_BENCH_ENDPOINT={endpoint} RCLONE_CONFIG_BENCH_ACCESS_KEY_ID={ACCESS_KEY} \

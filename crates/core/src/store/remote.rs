@@ -255,6 +255,15 @@ impl RemoteStore {
                 ));
                 continue;
             };
+            // One strategy's backups (for --if-changed) need not cost a request per backup of
+            // every other strategy: a backup's name starts with its strategy's. An entry whose
+            // name is not one of ours is read and filtered by what it says, as before.
+            let other_strategy = archive
+                .backup_name()
+                .is_some_and(|name| strategy.is_some_and(|wanted| name.strategy != wanted));
+            if other_strategy {
+                continue;
+            }
             let name = format!("{CATALOG_ENTRIES_FOLDER}{}", object.name);
             if object.size > MAX_CATALOG_ENTRY_BYTES {
                 progress.warn(&format!("Ignored {}: it is too large", quoted(&name)));
