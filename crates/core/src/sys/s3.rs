@@ -17,6 +17,7 @@
 
 use std::future::IntoFuture;
 use std::io::{self, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,7 +29,8 @@ use crate::error::{Error, RemoteReason, Result};
 /// Each part of a multipart upload. S3 needs at least 5 MiB per part but the last; with
 /// [`PARTS_IN_FLIGHT`] this bounds the memory an upload holds, whatever the object's size.
 pub const PART_BYTES: usize = 8 * 1024 * 1024;
-/// Parts uploaded at once: enough to keep the link busy while the next part is filled.
+/// Parts handed over and not yet sent (one on the wire, one queued): enough to keep the link
+/// busy while the next part is filled.
 pub const PARTS_IN_FLIGHT: usize = 2;
 /// A read fetches at most this much per request, so a large object streams in bounded memory.
 const READ_BYTES: u64 = 4 * 1024 * 1024;
@@ -391,21 +393,41 @@ impl ObjectStore {
     /// `If-None-Match: *`. Nothing is visible under `name` until [`ObjectWriter::finish`]
     /// succeeds; dropping the writer unfinished aborts the upload.
     pub fn writer(&self, name: &str) -> Result<ObjectWriter<'_>> {
-        let writer = self
+        let mut writer = self
             .runtime
             .block_on(
                 self.operator
                     .writer_with(name)
                     .chunk(PART_BYTES)
-                    .concurrent(PARTS_IN_FLIGHT)
                     .if_not_exists(true)
                     .into_future(),
             )
             .map_err(|err| self.failed("start uploading", name, &err))?;
+        // Parts go out one at a time on the runtime's worker thread while the caller fills the
+        // next. Not opendal's own `concurrent` writer: it keeps every sent part's bytes until the
+        // upload completes (0.57 buffers up to 8192 finished parts), so memory grew with the
+        // object (445 MB held for a 433 MB archive).
+        let (parts, mut queue) = tokio::sync::mpsc::channel::<Vec<u8>>(PARTS_IN_FLIGHT - 1);
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop_asked = Arc::clone(&stopping);
+        let uploader = self.runtime.spawn(async move {
+            while let Some(part) = queue.recv().await {
+                // An abort need not send what is still queued.
+                if stop_asked.load(Ordering::Relaxed) {
+                    break;
+                }
+                if let Err(err) = writer.write(part).await {
+                    return (writer, Err(err));
+                }
+            }
+            (writer, Ok(()))
+        });
         Ok(ObjectWriter {
             store: self,
             name: name.to_string(),
-            writer: Some(writer),
+            parts: Some(parts),
+            uploader: Some(uploader),
+            stopping,
             pending: Vec::with_capacity(PART_BYTES),
             written: 0,
         })
@@ -465,16 +487,24 @@ fn reason_of(err: &opendal::Error) -> RemoteReason {
 }
 
 /// A streamed upload in progress: see [`ObjectStore::writer`]. It also implements
-/// [`std::io::Write`] so a compressor can write into it directly.
+/// [`std::io::Write`] so a compressor can write into it directly. At most
+/// [`PARTS_IN_FLIGHT`] parts are held (one being sent, one queued) besides the one being filled.
 pub struct ObjectWriter<'a> {
     store: &'a ObjectStore,
     name: String,
-    /// `None` once finished or aborted.
-    writer: Option<opendal::Writer>,
-    /// Bytes not yet handed to the client, at most one part.
+    /// Full parts, to the task that sends them; `None` once no more will come.
+    parts: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
+    /// The task sending the parts; it hands the client's writer back when the parts end or one
+    /// fails. `None` once finished or aborted.
+    uploader: Option<UploadTask>,
+    /// Asks the task to drop what is queued (an abort).
+    stopping: Arc<AtomicBool>,
+    /// Bytes not yet handed over, at most one part.
     pending: Vec<u8>,
     written: u64,
 }
+
+type UploadTask = tokio::task::JoinHandle<(opendal::Writer, opendal::Result<()>)>;
 
 impl ObjectWriter<'_> {
     /// Bytes accepted so far.
@@ -482,15 +512,46 @@ impl ObjectWriter<'_> {
         self.written
     }
 
+    /// The upload cannot go on and its client is lost (the sending task panicked), or it was
+    /// used after it ended.
+    fn broken(&self) -> Error {
+        Error::Remote {
+            store: self.store.shown.clone(),
+            action: "upload",
+            object: crate::limits::quoted(&self.name),
+            reason: RemoteReason::Unexpected,
+        }
+    }
+
+    /// Hands the full part to the sending task, waiting while one part is queued already.
     fn send_pending(&mut self) -> Result<()> {
-        let Some(writer) = self.writer.as_mut() else {
-            return Err(Error::Cancelled);
-        };
         let part = std::mem::replace(&mut self.pending, Vec::with_capacity(PART_BYTES));
-        self.store
-            .runtime
-            .block_on(writer.write(part))
-            .map_err(|err| self.store.failed("upload", &self.name, &err))
+        let sent = match &self.parts {
+            Some(parts) => self.store.runtime.block_on(parts.send(part)).is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The task ended early: a part failed. Its error says why; the upload is aborted.
+        match self.stop() {
+            Some((mut writer, outcome)) => {
+                let _ = self.store.runtime.block_on(writer.abort());
+                match outcome {
+                    Err(err) => Err(self.store.failed("upload", &self.name, &err)),
+                    Ok(()) => Err(self.broken()),
+                }
+            }
+            None => Err(self.broken()),
+        }
+    }
+
+    /// No more parts: waits until the task has sent what it holds (or, when stopping, the part
+    /// on the wire) and takes the client's writer back with the task's outcome.
+    fn stop(&mut self) -> Option<(opendal::Writer, opendal::Result<()>)> {
+        self.parts = None;
+        let uploader = self.uploader.take()?;
+        self.store.runtime.block_on(uploader).ok()
     }
 
     /// Accepts bytes, sending a part whenever one is full.
@@ -514,16 +575,23 @@ impl ObjectWriter<'_> {
         if !self.pending.is_empty() {
             self.send_pending()?;
         }
-        let Some(mut writer) = self.writer.take() else {
-            return Err(Error::Cancelled);
+        let Some((mut writer, sent)) = self.stop() else {
+            return Err(self.broken());
         };
-        match self.store.runtime.block_on(writer.close()) {
-            Ok(_) => Ok(self.written),
+        let (action, outcome) = match sent {
+            Ok(()) => (
+                "publish",
+                self.store.runtime.block_on(writer.close()).map(|_| ()),
+            ),
+            Err(err) => ("upload", Err(err)),
+        };
+        match outcome {
+            Ok(()) => Ok(self.written),
             Err(err) => {
                 // A refused completion leaves the multipart upload open (moto and S3 alike):
                 // abort it so its parts are not kept, and billed, forever.
                 let _ = self.store.runtime.block_on(writer.abort());
-                Err(self.store.failed("publish", &self.name, &err))
+                Err(self.store.failed(action, &self.name, &err))
             }
         }
     }
@@ -534,8 +602,9 @@ impl ObjectWriter<'_> {
     }
 
     fn abort_now(&mut self) -> Result<()> {
-        match self.writer.take() {
-            Some(mut writer) => self
+        self.stopping.store(true, Ordering::Relaxed);
+        match self.stop() {
+            Some((mut writer, _)) => self
                 .store
                 .runtime
                 .block_on(writer.abort())
