@@ -10,12 +10,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up, check_all, check_all_remote, check_many, check_remote, copy_backup, delete,
-    diff_backups, diff_current, extract_file, forget, forget_after_automatic, locate, manifest_of,
-    parse_time_of_day, quoted, restore, restore_from_store, scan, select_backups, strategy_names,
-    validate_level, AutomaticPolicy, AutomaticSettings, BackupOptions, CancelToken, Catalog, Error,
-    ForgetRequest, KeepWithin, Locations, Locator, MetricFilter, MetricSort, OnConflict, Overrides,
-    Protector, ProtectorOptions, RemoteChoice, RemoteStore, RestoreOptions, RetentionPolicies,
+    back_up, back_up_into_store, check_all, check_all_remote, check_many, check_remote,
+    copy_backup, delete, diff_backups, diff_current, extract_file, forget, forget_after_automatic,
+    locate, manifest_of, parse_time_of_day, quoted, restore, restore_from_store, scan,
+    scan_against_store, select_backups, strategy_names, validate_level, AutomaticPolicy,
+    AutomaticSettings, BackupOptions, BackupOutcome, CancelToken, Catalog, Error, ForgetRequest,
+    KeepWithin, Locations, Locator, MetricFilter, MetricSort, OnConflict, Overrides, Protector,
+    ProtectorOptions, RemoteChoice, RemoteStore, RestoreOptions, RetentionPolicies,
     RetentionPolicy, S3Location, Schedule, ScheduleState, Settings, StrategyName, WatchOptions,
     Weekday, DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
 };
@@ -33,7 +34,7 @@ struct Cli {
     /// Folder whose sub-folders are strategies [env: RESULTS_BACKUP_RESULTS] [default: ./results]
     #[arg(long, global = true, value_name = "DIR")]
     results: Option<PathBuf>,
-    /// Folder that holds the backups and catalog.json, or an S3 store s3://bucket/prefix (`list`, `check` and `restore` so far) [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
+    /// Folder that holds the backups and catalog.json, or an S3 store s3://bucket/prefix (`scan`, `backup`, `list`, `check` and `restore` so far) [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
     #[arg(long, global = true, value_name = "DIR")]
     backups: Option<PathBuf>,
     /// Print one JSON document on stdout instead of text
@@ -424,6 +425,28 @@ fn run_on_s3(
 ) -> Result<bool, Error> {
     let address = remote.location.shown();
     match command {
+        Command::Backup {
+            strategies,
+            all,
+            if_changed,
+            ..
+        } => {
+            let store = RemoteStore::open_choice(remote)?;
+            let which = BackupChoice {
+                strategies,
+                all,
+                if_changed,
+            };
+            back_up_each(which, locations, out, progress, |name, options| {
+                back_up_into_store(locations, &store, name, options, progress, cancel)
+            })
+        }
+        Command::Scan => {
+            let store = RemoteStore::open_choice(remote)?;
+            let strategies = scan_against_store(locations, &store, progress)?;
+            out.strategies(&strategies);
+            Ok(true)
+        }
         Command::Check {
             names: given,
             all,
@@ -480,10 +503,52 @@ fn run_on_s3(
         }
         _ => Err(Error::InvalidStoreAddress {
             text: address,
-            detail: "only `list`, `check` and `restore` work on an S3 store so far; copy backups there with `copy --to`"
+            detail: "only `scan`, `backup`, `list`, `check` and `restore` work on an S3 store so far; copy backups there with `copy --to`"
                 .into(),
         }),
     }
+}
+
+/// What `backup` was asked to back up.
+struct BackupChoice {
+    strategies: Vec<String>,
+    all: bool,
+    if_changed: bool,
+}
+
+/// Backs up each chosen strategy with `back_up_one` (into the backups folder or a store),
+/// reporting each as it ends; a cancel stops the rest. `Ok(false)` when one failed.
+fn back_up_each(
+    which: BackupChoice,
+    locations: &Locations,
+    out: &Output,
+    progress: &TerminalProgress,
+    back_up_one: impl Fn(&str, &BackupOptions) -> Result<BackupOutcome, Error>,
+) -> Result<bool, Error> {
+    let options = BackupOptions {
+        level: validate_level(locations.level)?,
+        if_changed: which.if_changed,
+    };
+    let names: Vec<String> = if which.all {
+        strategy_names(locations, progress)?
+            .into_iter()
+            .map(String::from)
+            .collect()
+    } else {
+        which.strategies
+    };
+    let mut results = Vec::new();
+    for name in names {
+        let result = back_up_one(&name, &options);
+        progress.clear();
+        out.backup_done(&name, &result);
+        let stop = matches!(result, Err(Error::Cancelled));
+        results.push((name, result));
+        if stop {
+            break;
+        }
+    }
+    Ok(out.backups(&results))
 }
 
 /// Runs one command; `Ok(false)` means it finished but something failed or was found damaged.
@@ -532,30 +597,14 @@ fn run(
             if_changed,
             ..
         } => {
-            let options = BackupOptions {
-                level: validate_level(locations.level)?,
+            let which = BackupChoice {
+                strategies,
+                all,
                 if_changed,
             };
-            let names: Vec<String> = if all {
-                strategy_names(locations, progress)?
-                    .into_iter()
-                    .map(String::from)
-                    .collect()
-            } else {
-                strategies
-            };
-            let mut results = Vec::new();
-            for name in names {
-                let result = back_up(locations, &name, &options, progress, cancel);
-                progress.clear();
-                out.backup_done(&name, &result);
-                let stop = matches!(result, Err(Error::Cancelled));
-                results.push((name, result));
-                if stop {
-                    break;
-                }
-            }
-            Ok(out.backups(&results))
+            back_up_each(which, locations, out, progress, |name, options| {
+                back_up(locations, name, options, progress, cancel)
+            })
         }
         Command::List {
             strategy,

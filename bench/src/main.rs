@@ -10,6 +10,7 @@ mod measure;
 mod prng;
 mod random_access;
 mod report;
+mod s3;
 mod suite;
 mod watch_idle;
 
@@ -170,7 +171,7 @@ fn load_average() -> String {
 
 /// First line of `--version` of each external tool, for reproducibility.
 fn tool_versions() -> String {
-    ["tar", "gzip", "pigz"]
+    ["tar", "gzip", "pigz", "rclone"]
         .iter()
         .map(|tool| {
             if !on_path(tool) {

@@ -9,12 +9,15 @@ use std::path::{Path, PathBuf};
 use crate::corpus::{tree_stats, Corpus};
 use crate::error::{Context, Result};
 use crate::measure::{on_path, shell_quote, shell_quote_path, Outcome, Runner};
+use crate::s3::{MotoServer, BUCKET};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     Backup,
     Check,
     Restore,
+    BackupToS3,
+    RestoreFromS3,
 }
 
 impl Operation {
@@ -23,6 +26,8 @@ impl Operation {
             Operation::Backup => "backup",
             Operation::Check => "check",
             Operation::Restore => "restore",
+            Operation::BackupToS3 => "backup to S3",
+            Operation::RestoreFromS3 => "restore from S3",
         }
     }
 }
@@ -37,6 +42,10 @@ pub enum RowKind {
     CheckGzipTarList,
     RestoreOurs,
     RestoreTarExtract,
+    BackupS3Ours,
+    BackupS3TarRclone,
+    RestoreS3Ours,
+    RestoreS3RcloneTar,
 }
 
 impl RowKind {
@@ -47,16 +56,24 @@ impl RowKind {
             }
             RowKind::CheckOurs | RowKind::CheckGzipTarList => Operation::Check,
             RowKind::RestoreOurs | RowKind::RestoreTarExtract => Operation::Restore,
+            RowKind::BackupS3Ours | RowKind::BackupS3TarRclone => Operation::BackupToS3,
+            RowKind::RestoreS3Ours | RowKind::RestoreS3RcloneTar => Operation::RestoreFromS3,
         }
     }
 
     pub fn tool(self) -> &'static str {
         match self {
-            RowKind::BackupOurs | RowKind::CheckOurs | RowKind::RestoreOurs => "results-backup",
+            RowKind::BackupOurs
+            | RowKind::CheckOurs
+            | RowKind::RestoreOurs
+            | RowKind::BackupS3Ours
+            | RowKind::RestoreS3Ours => "results-backup",
             RowKind::BackupTarGzip => "tar czf (gzip -6)",
             RowKind::BackupTarPigz => "tar -I 'pigz -6'",
             RowKind::CheckGzipTarList => "gzip -dc | tar tf",
             RowKind::RestoreTarExtract => "tar xzf",
+            RowKind::BackupS3TarRclone => "tar czf + rclone copy",
+            RowKind::RestoreS3RcloneTar => "rclone copy + tar xzf",
         }
     }
 
@@ -66,13 +83,26 @@ impl RowKind {
             Operation::Backup => RowKind::BackupTarGzip,
             Operation::Check => RowKind::CheckGzipTarList,
             Operation::Restore => RowKind::RestoreTarExtract,
+            Operation::BackupToS3 => RowKind::BackupS3TarRclone,
+            Operation::RestoreFromS3 => RowKind::RestoreS3RcloneTar,
         }
     }
 
     pub fn is_ours(self) -> bool {
         matches!(
             self,
-            RowKind::BackupOurs | RowKind::CheckOurs | RowKind::RestoreOurs
+            RowKind::BackupOurs
+                | RowKind::CheckOurs
+                | RowKind::RestoreOurs
+                | RowKind::BackupS3Ours
+                | RowKind::RestoreS3Ours
+        )
+    }
+
+    pub fn is_s3(self) -> bool {
+        matches!(
+            self.operation(),
+            Operation::BackupToS3 | Operation::RestoreFromS3
         )
     }
 
@@ -85,6 +115,10 @@ impl RowKind {
             RowKind::CheckGzipTarList => "check-gzip-tar-list",
             RowKind::RestoreOurs => "restore-ours",
             RowKind::RestoreTarExtract => "restore-tar-xzf",
+            RowKind::BackupS3Ours => "backup-s3-ours",
+            RowKind::BackupS3TarRclone => "backup-s3-tar-rclone",
+            RowKind::RestoreS3Ours => "restore-s3-ours",
+            RowKind::RestoreS3RcloneTar => "restore-s3-rclone-tar",
         }
     }
 }
@@ -103,6 +137,8 @@ pub struct Layout {
     pub tar_gzip: PathBuf,
     pub tar_pigz: PathBuf,
     pub restore_root: PathBuf,
+    /// tar czf's archives on their way to the S3 server, and back (the rclone rows).
+    pub s3_staging: PathBuf,
 }
 
 impl Layout {
@@ -112,6 +148,7 @@ impl Layout {
             tar_gzip: work_dir.join("tar-gzip"),
             tar_pigz: work_dir.join("tar-pigz"),
             restore_root: work_dir.join("restore"),
+            s3_staging: work_dir.join("s3-staging"),
         }
     }
 
@@ -122,6 +159,7 @@ impl Layout {
             &self.tar_gzip,
             &self.tar_pigz,
             &self.restore_root,
+            &self.s3_staging,
         ] {
             remove_dir_if_present(dir)?;
         }
@@ -177,6 +215,8 @@ impl Suite<'_> {
         rows.push(report_progress(self.restore_ours(&ours_archives, ours_ok)?));
         rows.push(report_progress(self.restore_tar(&gzip_archives, gzip_ok)?));
 
+        self.s3_rows(&mut rows)?;
+
         let ours_sidecar_bytes = if ours_ok {
             Some(sidecar_bytes(&self.layout.ours_backups)?)
         } else {
@@ -186,6 +226,155 @@ impl Suite<'_> {
             rows,
             ours_sidecar_bytes,
         })
+    }
+
+    /// Backup to and restore from an S3 server on loopback (moto): ours straight into the store
+    /// and back, against `tar czf` then `rclone copy` and back. Each tool gets a fresh server, so
+    /// moto's memory holds one tool's objects at a time.
+    fn s3_rows(&self, rows: &mut Vec<Row>) -> Result<()> {
+        let missing: Vec<&str> = ["moto_server", "rclone"]
+            .into_iter()
+            .filter(|tool| !on_path(tool))
+            .collect();
+        if !missing.is_empty() {
+            let reason = format!(
+                "{} not installed (scripts/bench installs it)",
+                missing.join(", ")
+            );
+            println!("note: {reason}; skipping the S3 rows");
+            for kind in [
+                RowKind::BackupS3Ours,
+                RowKind::RestoreS3Ours,
+                RowKind::BackupS3TarRclone,
+                RowKind::RestoreS3RcloneTar,
+            ] {
+                rows.push(skipped(kind, &reason));
+            }
+            return Ok(());
+        }
+        {
+            let server = MotoServer::start()?;
+            let backup = self.backup_s3_ours(&server)?;
+            let ok = matches!(backup.outcome, Outcome::Measured(_));
+            rows.push(report_progress(backup));
+            let archives = if ok {
+                self.s3_archive_names(&server)?
+            } else {
+                Vec::new()
+            };
+            rows.push(report_progress(
+                self.restore_s3_ours(&server, &archives, ok)?,
+            ));
+        }
+        let server = MotoServer::start()?;
+        let backup = self.backup_s3_rclone(&server)?;
+        let ok = matches!(backup.outcome, Outcome::Measured(_));
+        rows.push(report_progress(backup));
+        rows.push(report_progress(self.restore_s3_rclone(&server, ok)?));
+        Ok(())
+    }
+
+    fn store_args(server: &MotoServer) -> String {
+        format!(
+            "--backups s3://{BUCKET}/ours --endpoint {}",
+            shell_quote(&server.endpoint())
+        )
+    }
+
+    fn backup_s3_ours(&self, server: &MotoServer) -> Result<Row> {
+        let script = format!(
+            "{}{} --results {} {} --json backup --all --level 6",
+            server.exports(),
+            shell_quote_path(self.bin)?,
+            shell_quote_path(&self.corpus.results_dir)?,
+            Self::store_args(server),
+        );
+        self.run_row(RowKind::BackupS3Ours, &script)
+    }
+
+    /// The backups in the store, read with `list --json` (not timed).
+    fn s3_archive_names(&self, server: &MotoServer) -> Result<Vec<String>> {
+        let script = format!(
+            "{}{} {} --json list",
+            server.exports(),
+            shell_quote_path(self.bin)?,
+            Self::store_args(server),
+        );
+        let output = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .output()
+            .context(|| "listing the S3 store".to_string())?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let mut names = json_strings(&text, "backup_file");
+        names.sort();
+        Ok(names)
+    }
+
+    fn restore_s3_ours(
+        &self,
+        server: &MotoServer,
+        archives: &[String],
+        backups_exist: bool,
+    ) -> Result<Row> {
+        if !backups_exist || archives.len() != self.corpus.strategies.len() {
+            return Ok(skipped(
+                RowKind::RestoreS3Ours,
+                "no backups in the store (backup row failed)",
+            ));
+        }
+        let target = self.layout.restore_root.join("s3-ours");
+        recreate_dir(&target)?;
+        let script = format!(
+            "{}set -e; for a in {}; do mkdir -p {target}/\"${{a%.tar.gz}}\"; \
+             {} {} restore \"$a\" --to {target}/\"${{a%.tar.gz}}\"; done",
+            server.exports(),
+            quoted_list(archives),
+            shell_quote_path(self.bin)?,
+            Self::store_args(server),
+            target = shell_quote_path(&target)?,
+        );
+        self.run_restore_row(RowKind::RestoreS3Ours, &script, &target)
+    }
+
+    /// What a script does without us: an archive per strategy with `tar czf` into a staging
+    /// folder, `rclone copy` of the folder to the bucket, then the staging folder goes.
+    fn backup_s3_rclone(&self, server: &MotoServer) -> Result<Row> {
+        let staging = shell_quote_path(&self.layout.s3_staging)?;
+        let strategies: Vec<String> = self
+            .corpus
+            .strategies
+            .iter()
+            .map(|s| shell_quote(s))
+            .collect();
+        let script = format!(
+            "{}set -e; rm -rf {staging}; mkdir -p {staging}; cd {}; \
+             for s in {}; do tar czf {staging}/\"$s\".tar.gz \"$s\"; done; \
+             rclone copy {staging} bench:{BUCKET}/rclone; rm -rf {staging}",
+            server.exports(),
+            shell_quote_path(&self.corpus.results_dir)?,
+            strategies.join(" "),
+        );
+        self.run_row(RowKind::BackupS3TarRclone, &script)
+    }
+
+    fn restore_s3_rclone(&self, server: &MotoServer, backups_exist: bool) -> Result<Row> {
+        if !backups_exist {
+            return Ok(skipped(
+                RowKind::RestoreS3RcloneTar,
+                "no archives in the store (backup row failed)",
+            ));
+        }
+        let staging = shell_quote_path(&self.layout.s3_staging)?;
+        let target = self.layout.restore_root.join("s3-rclone");
+        recreate_dir(&target)?;
+        let script = format!(
+            "{}set -e; rm -rf {staging}; rclone copy bench:{BUCKET}/rclone {staging}; \
+             cd {staging}; for a in *.tar.gz; do mkdir -p {target}/\"${{a%.tar.gz}}\"; \
+             tar xzf \"$a\" -C {target}/\"${{a%.tar.gz}}\"; done; rm -rf {staging}",
+            server.exports(),
+            target = shell_quote_path(&target)?,
+        );
+        self.run_restore_row(RowKind::RestoreS3RcloneTar, &script, &target)
     }
 
     fn backup_ours(&self) -> Result<Row> {
@@ -362,6 +551,18 @@ fn report_progress(row: Row) -> Row {
         Outcome::Skipped(reason) => println!("  skipped: {reason}"),
     }
     row
+}
+
+/// Every string value of `"key":` in a JSON text (our own output; no escapes in these values).
+fn json_strings(text: &str, key: &str) -> Vec<String> {
+    let needle = format!("\"{key}\":");
+    text.split(&needle)
+        .skip(1)
+        .filter_map(|rest| {
+            let value = rest.trim_start().strip_prefix('"')?;
+            value.split_once('"').map(|(value, _)| value.to_string())
+        })
+        .collect()
 }
 
 fn quoted_list(items: &[String]) -> String {

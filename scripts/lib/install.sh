@@ -4,7 +4,7 @@
 # The command each package provides, to tell without dpkg whether it is installed.
 declare -A PACKAGE_COMMAND=(
   [gzip]=gzip [tar]=tar [coreutils]=sha256sum [util-linux]=setpriv [python3]=python3
-  [pigz]=pigz [time]=/usr/bin/time
+  [pigz]=pigz [time]=/usr/bin/time [rclone]=rclone
 )
 
 as_root() {

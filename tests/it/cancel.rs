@@ -9,7 +9,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// A strategy large enough that backing it up or restoring it takes a noticeable moment.
-fn build_large_strategy(ws: &Sandbox, name: &str) {
+pub(crate) fn build_large_strategy(ws: &Sandbox, name: &str) {
     let dir = ws.results.join(name);
     let mut rng = Rng::new(99);
     for i in 0..6 {
@@ -27,7 +27,7 @@ fn has_hidden_work_file(dir: &Path, prefix: &str) -> bool {
 
 /// Waits until `ready` holds (the child is mid-job), then sends SIGINT. Returns false when the
 /// child finished before it could be interrupted.
-fn interrupt_when(child: &mut Child, ready: impl Fn() -> bool) -> bool {
+pub(crate) fn interrupt_when(child: &mut Child, ready: impl Fn() -> bool) -> bool {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if child.try_wait().expect("poll child").is_some() {

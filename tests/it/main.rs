@@ -22,6 +22,7 @@ mod properties;
 mod retention;
 mod roundtrip;
 mod s3;
+mod s3_backup;
 mod s3_network;
 mod scan;
 mod settings;

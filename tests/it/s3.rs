@@ -13,7 +13,7 @@ use results_backup_testkit::*;
 use serde_json::Value;
 
 /// The CLI against `server`, with only the test credentials in its environment.
-fn run_s3(ws: &Sandbox, server: &S3Server, args: &[&str]) -> Run {
+pub(crate) fn run_s3(ws: &Sandbox, server: &S3Server, args: &[&str]) -> Run {
     let mut command = ws.command(args);
     command.args(["--endpoint", &server.endpoint()]);
     for (key, value) in server.env() {
@@ -22,7 +22,7 @@ fn run_s3(ws: &Sandbox, server: &S3Server, args: &[&str]) -> Run {
     Run::of(&mut command)
 }
 
-fn store_of(server: &S3Server, prefix: &str) -> ObjectStore {
+pub(crate) fn store_of(server: &S3Server, prefix: &str) -> ObjectStore {
     let location = S3Location::parse(&server.address(prefix))
         .and_then(|l| l.with_endpoint(&server.endpoint()))
         .expect("valid location");
@@ -33,7 +33,7 @@ fn store_of(server: &S3Server, prefix: &str) -> ObjectStore {
     ObjectStore::open_with(&location, Some(&credentials)).expect("open the store")
 }
 
-fn assert_no_secret(run: &Run) {
+pub(crate) fn assert_no_secret(run: &Run) {
     for secret in [TEST_SECRET_KEY, TEST_ACCESS_KEY] {
         assert!(
             !run.stdout.contains(secret) && !run.stderr.contains(secret),

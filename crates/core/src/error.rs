@@ -233,6 +233,26 @@ impl Error {
         }
     }
 
+    /// One of our errors that had to travel inside an I/O error (through a `Write` such as an
+    /// upload's) comes out as itself, with its own code: "store_unreachable", not "io".
+    pub(crate) fn surfaced(self) -> Self {
+        match self {
+            Error::Io {
+                action,
+                path,
+                source,
+            } if source.get_ref().is_some_and(|inner| inner.is::<Error>()) => {
+                let kind = source.kind();
+                match source.into_inner().map(|inner| inner.downcast::<Error>()) {
+                    Some(Ok(ours)) => *ours,
+                    Some(Err(other)) => Error::io(action, path, io::Error::new(kind, other)),
+                    None => Error::io(action, path, io::Error::from(kind)),
+                }
+            }
+            other => other,
+        }
+    }
+
     /// A stable identifier scripts and the UI can match on; never reworded.
     pub fn code(&self) -> &'static str {
         match self {

@@ -68,7 +68,7 @@ pub use store::settings::{
     REGION_ENVS, RESULTS_ENV, SETTINGS_ENV,
 };
 
-pub use ops::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};
+pub use ops::backup::{back_up, back_up_into_store, BackupOptions, BackupOutcome, BackupStatus};
 pub use ops::check::{
     check, check_all, check_all_remote, check_many, check_remote, CheckReport, Problem,
 };
@@ -96,7 +96,7 @@ pub use ops::restore::{
     extract_file, preview, restore, restore_from_store, ExtractedFile, OnConflict, RestoreOptions,
     RestoreOutcome, RestorePreview,
 };
-pub use ops::scan::{scan, strategy_names, StrategyState, StrategyStatus};
+pub use ops::scan::{scan, scan_against_store, strategy_names, StrategyState, StrategyStatus};
 
 /// The on-disk format's readers and rules themselves, for the fuzzers and the property tests
 /// (nothing else should need them).

@@ -170,6 +170,40 @@ impl S3Server {
         xml_values(&body, "PartNumber").len()
     }
 
+    /// An object's bytes, read with a plain unsigned GET (not through the app's client); the
+    /// status comes first, so a test can say what went wrong.
+    pub fn get_object(&self, key: &str) -> (u16, Vec<u8>) {
+        let mut stream =
+            TcpStream::connect_timeout(&self.address, Duration::from_secs(10)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
+        write!(
+            stream,
+            "GET /{}/{key} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.bucket, self.address
+        )
+        .expect("send");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("read");
+        let split = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("an HTTP answer");
+        let head = String::from_utf8_lossy(&response[..split]).to_lowercase();
+        // Reading to the end of the connection gives the body as is, unless it came in chunks.
+        assert!(
+            !head.contains("transfer-encoding: chunked"),
+            "a chunked answer: {head}"
+        );
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or(0);
+        (status, response[split + 4..].to_vec())
+    }
+
     /// One unsigned HTTP/1.1 request; returns the status and the body as text.
     pub fn request(&self, method: &str, path: &str) -> (u16, String) {
         let mut stream =

@@ -10,7 +10,7 @@ use super::gzip_write::ParallelGzEncoder;
 use super::{ArchiveIndex, ManifestEntry, EMBEDDED_MANIFEST_PATH};
 use crate::error::{Error, Result};
 use crate::progress::{CancelToken, Tracker};
-use crate::sys::hashing::{BackgroundHashingWriter, Sha256};
+use crate::sys::hashing::{BackgroundHashingWriter, HashingWriter, Sha256};
 use crate::sys::walk::SourceEntry;
 use crate::sys::{worker_threads, EntryKind};
 
@@ -20,11 +20,30 @@ const READ_CHUNK: usize = 256 * 1024;
 /// into a PAX record.
 const USTAR_NAME_MAX: usize = 100;
 
-type Output = ParallelGzEncoder<BackgroundHashingWriter>;
+/// Where the compressed archive goes, hashed and counted on the way: a file (hashed and written
+/// on a thread of its own) or an upload (hashed inline, see [`HashingWriter`]).
+pub trait ArchiveOutput: Write {
+    /// Writes what is left; returns the SHA-256 and size of everything written.
+    fn finish(self) -> io::Result<(String, u64)>;
+}
 
-/// An archive being written to an open file.
-pub struct ArchiveWriter {
-    builder: tar::Builder<Output>,
+impl ArchiveOutput for BackgroundHashingWriter {
+    fn finish(self) -> io::Result<(String, u64)> {
+        BackgroundHashingWriter::finish(self)
+    }
+}
+
+impl<W: Write> ArchiveOutput for HashingWriter<W> {
+    fn finish(self) -> io::Result<(String, u64)> {
+        let (mut inner, sha256, size) = HashingWriter::finish(self);
+        inner.flush()?;
+        Ok((sha256, size))
+    }
+}
+
+/// An archive being written to an output (a file, or an upload).
+pub struct ArchiveWriter<O: ArchiveOutput> {
+    builder: tar::Builder<ParallelGzEncoder<O>>,
     path: PathBuf,
     /// Where each appended entry's first header starts in the inflated stream, for the index.
     entry_starts: Vec<u64>,
@@ -37,19 +56,24 @@ pub struct WrittenArchive {
     pub index: ArchiveIndex,
 }
 
-impl ArchiveWriter {
+impl ArchiveWriter<BackgroundHashingWriter> {
     /// Starts an archive in `file` (shown as `path` in messages) at compression `level`.
-    pub fn new(file: &File, path: &Path, level: u32) -> Result<ArchiveWriter> {
+    pub fn to_file(file: &File, path: &Path, level: u32) -> Result<Self> {
         let clone = file
             .try_clone()
             .map_err(|e| Error::io("write the backup", path, e))?;
-        let compressor =
-            ParallelGzEncoder::new(BackgroundHashingWriter::new(clone), level, worker_threads());
-        Ok(ArchiveWriter {
-            builder: tar::Builder::new(compressor),
+        Ok(Self::new(BackgroundHashingWriter::new(clone), path, level))
+    }
+}
+
+impl<O: ArchiveOutput> ArchiveWriter<O> {
+    /// Starts an archive in `output` (shown as `path` in messages) at compression `level`.
+    pub fn new(output: O, path: &Path, level: u32) -> Self {
+        ArchiveWriter {
+            builder: tar::Builder::new(ParallelGzEncoder::new(output, level, worker_threads())),
             path: path.to_path_buf(),
             entry_starts: Vec::new(),
-        })
+        }
     }
 
     /// Appends one walked item and returns what the manifest records for it.

@@ -1,16 +1,16 @@
 //! Backing up one strategy folder: one streaming pass that walks, reads, hashes, tars and
-//! compresses in parallel, then publishes the archive, its sidecar manifest and its catalog entry.
+//! compresses in parallel, then publishes the archive, its sidecar manifest and its catalog entry,
+//! into the backups folder or straight into an S3 store (the same pass, another output).
 
-use chrono::Local;
+use chrono::{DateTime, Local};
 use serde::Serialize;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::scan;
 use crate::archive::layout::check_link_target;
-use crate::archive::tar_write::{ArchiveWriter, WrittenArchive};
+use crate::archive::tar_write::{ArchiveOutput, ArchiveWriter, WrittenArchive};
 use crate::archive::StrategyName;
-use crate::error::{Error, Result};
+use crate::error::{Error, RemoteReason, Result};
 use crate::limits::MAX_MANIFEST_BYTES;
 use crate::progress::{CancelToken, Operation, Progress, Tracker};
 use crate::store::catalog::{Catalog, CatalogEntry};
@@ -18,7 +18,9 @@ use crate::store::manifest::{
     self, ArchiveInfo, Manifest, Totals, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION,
 };
 use crate::store::names::{ArchiveFileName, BackupName, Timestamp, MAX_SEQUENCE};
+use crate::store::remote::RemoteStore;
 use crate::store::settings::{validate_level, Locations};
+use crate::sys::hashing::HashingWriter;
 use crate::sys::walk::{walk_strategy, SourceEntry};
 use crate::sys::{self, EntryKind, PartialFile};
 
@@ -54,21 +56,16 @@ pub fn back_up(
     cancel: &CancelToken,
 ) -> Result<BackupOutcome> {
     let level = validate_level(options.level)?;
-    let (strategy, strategy_dir) = scan::strategy_folder(&locations.results, strategy)?;
-    let entries = walk_strategy(&strategy_dir, &strategy, progress)?;
-    refuse_links_that_leave(&entries)?;
+    let source = Source::walk(&locations.results, strategy, progress)?;
     let backups = &locations.backups;
 
     if options.if_changed {
         let catalog = Catalog::load(backups, progress)?;
-        if let Some(latest) = catalog.latest(&strategy) {
-            if !scan::changed_since(&entries, backups, latest) {
-                return Ok(BackupOutcome {
-                    strategy,
-                    status: BackupStatus::Unchanged,
-                    backup: Some(latest.clone()),
-                    path: Some(backups.join(&latest.backup_file)),
-                });
+        if let Some(latest) = catalog.latest(&source.strategy) {
+            let manifest = Manifest::load(&backups.join(latest.backup_file.sidecar_name())).ok();
+            if !scan::changed_since(&source.entries, manifest.as_ref()) {
+                let path = backups.join(&latest.backup_file);
+                return Ok(source.unchanged(latest.clone(), path));
             }
         }
     }
@@ -77,46 +74,13 @@ pub fn back_up(
     sys::atomic::clean_stale_partials(backups);
     let created = Local::now();
     let timestamp = Timestamp::of(&created);
-    let mut manifest = Manifest {
-        format: MANIFEST_FORMAT.into(),
-        format_version: MANIFEST_FORMAT_VERSION,
-        app_version: crate::APP_VERSION.into(),
-        strategy: strategy.clone(),
-        timestamp: timestamp.clone(),
-        created: created.fixed_offset(),
-        // Absolute: a relative path means nothing once the manifest travels.
-        source: std::path::absolute(&strategy_dir)
-            .unwrap_or_else(|_| strategy_dir.clone())
-            .display()
-            .to_string(),
-        totals: Totals::default(),
-        metrics: manifest::metrics_summary(&strategy_dir),
-        entries: Vec::with_capacity(entries.len()),
-        archive: None,
-        index: None,
-    };
+    let mut manifest = source.manifest(&created);
 
-    let first_name = BackupName::new(strategy.clone(), timestamp.clone(), 1).file_name();
+    let first_name = BackupName::new(source.strategy.clone(), timestamp.clone(), 1).file_name();
     let mut partial = PartialFile::create(&backups.join(&first_name))?;
-    let bytes_total = entries.iter().map(|e| e.size).sum();
-    let files_total = entries.iter().filter(|e| e.kind == EntryKind::File).count() as u64;
-    let mut tracker = Tracker::new(
-        progress,
-        Operation::Backup,
-        &strategy,
-        bytes_total,
-        files_total,
-    );
     let archive_path = backups.join(&first_name);
-    let written = write_archive(
-        partial.file(),
-        &archive_path,
-        &entries,
-        &mut manifest,
-        level,
-        &mut tracker,
-        cancel,
-    )?;
+    let writer = ArchiveWriter::to_file(partial.file(), &archive_path, level)?;
+    let written = source.write_archive(writer, &mut manifest, progress, cancel)?;
     cancel.check()?;
 
     // Flushed before taking the lock, so the lock is held only for renames and small writes.
@@ -124,29 +88,188 @@ pub fn back_up(
     // Archive, sidecar and catalog entry appear under one lock: other processes never see the
     // archive alone and "recreate" a sidecar that is about to be written.
     let lock = Catalog::lock_reporting(backups, progress)?;
-    let backup_file = publish_unique(&mut partial, backups, &strategy, &timestamp)?;
-    let archive = ArchiveInfo {
-        file: backup_file.clone(),
-        size: written.size,
-        sha256: written.sha256,
-    };
-    manifest.archive = Some(archive.clone());
-    // Like `archive`, the index describes the archive's own bytes, known only now: sidecar only.
-    manifest.index = Some(written.index);
+    let backup_file = publish_unique(&mut partial, backups, &source.strategy, &timestamp)?;
+    let entry = record_archive(&mut manifest, backup_file.clone(), written);
     let sidecar = backups.join(backup_file.sidecar_name());
     sys::write_atomically(&sidecar, &manifest.to_json())?;
-    let entry = CatalogEntry::from_manifest(&manifest, &archive);
     Catalog::update_locked(backups, &lock, progress, |entries| {
         entries.retain(|e| e.backup_file != backup_file);
         entries.push(entry.clone());
         Ok(())
     })?;
     Ok(BackupOutcome {
-        strategy,
+        strategy: source.strategy,
         status: BackupStatus::Created,
         path: Some(backups.join(&backup_file)),
         backup: Some(entry),
     })
+}
+
+/// How many times a backup into a store is made again under the next free name when another
+/// writer published the name it chose first (two backups of one strategy in the same second).
+/// Each try reads and compresses the strategy again: the upload cannot be renamed.
+const STORE_PUBLISH_ATTEMPTS: u32 = 3;
+
+/// Backs up `strategy` from the results folder straight into an S3 store: the archive is
+/// compressed into a streamed multipart upload, completed only if its name is still free, then
+/// its sidecar and catalog entry are published (`docs/FORMAT.md`, "S3 stores"). Nothing is
+/// written to the local disk; a cancel or failure aborts the upload, leaving nothing visible.
+pub fn back_up_into_store(
+    locations: &Locations,
+    store: &RemoteStore,
+    strategy: &str,
+    options: &BackupOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<BackupOutcome> {
+    let level = validate_level(options.level)?;
+    let source = Source::walk(&locations.results, strategy, progress)?;
+    let shown = |name: &ArchiveFileName| PathBuf::from(format!("{}/{name}", store.shown()));
+
+    if options.if_changed {
+        if let Some(latest) = store.latest(&source.strategy, progress)? {
+            let manifest = store.sidecar(&latest.backup_file)?;
+            if !scan::changed_since(&source.entries, manifest.as_ref()) {
+                let path = shown(&latest.backup_file);
+                return Ok(source.unchanged(latest, path));
+            }
+        }
+    }
+
+    let created = Local::now();
+    let timestamp = Timestamp::of(&created);
+    let mut attempt = 1;
+    let (backup_file, mut manifest, written) = loop {
+        let name = store.free_backup_name(&source.strategy, &timestamp)?;
+        let mut manifest = source.manifest(&created);
+        let mut upload = store.objects().writer(name.as_str())?;
+        let writer = ArchiveWriter::new(HashingWriter::new(&mut upload), &shown(&name), level);
+        // Returning early drops `upload`, which aborts the multipart upload.
+        let written = source
+            .write_archive(writer, &mut manifest, progress, cancel)
+            .map_err(Error::surfaced)?;
+        cancel.check()?;
+        match upload.finish() {
+            Ok(_) => break (name, manifest, written),
+            Err(Error::Remote {
+                reason: RemoteReason::AlreadyExists,
+                ..
+            }) if attempt < STORE_PUBLISH_ATTEMPTS => {
+                progress.warn(&format!(
+                    "{} was published by another backup meanwhile; backing up again under the next name",
+                    shown(&name).display()
+                ));
+                attempt += 1;
+            }
+            Err(err) => return Err(err),
+        }
+    };
+    let entry = record_archive(&mut manifest, backup_file.clone(), written);
+    store.publish_documents(manifest.to_json(), &entry, cancel)?;
+    Ok(BackupOutcome {
+        strategy: source.strategy,
+        status: BackupStatus::Created,
+        path: Some(shown(&backup_file)),
+        backup: Some(entry),
+    })
+}
+
+/// A strategy folder, walked and checked, ready to be written into an archive.
+struct Source {
+    strategy: StrategyName,
+    dir: PathBuf,
+    entries: Vec<SourceEntry>,
+}
+
+impl Source {
+    fn walk(results: &Path, strategy: &str, progress: &dyn Progress) -> Result<Source> {
+        let (strategy, dir) = scan::strategy_folder(results, strategy)?;
+        let entries = walk_strategy(&dir, &strategy, progress)?;
+        refuse_links_that_leave(&entries)?;
+        Ok(Source {
+            strategy,
+            dir,
+            entries,
+        })
+    }
+
+    /// The outcome when nothing changed since `latest` (found at `path`).
+    fn unchanged(self, latest: CatalogEntry, path: PathBuf) -> BackupOutcome {
+        BackupOutcome {
+            strategy: self.strategy,
+            status: BackupStatus::Unchanged,
+            backup: Some(latest),
+            path: Some(path),
+        }
+    }
+
+    /// The manifest before any entry is written: entries and totals fill in as they are.
+    fn manifest(&self, created: &DateTime<Local>) -> Manifest {
+        Manifest {
+            format: MANIFEST_FORMAT.into(),
+            format_version: MANIFEST_FORMAT_VERSION,
+            app_version: crate::APP_VERSION.into(),
+            strategy: self.strategy.clone(),
+            timestamp: Timestamp::of(created),
+            created: created.fixed_offset(),
+            // Absolute: a relative path means nothing once the manifest travels.
+            source: std::path::absolute(&self.dir)
+                .unwrap_or_else(|_| self.dir.clone())
+                .display()
+                .to_string(),
+            totals: Totals::default(),
+            metrics: manifest::metrics_summary(&self.dir),
+            entries: Vec::with_capacity(self.entries.len()),
+            archive: None,
+            index: None,
+        }
+    }
+
+    /// Streams every entry into the compressed tar, filling in the manifest, then appends the
+    /// manifest as the last member. Returns the archive's SHA-256, size and index.
+    fn write_archive<O: ArchiveOutput>(
+        &self,
+        mut writer: ArchiveWriter<O>,
+        manifest: &mut Manifest,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<WrittenArchive> {
+        let bytes_total = self.entries.iter().map(|e| e.size).sum();
+        let files_total = self
+            .entries
+            .iter()
+            .filter(|e| e.kind == EntryKind::File)
+            .count() as u64;
+        let mut tracker = Tracker::new(
+            progress,
+            Operation::Backup,
+            &self.strategy,
+            bytes_total,
+            files_total,
+        );
+        for entry in &self.entries {
+            cancel.check()?;
+            let recorded = writer.append(entry, &mut tracker, cancel)?;
+            match recorded.kind {
+                EntryKind::File => {
+                    manifest.totals.files += 1;
+                    manifest.totals.bytes += recorded.size;
+                    tracker.add_file();
+                }
+                EntryKind::Dir => manifest.totals.dirs += 1,
+                EntryKind::Symlink => manifest.totals.symlinks += 1,
+            }
+            manifest.entries.push(recorded);
+        }
+        let json = manifest.to_json();
+        if json.len() as u64 > MAX_MANIFEST_BYTES {
+            return Err(Error::TooLarge {
+                path: PathBuf::from(&manifest.source),
+                detail: format!("its manifest would be larger than {MAX_MANIFEST_BYTES} bytes"),
+            });
+        }
+        writer.finish(&json, manifest.created.timestamp())
+    }
 }
 
 /// Moves the finished archive to `<strategy>_<timestamp>.tar.gz`, or `..._2.tar.gz` and so on when
@@ -170,40 +293,23 @@ fn publish_unique(
     })
 }
 
-/// Streams every entry into the compressed tar, filling in the manifest, then appends the
-/// manifest as the last member. Returns the archive's SHA-256 and size.
-fn write_archive(
-    file: &File,
-    archive_path: &Path,
-    entries: &[SourceEntry],
+/// Records the finished archive in its manifest (its file, size and SHA-256, and the index: they
+/// describe the archive's own bytes, known only now, so the sidecar has them and the embedded copy
+/// does not) and returns its catalog entry.
+fn record_archive(
     manifest: &mut Manifest,
-    level: u32,
-    tracker: &mut Tracker,
-    cancel: &CancelToken,
-) -> Result<WrittenArchive> {
-    let mut writer = ArchiveWriter::new(file, archive_path, level)?;
-    for entry in entries {
-        cancel.check()?;
-        let recorded = writer.append(entry, tracker, cancel)?;
-        match recorded.kind {
-            EntryKind::File => {
-                manifest.totals.files += 1;
-                manifest.totals.bytes += recorded.size;
-                tracker.add_file();
-            }
-            EntryKind::Dir => manifest.totals.dirs += 1,
-            EntryKind::Symlink => manifest.totals.symlinks += 1,
-        }
-        manifest.entries.push(recorded);
-    }
-    let json = manifest.to_json();
-    if json.len() as u64 > MAX_MANIFEST_BYTES {
-        return Err(Error::TooLarge {
-            path: PathBuf::from(&manifest.source),
-            detail: format!("its manifest would be larger than {MAX_MANIFEST_BYTES} bytes"),
-        });
-    }
-    writer.finish(&json, manifest.created.timestamp())
+    file: ArchiveFileName,
+    written: WrittenArchive,
+) -> CatalogEntry {
+    let archive = ArchiveInfo {
+        file,
+        size: written.size,
+        sha256: written.sha256,
+    };
+    manifest.index = Some(written.index);
+    let entry = CatalogEntry::from_manifest(manifest, &archive);
+    manifest.archive = Some(archive);
+    entry
 }
 
 /// A link pointing outside the strategy folder stops the backup: restore would refuse it.

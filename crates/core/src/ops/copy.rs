@@ -15,7 +15,7 @@ use crate::store::catalog::{sidecar_path, CatalogEntry};
 use crate::store::locate::{locate, Locator};
 use crate::store::remote::RemoteStore;
 use crate::sys::hashing::{hash_reader, Sha256};
-use crate::sys::s3::{ObjectStore, Publish, PART_BYTES};
+use crate::sys::s3::{ObjectStore, PART_BYTES};
 use crate::sys::{open_regular, read_bounded};
 
 /// What copying one backup did.
@@ -64,7 +64,7 @@ pub fn copy_backup(
         if there.sha256 == entry.sha256 && objects.size_of(archive)? == Some(entry.size) {
             return Ok(outcome(CopyStatus::AlreadyThere));
         }
-        return Err(different_backup(objects, archive));
+        return Err(target.different_backup(archive));
     }
 
     let sidecar_file = sidecar_path(&located.path);
@@ -88,20 +88,7 @@ pub fn copy_backup(
             Err(err) => return Err(err),
         },
     }
-    cancel.check()?;
-    publish_same(objects, &entry.backup_file.sidecar_name(), sidecar)?;
-    cancel.check()?;
-    match target.publish_entry(&entry) {
-        Ok(()) => {}
-        Err(Error::Remote {
-            reason: RemoteReason::AlreadyExists,
-            ..
-        }) => match target.entry(&entry.backup_file)? {
-            Some(there) if there.sha256 == entry.sha256 => {}
-            _ => return Err(different_backup(objects, archive)),
-        },
-        Err(err) => return Err(err),
-    }
+    target.publish_documents(sidecar, &entry, cancel)?;
     Ok(outcome(CopyStatus::Copied))
 }
 
@@ -153,30 +140,4 @@ fn verify_remote(objects: &ObjectStore, entry: &CatalogEntry, cancel: &CancelTok
         });
     }
     Ok(())
-}
-
-/// Publishes a small document once; one already there must be byte for byte the same.
-fn publish_same(objects: &ObjectStore, name: &str, bytes: Vec<u8>) -> Result<()> {
-    match objects.put_small(name, bytes.clone(), Publish::IfAbsent) {
-        Err(Error::Remote {
-            reason: RemoteReason::AlreadyExists,
-            ..
-        }) => {
-            let there = objects.read_small(name, MAX_MANIFEST_BYTES)?;
-            if there == bytes {
-                Ok(())
-            } else {
-                Err(different_backup(objects, name))
-            }
-        }
-        other => other,
-    }
-}
-
-fn different_backup(objects: &ObjectStore, name: &str) -> Error {
-    Error::VerificationFailed {
-        path: format!("{}/{name}", objects.shown()).into(),
-        detail: "the store holds a different backup under this name; nothing was overwritten"
-            .into(),
-    }
 }

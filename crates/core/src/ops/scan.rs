@@ -1,5 +1,5 @@
 //! Finding the strategies in the results folder and telling, for each, whether it is protected by
-//! its latest backup. "Changed" compares paths, kinds, sizes, times and link targets against that
+//! its latest backup (in the backups folder or in an S3 store). "Changed" compares paths, kinds, sizes, times and link targets against that
 //! backup's manifest: cheap, no hashing.
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
@@ -11,8 +11,9 @@ use crate::archive::StrategyName;
 use crate::error::{Error, Result};
 use crate::limits::quoted;
 use crate::progress::Progress;
-use crate::store::catalog::{Catalog, CatalogEntry};
+use crate::store::catalog::{latest_of, Catalog, CatalogEntry};
 use crate::store::manifest::Manifest;
+use crate::store::remote::RemoteStore;
 use crate::store::settings::{check_results_folder, Locations};
 use crate::sys::walk::{walk_strategy, SourceEntry};
 use crate::sys::EntryKind;
@@ -40,12 +41,41 @@ pub struct StrategyStatus {
 /// Lists every strategy (non-hidden sub-folder of the results folder) with its state.
 pub fn scan(locations: &Locations, progress: &dyn Progress) -> Result<Vec<StrategyStatus>> {
     let catalog = Catalog::load(&locations.backups, progress)?;
+    statuses(locations, &catalog.list(None), progress, |latest| {
+        let sidecar = locations.backups.join(latest.backup_file.sidecar_name());
+        Ok(Manifest::load(&sidecar).ok())
+    })
+}
+
+/// The same against the backups in an S3 store: each strategy's latest backup there, and its
+/// sidecar read from the store.
+pub fn scan_against_store(
+    locations: &Locations,
+    store: &RemoteStore,
+    progress: &dyn Progress,
+) -> Result<Vec<StrategyStatus>> {
+    let backups = store.list(None, progress)?;
+    statuses(locations, &backups, progress, |latest| {
+        store.sidecar(&latest.backup_file)
+    })
+}
+
+/// Each strategy's status against `backups`; `manifest_of` reads a backup's sidecar (`None`
+/// when it has none or it cannot be read: the strategy then counts as changed).
+fn statuses(
+    locations: &Locations,
+    backups: &[CatalogEntry],
+    progress: &dyn Progress,
+    manifest_of: impl Fn(&CatalogEntry) -> Result<Option<Manifest>>,
+) -> Result<Vec<StrategyStatus>> {
     strategy_names(locations, progress)?
         .into_iter()
         .map(|name| {
             let dir = locations.results.join(&name);
             let entries = walk_strategy(&dir, &name, progress)?;
-            Ok(status_of(name, dir, &entries, &catalog, &locations.backups))
+            let latest = latest_of(backups, &name).cloned();
+            let manifest = latest.as_ref().map(&manifest_of).transpose()?.flatten();
+            Ok(status_of(name, dir, &entries, latest, manifest.as_ref()))
         })
         .collect()
 }
@@ -105,8 +135,8 @@ fn status_of(
     name: StrategyName,
     path: PathBuf,
     entries: &[SourceEntry],
-    catalog: &Catalog,
-    backups: &Path,
+    latest_backup: Option<CatalogEntry>,
+    latest_manifest: Option<&Manifest>,
 ) -> StrategyStatus {
     let files = entries.iter().filter(|e| e.kind == EntryKind::File).count() as u64;
     let bytes = entries.iter().map(|e| e.size).sum();
@@ -116,10 +146,9 @@ fn status_of(
         .max()
         .and_then(|t| Utc.timestamp_opt(t, 0).single())
         .map(|t| t.fixed_offset());
-    let latest_backup = catalog.latest(&name).cloned();
     let state = match &latest_backup {
         None => StrategyState::NeverBackedUp,
-        Some(latest) if changed_since(entries, backups, latest) => StrategyState::Changed,
+        Some(_) if changed_since(entries, latest_manifest) => StrategyState::Changed,
         Some(_) => StrategyState::Protected,
     };
     StrategyStatus {
@@ -137,10 +166,11 @@ fn status_of(
 /// something inside is added, which the items themselves already show).
 type Fingerprint = (EntryKind, u64, i64, Option<String>);
 
-/// True when the folder differs from what `latest`'s manifest recorded, or the manifest is gone.
-pub fn changed_since(entries: &[SourceEntry], backups: &Path, latest: &CatalogEntry) -> bool {
-    let sidecar = backups.join(latest.backup_file.sidecar_name());
-    let Ok(manifest) = Manifest::load(&sidecar) else {
+/// True when the folder differs from what the latest backup's manifest recorded, or there is no
+/// manifest to compare with (gone, unreadable): the manifest is the only proof of what was saved,
+/// from the backups folder or from a store alike.
+pub fn changed_since(entries: &[SourceEntry], latest_manifest: Option<&Manifest>) -> bool {
+    let Some(manifest) = latest_manifest else {
         return true;
     };
     let now: BTreeMap<&str, Fingerprint> = entries

@@ -307,15 +307,20 @@ impl Catalog {
 
     /// The newest backup of a strategy.
     pub fn latest(&self, strategy: &str) -> Option<&CatalogEntry> {
-        self.entries
-            .iter()
-            .filter(|e| e.strategy == strategy)
-            .max_by(|a, b| {
-                a.created
-                    .cmp(&b.created)
-                    .then(a.backup_file.cmp(&b.backup_file))
-            })
+        latest_of(&self.entries, strategy)
     }
+}
+
+/// The newest of `strategy`'s backups among `entries` (by creation time, then name).
+pub fn latest_of<'a>(entries: &'a [CatalogEntry], strategy: &str) -> Option<&'a CatalogEntry> {
+    entries
+        .iter()
+        .filter(|e| e.strategy == strategy)
+        .max_by(|a, b| {
+            a.created
+                .cmp(&b.created)
+                .then(a.backup_file.cmp(&b.backup_file))
+        })
 }
 
 /// The steps of a removal, after each of which a crash may come (named for the tests).

@@ -12,7 +12,6 @@ use super::names::{ArchiveFileName, Timestamp, ARCHIVE_SUFFIX};
 use super::remote::RemoteStore;
 use crate::archive::{ArchiveFile, StrategyName};
 use crate::error::{Error, Result};
-use crate::limits::MAX_MANIFEST_BYTES;
 use crate::limits::{allowed_expansion, quoted};
 use crate::progress::{CancelToken, Progress};
 use crate::sys::s3::ObjectStore;
@@ -273,30 +272,25 @@ pub fn locate_remote(store: &RemoteStore, wanted: &Locator) -> Result<LocatedBac
     };
     let file = ArchiveFileName::new(with_suffix).map_err(|_| unknown())?;
     let entry = store.entry(&file)?.ok_or_else(unknown)?;
-    let objects = store.objects();
-    let sidecar_name = file.sidecar_name();
-    let sidecar_shown = PathBuf::from(format!("{}/{sidecar_name}", store.shown()));
-    let (sidecar, sidecar_problem) = match objects.size_of(sidecar_name.as_str())? {
+    let sidecar_shown = PathBuf::from(format!("{}/{}", store.shown(), file.sidecar_name()));
+    let (sidecar, sidecar_problem) = match store.sidecar_bytes(&file)? {
         None => (None, None),
-        Some(_) => {
-            let bytes = objects.read_small(sidecar_name.as_str(), MAX_MANIFEST_BYTES)?;
-            match Manifest::from_json(&bytes, &sidecar_shown) {
-                Ok(manifest) => (Some(manifest), None),
-                Err(err) => {
-                    let detail = match err {
-                        Error::InvalidManifest { detail, .. } => detail,
-                        other => other.to_string(),
-                    };
-                    (
-                        None,
-                        Some(SidecarProblem {
-                            path: sidecar_shown,
-                            detail,
-                        }),
-                    )
-                }
+        Some(bytes) => match Manifest::from_json(&bytes, &sidecar_shown) {
+            Ok(manifest) => (Some(manifest), None),
+            Err(err) => {
+                let detail = match err {
+                    Error::InvalidManifest { detail, .. } => detail,
+                    other => other.to_string(),
+                };
+                (
+                    None,
+                    Some(SidecarProblem {
+                        path: sidecar_shown,
+                        detail,
+                    }),
+                )
             }
-        }
+        },
     };
     Ok(LocatedBackup {
         path: PathBuf::from(format!("{}/{file}", store.shown())),

@@ -15,13 +15,15 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::catalog::{sorted_newest_first, CatalogEntry};
-use super::names::ArchiveFileName;
+use super::catalog::{latest_of, sorted_newest_first, CatalogEntry};
+use super::manifest::Manifest;
+use super::names::{ArchiveFileName, BackupName, Timestamp, MAX_SEQUENCE};
 use super::settings::RemoteChoice;
-use crate::error::{Error, Result};
-use crate::limits::quoted;
-use crate::progress::Progress;
-use crate::sys::s3::{ObjectStore, Publish, S3Location};
+use crate::archive::StrategyName;
+use crate::error::{Error, RemoteReason, Result};
+use crate::limits::{quoted, MAX_MANIFEST_BYTES};
+use crate::progress::{CancelToken, Progress};
+use crate::sys::s3::{ObjectStore, Publish, S3Credentials, S3Location};
 
 /// The folder of per-backup catalog entries, relative to the prefix.
 pub const CATALOG_ENTRIES_FOLDER: &str = "catalog.d/";
@@ -36,9 +38,18 @@ pub struct RemoteStore {
 }
 
 impl RemoteStore {
+    /// Opens the store with credentials from the AWS chain.
     pub fn open(location: &S3Location) -> Result<RemoteStore> {
+        Self::open_with(location, None)
+    }
+
+    /// The same, with `credentials` tried before the chain (see [`ObjectStore::open_with`]).
+    pub fn open_with(
+        location: &S3Location,
+        credentials: Option<&S3Credentials>,
+    ) -> Result<RemoteStore> {
         Ok(RemoteStore {
-            objects: Arc::new(ObjectStore::open(location)?),
+            objects: Arc::new(ObjectStore::open_with(location, credentials)?),
         })
     }
 
@@ -121,6 +132,116 @@ impl RemoteStore {
         )
     }
 
+    /// The sidecar manifest of `archive` as stored, or `None` when there is none.
+    pub fn sidecar_bytes(&self, archive: &ArchiveFileName) -> Result<Option<Vec<u8>>> {
+        let name = archive.sidecar_name();
+        if self.objects.size_of(&name)?.is_none() {
+            return Ok(None);
+        }
+        self.objects.read_small(&name, MAX_MANIFEST_BYTES).map(Some)
+    }
+
+    /// The sidecar manifest of `archive`, or `None` when there is none or it cannot be read as
+    /// one (for change detection, both mean "compare with nothing"); a store that cannot be
+    /// reached is an error.
+    pub fn sidecar(&self, archive: &ArchiveFileName) -> Result<Option<Manifest>> {
+        let shown = format!("{}/{}", self.shown(), archive.sidecar_name());
+        Ok(self
+            .sidecar_bytes(archive)?
+            .and_then(|bytes| Manifest::from_json(&bytes, shown.as_ref()).ok()))
+    }
+
+    /// The newest complete backup of `strategy` in the store.
+    pub fn latest(&self, strategy: &str, progress: &dyn Progress) -> Result<Option<CatalogEntry>> {
+        let entries = self.list(Some(strategy), progress)?;
+        Ok(latest_of(&entries, strategy).cloned())
+    }
+
+    /// `<strategy>_<timestamp>.tar.gz`, or `_2`, `_3`... the first whose archive, sidecar and
+    /// catalog entry are all absent. Only a hint: the archive's conditional completion decides.
+    pub fn free_backup_name(
+        &self,
+        strategy: &StrategyName,
+        timestamp: &Timestamp,
+    ) -> Result<ArchiveFileName> {
+        for n in 1..=MAX_SEQUENCE {
+            let name = BackupName::new(strategy.clone(), timestamp.clone(), n).file_name();
+            let taken = [
+                name.to_string(),
+                name.sidecar_name(),
+                Self::entry_name(&name),
+            ];
+            let mut free = true;
+            for object in &taken {
+                if self.objects.size_of(object)?.is_some() {
+                    free = false;
+                    break;
+                }
+            }
+            if free {
+                return Ok(name);
+            }
+        }
+        Err(Error::AlreadyExists {
+            path: format!("{}/{strategy}_{timestamp}", self.shown()).into(),
+        })
+    }
+
+    /// Publishes a backup's sidecar, then its catalog entry, the last two steps of the publish
+    /// protocol (its archive is already there). Each is created once: a sidecar already there
+    /// must be byte for byte the same, an entry must record the same SHA-256, else the store
+    /// holds another backup under this name and nothing is overwritten.
+    pub fn publish_documents(
+        &self,
+        sidecar: Vec<u8>,
+        entry: &CatalogEntry,
+        cancel: &CancelToken,
+    ) -> Result<()> {
+        cancel.check()?;
+        self.publish_same(&entry.backup_file.sidecar_name(), sidecar)?;
+        cancel.check()?;
+        match self.publish_entry(entry) {
+            Err(Error::Remote {
+                reason: RemoteReason::AlreadyExists,
+                ..
+            }) => match self.entry(&entry.backup_file)? {
+                Some(there) if there.sha256 == entry.sha256 => Ok(()),
+                _ => Err(self.different_backup(entry.backup_file.as_str())),
+            },
+            other => other,
+        }
+    }
+
+    /// Publishes a small document once; one already there must be byte for byte the same.
+    fn publish_same(&self, name: &str, bytes: Vec<u8>) -> Result<()> {
+        match self
+            .objects
+            .put_small(name, bytes.clone(), Publish::IfAbsent)
+        {
+            Err(Error::Remote {
+                reason: RemoteReason::AlreadyExists,
+                ..
+            }) => {
+                let there = self.objects.read_small(name, MAX_MANIFEST_BYTES)?;
+                if there == bytes {
+                    Ok(())
+                } else {
+                    Err(self.different_backup(name))
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// The store holds something else under one of a backup's names.
+    pub fn different_backup(&self, name: &str) -> Error {
+        Error::VerificationFailed {
+            path: format!("{}/{name}", self.shown()).into(),
+            detail: "the store holds a different backup under this name; nothing was overwritten"
+                .into(),
+        }
+    }
+
     /// Every complete backup in the store, newest first. Entries without their archive (of the
     /// recorded size) or sidecar are ignored with a warning: a publish cut short between steps.
     pub fn list(
@@ -149,6 +270,15 @@ impl RemoteStore {
                 ));
                 continue;
             };
+            // One strategy's backups (for --if-changed) need not cost a request per backup of
+            // every other strategy: a backup's name starts with its strategy's. An entry whose
+            // name is not one of ours is read and filtered by what it says, as before.
+            let other_strategy = archive
+                .backup_name()
+                .is_some_and(|name| strategy.is_some_and(|wanted| name.strategy != wanted));
+            if other_strategy {
+                continue;
+            }
             let name = format!("{CATALOG_ENTRIES_FOLDER}{}", object.name);
             if object.size > MAX_CATALOG_ENTRY_BYTES {
                 progress.warn(&format!("Ignored {}: it is too large", quoted(&name)));

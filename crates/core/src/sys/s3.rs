@@ -2,8 +2,9 @@
 //!
 //! This sits beside the local files in `sys`: it moves bytes and knows nothing about archives,
 //! manifests or catalogs (`store/` gives the objects their names and meaning). The core stays
-//! synchronous, so the store owns a small single-threaded tokio runtime and blocks on each
-//! request; the client is `opendal`'s S3 service.
+//! synchronous, so the store owns a small tokio runtime (one worker thread, which sends upload
+//! parts while the caller works) and blocks on each request; the client is `opendal`'s S3
+//! service.
 //!
 //! Credentials come only from the standard AWS chain (the environment, then the `~/.aws` profile
 //! files); never from our settings, never from the EC2 metadata service (it would be a request off
@@ -35,7 +36,8 @@ mod stale_uploads;
 /// Each part of a multipart upload. S3 needs at least 5 MiB per part but the last; with
 /// [`PARTS_IN_FLIGHT`] this bounds the memory an upload holds, whatever the object's size.
 pub const PART_BYTES: usize = 8 * 1024 * 1024;
-/// Parts uploaded at once: enough to keep the link busy while the next part is filled.
+/// Parts handed over and not yet sent (one on the wire, one queued): enough to keep the link
+/// busy while the next part is filled.
 pub const PARTS_IN_FLIGHT: usize = 2;
 /// A read fetches at most this much per request, so a large object streams in bounded memory.
 const READ_BYTES: u64 = 4 * 1024 * 1024;
@@ -296,9 +298,10 @@ pub struct ObjectStore {
 }
 
 thread_local! {
-    /// Retries the retry layer has made on this thread. The runtime is single-threaded and
-    /// every call blocks on it, so a call's retries happen on the calling thread: comparing the
-    /// count before and after tells whether the call's failure came after retries.
+    /// Retries the retry layer has made on this thread. A call made with `block_on` runs on the
+    /// calling thread (the upload's task, on the runtime's one worker), so its retries happen on
+    /// that thread: comparing the count before and after tells whether the call's failure came
+    /// after retries.
     static RETRIES_SEEN: Cell<u64> = const { Cell::new(0) };
 }
 
@@ -366,7 +369,11 @@ impl ObjectStore {
         // rustls needs one process-wide crypto provider; ring is the one the core already uses
         // for SHA-256. Installing fails harmlessly when another part of the process did it.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        // One worker thread: the parts of an upload are spawned tasks, and on a current-thread
+        // runtime they would move only while the caller blocks on the client, never while it
+        // compresses the next part. The worker sends them meanwhile.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
             .enable_all()
             .build()
             .map_err(|source| Error::io("start the network runtime for", &shown, source))?;
@@ -541,20 +548,43 @@ impl ObjectStore {
         if !self.swept.swap(true, Ordering::Relaxed) {
             let _ = self.abort_stale_uploads(self.tuning.stale_upload_age);
         }
-        let writer = run(
+        let mut writer = run(
             &self.runtime,
             self.operator
                 .writer_with(name)
                 .chunk(PART_BYTES)
-                .concurrent(PARTS_IN_FLIGHT)
                 .if_not_exists(true)
                 .into_future(),
         )
         .map_err(|failure| self.failed("start uploading", name, &failure))?;
+        // Parts go out one at a time on the runtime's worker thread while the caller fills the
+        // next. Not opendal's own `concurrent` writer: it keeps every sent part's bytes until the
+        // upload completes (0.57 buffers up to 8192 finished parts), so memory grew with the
+        // object (445 MB held for a 433 MB archive).
+        let (parts, mut queue) = tokio::sync::mpsc::channel::<Vec<u8>>(PARTS_IN_FLIGHT - 1);
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop_asked = Arc::clone(&stopping);
+        let uploader = self.runtime.spawn(async move {
+            while let Some(part) = queue.recv().await {
+                // An abort need not send what is still queued.
+                if stop_asked.load(Ordering::Relaxed) {
+                    break;
+                }
+                // The retries of this task's calls are counted on the worker thread it runs on.
+                let before = RETRIES_SEEN.with(Cell::get);
+                if let Err(error) = writer.write(part).await {
+                    let retried = RETRIES_SEEN.with(Cell::get) != before;
+                    return (writer, Err(Failure { error, retried }));
+                }
+            }
+            (writer, Ok(()))
+        });
         Ok(ObjectWriter {
             store: self,
             name: name.to_string(),
-            writer: Some(writer),
+            parts: Some(parts),
+            uploader: Some(uploader),
+            stopping,
             pending: Vec::with_capacity(PART_BYTES),
             written: 0,
         })
@@ -701,16 +731,24 @@ fn transport_failure(err: &opendal::Error) -> Option<RemoteReason> {
 }
 
 /// A streamed upload in progress: see [`ObjectStore::writer`]. It also implements
-/// [`std::io::Write`] so a compressor can write into it directly.
+/// [`std::io::Write`] so a compressor can write into it directly. At most
+/// [`PARTS_IN_FLIGHT`] parts are held (one being sent, one queued) besides the one being filled.
 pub struct ObjectWriter<'a> {
     store: &'a ObjectStore,
     name: String,
-    /// `None` once finished or aborted.
-    writer: Option<opendal::Writer>,
-    /// Bytes not yet handed to the client, at most one part.
+    /// Full parts, to the task that sends them; `None` once no more will come.
+    parts: Option<tokio::sync::mpsc::Sender<Vec<u8>>>,
+    /// The task sending the parts; it hands the client's writer back when the parts end or one
+    /// fails. `None` once finished or aborted.
+    uploader: Option<UploadTask>,
+    /// Asks the task to drop what is queued (an abort).
+    stopping: Arc<AtomicBool>,
+    /// Bytes not yet handed over, at most one part.
     pending: Vec<u8>,
     written: u64,
 }
+
+type UploadTask = tokio::task::JoinHandle<(opendal::Writer, Result<(), Failure>)>;
 
 impl ObjectWriter<'_> {
     /// Bytes accepted so far.
@@ -718,18 +756,56 @@ impl ObjectWriter<'_> {
         self.written
     }
 
+    /// The upload cannot go on and its client is lost (the sending task panicked), or it was
+    /// used after it ended.
+    fn broken(&self) -> Error {
+        Error::Remote {
+            store: self.store.shown.clone(),
+            action: "upload",
+            object: crate::limits::quoted(&self.name),
+            reason: RemoteReason::Unexpected,
+        }
+    }
+
+    /// Hands the full part to the sending task, waiting while one part is queued already.
     fn send_pending(&mut self) -> Result<()> {
-        let Some(writer) = self.writer.as_mut() else {
-            return Err(Error::Cancelled);
-        };
         let part = std::mem::replace(&mut self.pending, Vec::with_capacity(PART_BYTES));
-        run(&self.store.runtime, writer.write(part)).map_err(|failure| {
-            let mut error = self.store.failed("upload", &self.name, &failure);
-            if let Error::Remote { reason, .. } = &mut error {
-                *reason = mid_transfer(*reason);
+        let sent = match &self.parts {
+            Some(parts) => self.store.runtime.block_on(parts.send(part)).is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The task ended early: a part failed. Its error says why; the upload is aborted.
+        match self.stop() {
+            Some((mut writer, outcome)) => {
+                let _ = self.store.runtime.block_on(writer.abort());
+                match outcome {
+                    Err(failure) => Err(self.upload_failed(&failure)),
+                    Ok(()) => Err(self.broken()),
+                }
             }
-            error
-        })
+            None => Err(self.broken()),
+        }
+    }
+
+    /// A part that could not be sent: once the upload is under way, a store that stops
+    /// answering is a connection lost part-way.
+    fn upload_failed(&self, failure: &Failure) -> Error {
+        let mut error = self.store.failed("upload", &self.name, failure);
+        if let Error::Remote { reason, .. } = &mut error {
+            *reason = mid_transfer(*reason);
+        }
+        error
+    }
+
+    /// No more parts: waits until the task has sent what it holds (or, when stopping, the part
+    /// on the wire) and takes the client's writer back with the task's outcome.
+    fn stop(&mut self) -> Option<(opendal::Writer, Result<(), Failure>)> {
+        self.parts = None;
+        let uploader = self.uploader.take()?;
+        self.store.runtime.block_on(uploader).ok()
     }
 
     /// Accepts bytes, sending a part whenever one is full.
@@ -753,11 +829,18 @@ impl ObjectWriter<'_> {
         if !self.pending.is_empty() {
             self.send_pending()?;
         }
-        let Some(mut writer) = self.writer.take() else {
-            return Err(Error::Cancelled);
+        let Some((mut writer, sent)) = self.stop() else {
+            return Err(self.broken());
         };
-        match run(&self.store.runtime, writer.close()) {
-            Ok(_) => Ok(self.written),
+        let outcome = match sent {
+            Ok(()) => run(&self.store.runtime, writer.close()).map(|_| ()),
+            Err(failure) => {
+                let _ = self.store.runtime.block_on(writer.abort());
+                return Err(self.upload_failed(&failure));
+            }
+        };
+        match outcome {
+            Ok(()) => Ok(self.written),
             Err(failure) => {
                 // A refused completion leaves the multipart upload open (moto and S3 alike):
                 // abort it so its parts are not kept, and billed, forever.
@@ -773,8 +856,9 @@ impl ObjectWriter<'_> {
     }
 
     fn abort_now(&mut self) -> Result<()> {
-        match self.writer.take() {
-            Some(mut writer) => run(&self.store.runtime, writer.abort()).map_err(|failure| {
+        self.stopping.store(true, Ordering::Relaxed);
+        match self.stop() {
+            Some((mut writer, _)) => run(&self.store.runtime, writer.abort()).map_err(|failure| {
                 self.store
                     .failed("abort the upload of", &self.name, &failure)
             }),
