@@ -266,12 +266,7 @@ pub fn locate_remote(store: &RemoteStore, wanted: &Locator) -> Result<LocatedBac
     let Locator::Name(name) = wanted else {
         return Err(unknown());
     };
-    let with_suffix = if name.ends_with(ARCHIVE_SUFFIX) {
-        name.clone()
-    } else {
-        format!("{name}{ARCHIVE_SUFFIX}")
-    };
-    let file = ArchiveFileName::new(with_suffix).map_err(|_| unknown())?;
+    let file = ArchiveFileName::with_suffix(name).map_err(|_| unknown())?;
     let entry = store.entry(&file)?.ok_or_else(unknown)?;
     let objects = store.objects();
     let sidecar_name = file.sidecar_name();

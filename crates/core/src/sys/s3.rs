@@ -205,6 +205,8 @@ fn check_endpoint(endpoint: &str) -> Result<(), String> {
 pub struct S3Credentials {
     pub access_key_id: String,
     pub secret_access_key: String,
+    /// For temporary keys (an assumed role, SSO): sent with every request.
+    pub session_token: Option<String>,
 }
 
 impl std::fmt::Debug for S3Credentials {
@@ -277,6 +279,9 @@ impl ObjectStore {
             builder = builder
                 .access_key_id(&credentials.access_key_id)
                 .secret_access_key(&credentials.secret_access_key);
+            if let Some(token) = &credentials.session_token {
+                builder = builder.session_token(token);
+            }
         }
         let operator = Operator::new(builder)
             .map_err(|_| misconfigured())?

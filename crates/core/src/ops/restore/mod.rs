@@ -16,10 +16,9 @@ use crate::archive::StrategyName;
 use crate::error::{Error, IoContext, Result};
 use crate::limits::space_needed;
 use crate::progress::{CancelToken, Progress};
+use crate::store::backups_store::BackupsStore;
 use crate::store::catalog::CatalogEntry;
-use crate::store::locate::{
-    locate, locate_remote, timestamp_in_name, LocatedBackup, Locator, Proof,
-};
+use crate::store::locate::{timestamp_in_name, LocatedBackup, Locator, Proof};
 use crate::store::names::copy_folder_name;
 use crate::store::remote::RemoteStore;
 use crate::store::settings::Locations;
@@ -103,9 +102,24 @@ pub fn restore(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<RestoreOutcome> {
+    let store = BackupsStore::folder(&locations.backups);
+    restore_in(locations, &store, wanted, options, progress, cancel)
+}
+
+/// Restores a backup of `store`, a folder or an S3 store (an object is streamed through the
+/// same staged, verified restore). A safety backup made by `Replace` goes to the backups folder
+/// of `locations`, whichever store the backup came from.
+pub fn restore_in(
+    locations: &Locations,
+    store: &BackupsStore,
+    wanted: &Locator,
+    options: &RestoreOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<RestoreOutcome> {
     // A path that can never be restored is refused before anything is opened or created.
     let selection = Selection::parse(&options.only, false)?;
-    let located = locate(&locations.backups, wanted, progress)?;
+    let located = store.locate(wanted, progress)?;
     restore_located(
         locations,
         &located,
@@ -127,16 +141,8 @@ pub fn restore_from_store(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<RestoreOutcome> {
-    let selection = Selection::parse(&options.only, false)?;
-    let located = locate_remote(store, wanted)?;
-    restore_located(
-        locations,
-        &located,
-        selection.as_ref(),
-        options,
-        progress,
-        cancel,
-    )
+    let store = BackupsStore::S3(store.clone());
+    restore_in(locations, &store, wanted, options, progress, cancel)
 }
 
 fn restore_located(
