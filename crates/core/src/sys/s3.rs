@@ -374,6 +374,20 @@ impl ObjectStore {
         Ok(buffer.to_vec())
     }
 
+    /// At most `len` bytes of an object from `start` (fewer at its end): one ranged GET.
+    pub fn read_range(&self, name: &str, start: u64, len: u64) -> Result<Vec<u8>> {
+        let buffer = self
+            .runtime
+            .block_on(
+                self.operator
+                    .read_with(name)
+                    .range(start..start.saturating_add(len))
+                    .into_future(),
+            )
+            .map_err(|err| self.failed("read", name, &err))?;
+        Ok(buffer.to_vec())
+    }
+
     /// Writes a small object in one request.
     pub fn put_small(&self, name: &str, bytes: Vec<u8>, publish: Publish) -> Result<()> {
         self.runtime

@@ -265,10 +265,8 @@ fn stage(
     cancel: &CancelToken,
 ) -> Result<(Staging, Extracted)> {
     let mut warnings = Vec::new();
-    // An object in a store is streamed once, front to back: the index needs random access.
-    let indexable = !located.is_remote();
-    if let (true, Some(selection), Some(sidecar)) = (indexable, selection, located.sidecar.as_ref())
-    {
+    // The index is followed on a local file by seeking, on an object in a store by ranged reads.
+    if let (Some(selection), Some(sidecar)) = (selection, located.sidecar.as_ref()) {
         if let Some(index) = &sidecar.index {
             let staging = Staging::create(dest)?;
             match extract_through_index(
