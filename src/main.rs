@@ -10,12 +10,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up, check_all, check_all_remote, check_many, check_remote, copy_between, delete_in,
-    diff_backups_in, diff_current_in, extract_file, forget_after_automatic, forget_in, manifest_of,
-    parse_time_of_day, quoted, restore_in, scan, select_backups, strategy_names, validate_level,
-    AutomaticPolicy, AutomaticSettings, BackupOptions, BackupsStore, CancelToken, Error,
-    ForgetRequest, KeepWithin, Locations, Locator, MetricFilter, MetricSort, OnConflict, Overrides,
-    Protector, ProtectorOptions, RemoteChoice, RemoteStore, RestoreOptions, RetentionPolicies,
+    back_up, check_all_in, check_in, copy_between, delete_in, diff_backups_in, diff_current_in,
+    extract_file_in, forget_after_automatic, forget_in, manifest_of, parse_time_of_day, quoted,
+    restore_in, scan, select_backups, strategy_names, validate_level, AutomaticPolicy,
+    AutomaticSettings, BackupOptions, BackupsStore, CancelToken, Error, ForgetRequest, KeepWithin,
+    Locations, Locator, MetricFilter, MetricSort, OnConflict, Overrides, Protector,
+    ProtectorOptions, RemoteChoice, RemoteStore, RestoreOptions, RetentionPolicies,
     RetentionPolicy, S3Location, Schedule, ScheduleState, Settings, StrategyName, WatchOptions,
     Weekday, DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
 };
@@ -33,7 +33,7 @@ struct Cli {
     /// Folder whose sub-folders are strategies [env: RESULTS_BACKUP_RESULTS] [default: ./results]
     #[arg(long, global = true, value_name = "DIR")]
     results: Option<PathBuf>,
-    /// Folder that holds the backups and catalog.json, or an S3 store s3://bucket/prefix (every command but `backup`, `extract` and `watch`) [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
+    /// Folder that holds the backups and catalog.json, or an S3 store s3://bucket/prefix (every command but `scan`, `backup` and `watch`) [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
     #[arg(long, global = true, value_name = "DIR")]
     backups: Option<PathBuf>,
     /// Print one JSON document on stdout instead of text
@@ -449,25 +449,10 @@ fn run_on_s3(
 ) -> Result<bool, Error> {
     let address = remote.location.shown();
     match command {
-        Command::Check {
-            names: given,
-            all,
-            quick,
-        } => {
-            let store = RemoteStore::open_choice(remote)?;
-            let results = if all {
-                check_all_remote(&store, quick, progress, cancel)?
-            } else {
-                let wanted: Vec<Locator> = given.iter().cloned().map(Locator::Name).collect();
-                check_remote(&store, &wanted, quick, progress, cancel)?
-            };
-            progress.clear();
-            Ok(out.checks(&results))
-        }
-        Command::Scan | Command::Backup { .. } | Command::Extract { .. } | Command::Watch { .. } => {
+        Command::Scan | Command::Backup { .. } | Command::Watch { .. } => {
             Err(Error::InvalidStoreAddress {
                 text: address,
-                detail: "`scan`, `backup`, `extract` and `watch` work on a backups folder so far; back up into the folder and `copy --to` the store"
+                detail: "`scan`, `backup` and `watch` work on a backups folder so far; back up into the folder and `copy --to` the store"
                     .into(),
             })
         }
@@ -523,29 +508,6 @@ fn run(
                 }
             }
             Ok(out.backups(&results))
-        }
-        Command::Check {
-            names: given,
-            all,
-            quick,
-        } => {
-            let results = if all {
-                check_all(locations, quick, progress, cancel)?
-            } else {
-                let wanted: Vec<Locator> =
-                    given.iter().map(|g| Locator::from_argument(g)).collect();
-                check_many(locations, &wanted, quick, progress, cancel)?
-            };
-            progress.clear();
-            Ok(out.checks(&results))
-        }
-        Command::Extract { backup, member, to } => {
-            let into = to.unwrap_or_else(std::env::temp_dir);
-            let wanted = Locator::from_argument(&backup);
-            let file = extract_file(locations, &wanted, &member, &into, progress, cancel)?;
-            progress.clear();
-            out.extracted(&file);
-            Ok(true)
         }
         Command::Watch {
             on_change,
@@ -660,6 +622,27 @@ fn run_on_store(
             out.diff(&report);
             Ok(true)
         }
+        Command::Check {
+            names: given,
+            all,
+            quick,
+        } => {
+            let results = if all {
+                check_all_in(store, quick, progress, cancel)?
+            } else {
+                let wanted: Vec<Locator> = given.iter().map(|g| locator(g)).collect();
+                check_in(store, &wanted, quick, progress, cancel)?
+            };
+            progress.clear();
+            Ok(out.checks(&results))
+        }
+        Command::Extract { backup, member, to } => {
+            let into = to.unwrap_or_else(std::env::temp_dir);
+            let file = extract_file_in(store, &locator(&backup), &member, &into, progress, cancel)?;
+            progress.clear();
+            out.extracted(&file);
+            Ok(true)
+        }
         Command::Show { backup } => {
             let located = store.locate(&locator(&backup), progress)?;
             let manifest = manifest_of(&located, cancel)?;
@@ -750,14 +733,12 @@ fn run_on_store(
             Ok(true)
         }
         // Dispatched by `run` and `run_on_s3` before coming here.
-        Command::Scan
-        | Command::Backup { .. }
-        | Command::Check { .. }
-        | Command::Extract { .. }
-        | Command::Watch { .. } => Err(Error::InvalidStoreAddress {
-            text: store.shown().display().to_string(),
-            detail: "this command does not work on this store".into(),
-        }),
+        Command::Scan | Command::Backup { .. } | Command::Watch { .. } => {
+            Err(Error::InvalidStoreAddress {
+                text: store.shown().display().to_string(),
+                detail: "this command does not work on this store".into(),
+            })
+        }
     }
 }
 

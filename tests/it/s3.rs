@@ -1059,3 +1059,37 @@ fn restore_only_reads_the_chosen_file_through_the_index_with_ranged_reads() {
         "only what was chosen"
     );
 }
+
+#[test]
+fn extract_takes_one_file_out_of_a_backup_in_a_store() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let store = server.address("team");
+    let into = ws.root.join("scratch");
+    std::fs::create_dir(&into).expect("scratch folder");
+
+    let run = run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &store,
+            "extract",
+            &archive,
+            "sub/trades.csv",
+            "--to",
+            &into.to_string_lossy(),
+            "--json",
+        ],
+    );
+    run.assert_success();
+    let extracted = run.json();
+    assert_eq!(extracted["random_access"], true, "{}", run.describe());
+    let path = extracted["path"].as_str().expect("a path");
+    assert_eq!(
+        std::fs::read(path).expect("extracted"),
+        std::fs::read(ws.results.join("alpha/sub/trades.csv")).expect("original")
+    );
+    assert_no_secret(&run);
+}

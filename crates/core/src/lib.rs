@@ -71,16 +71,14 @@ pub use store::settings::{
 };
 
 pub use ops::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};
-pub use ops::check::{
-    check, check_all, check_all_remote, check_many, check_remote, CheckReport, Problem,
-};
-pub use ops::copy::{copy_backup, copy_between, CopyOutcome, CopyStatus};
+pub use ops::check::{check, check_all, check_all_in, check_in, check_many, CheckReport, Problem};
+pub use ops::copy::{copy_between, CopyOutcome, CopyStatus};
 pub use ops::delete::{delete, delete_in, Deleted};
 pub use ops::diff::{
     diff, diff_backups, diff_backups_in, diff_current, diff_current_in, BackupDiff, Change,
     DiffSide, FileChange, MetricChange,
 };
-pub use ops::equity::{equity_curve, MAX_CURVE_FILE_BYTES};
+pub use ops::equity::{equity_curve, equity_curve_in, MAX_CURVE_FILE_BYTES};
 pub use ops::forget::{
     forget, forget_after_automatic, forget_in, ForgetItem, ForgetReport, ForgetRequest,
     StrategyForget, IN_USE_REASON,
@@ -92,7 +90,7 @@ pub use ops::protect::{
     ProtectorThread, SystemClock, Trigger,
 };
 pub use ops::restore::{
-    extract_file, preview, restore, restore_from_store, restore_in, ExtractedFile, OnConflict,
+    extract_file, extract_file_in, preview, restore, restore_in, ExtractedFile, OnConflict,
     RestoreOptions, RestoreOutcome, RestorePreview,
 };
 pub use ops::scan::{scan, strategy_names, StrategyState, StrategyStatus};

@@ -43,24 +43,6 @@ pub struct CopyOutcome {
     pub sha256: String,
 }
 
-/// Copies one backup of the backups folder `backups` into `target`.
-pub fn copy_backup(
-    backups: &Path,
-    wanted: &Locator,
-    target: &RemoteStore,
-    progress: &dyn Progress,
-    cancel: &CancelToken,
-) -> Result<CopyOutcome> {
-    let source = BackupsStore::folder(backups);
-    copy_between(
-        &source,
-        wanted,
-        &BackupsStore::S3(target.clone()),
-        progress,
-        cancel,
-    )
-}
-
 /// Copies one backup of `source` into `target`, each a folder or an S3 store: pushing offline
 /// backups to the team store, or pulling some into a folder for a trip. Verified by SHA-256
 /// against the source's catalog entry; what the target already has is skipped.

@@ -20,7 +20,6 @@ use crate::store::backups_store::BackupsStore;
 use crate::store::catalog::CatalogEntry;
 use crate::store::locate::{timestamp_in_name, LocatedBackup, Locator, Proof};
 use crate::store::names::copy_folder_name;
-use crate::store::remote::RemoteStore;
 use crate::store::settings::Locations;
 use crate::sys::FileIdentity;
 
@@ -39,7 +38,7 @@ mod single_file;
 mod staging;
 
 pub use preview::{preview, RestorePreview};
-pub use single_file::{extract_file, ExtractedFile};
+pub use single_file::{extract_file, extract_file_in, ExtractedFile};
 
 use destination::{free_name, identity_of, Destination};
 use extract::{extract_through_index, extract_verified, Extracted};
@@ -128,21 +127,6 @@ pub fn restore_in(
         progress,
         cancel,
     )
-}
-
-/// Restores a backup from an S3 store: the object is streamed through the same staged, verified
-/// restore (nothing reaches the destination unless every check passes). A safety backup made by
-/// `Replace` goes to the local backups folder of `locations`.
-pub fn restore_from_store(
-    locations: &Locations,
-    store: &RemoteStore,
-    wanted: &Locator,
-    options: &RestoreOptions,
-    progress: &dyn Progress,
-    cancel: &CancelToken,
-) -> Result<RestoreOutcome> {
-    let store = BackupsStore::S3(store.clone());
-    restore_in(locations, &store, wanted, options, progress, cancel)
 }
 
 fn restore_located(
