@@ -1093,3 +1093,43 @@ fn extract_takes_one_file_out_of_a_backup_in_a_store() {
     );
     assert_no_secret(&run);
 }
+
+#[test]
+fn forget_on_a_store_decides_from_the_entries_never_from_an_edited_cache() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let names = backups_in_store(&ws, &server, "team", 3);
+    let store = server.address("team");
+    let objects = store_of(&server, "team");
+    assert_eq!(listed(&ws, &server, &store).len(), 3);
+
+    // The oldest backup's cached line now claims the year 2099: same lengths, so the listing
+    // believes it, and a decision taken from it would keep the oldest and remove the newest.
+    let bytes = objects
+        .read_small("catalog.json", 1 << 20)
+        .expect("the cache");
+    let mut cache: Value = serde_json::from_slice(&bytes).expect("JSON");
+    for line in cache["backups"].as_array_mut().expect("lines") {
+        if line["backup_file"] == names[0].as_str() {
+            for field in ["timestamp", "created"] {
+                let text = line[field].as_str().expect("a string");
+                line[field] = Value::from(format!("2099{}", &text[4..]));
+            }
+        }
+    }
+    objects
+        .put_small(
+            "catalog.json",
+            cache.to_string().into_bytes(),
+            Publish::Replace,
+        )
+        .expect("edit the cache");
+
+    run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "forget", "--keep-last", "1"],
+    )
+    .assert_success();
+    assert_eq!(listed(&ws, &server, &store), vec![names[2].clone()]);
+}

@@ -99,7 +99,7 @@ pub fn forget_in(
     }
     request.policies.validate()?;
     let mut groups: BTreeMap<StrategyName, Vec<CatalogEntry>> = BTreeMap::new();
-    for entry in store.list(None, progress)? {
+    for entry in store.list_for_removal(progress)? {
         if request
             .strategy
             .as_ref()

@@ -58,6 +58,15 @@ impl BackupsStore {
         }
     }
 
+    /// [`BackupsStore::list`] for a decision that deletes: an S3 store reads every catalog
+    /// entry object rather than trusting its cache.
+    pub fn list_for_removal(&self, progress: &dyn Progress) -> Result<Vec<CatalogEntry>> {
+        match self {
+            BackupsStore::Folder(_) => self.list(None, progress),
+            BackupsStore::S3(remote) => remote.list_from_entries(None, progress),
+        }
+    }
+
     /// A backup by name (in a folder, also by path: see [`Locator`]).
     pub fn locate(&self, wanted: &Locator, progress: &dyn Progress) -> Result<LocatedBackup> {
         match self {

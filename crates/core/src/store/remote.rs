@@ -162,8 +162,28 @@ impl RemoteStore {
         strategy: Option<&str>,
         progress: &dyn Progress,
     ) -> Result<Vec<CatalogEntry>> {
+        self.list_with(strategy, CacheUse::Read, progress)
+    }
+
+    /// [`RemoteStore::list`] from the entry objects themselves, the cache only rewritten: for
+    /// decisions that delete (`forget`), which must not rest on a document anyone with write
+    /// access could have edited without changing its lines' lengths.
+    pub fn list_from_entries(
+        &self,
+        strategy: Option<&str>,
+        progress: &dyn Progress,
+    ) -> Result<Vec<CatalogEntry>> {
+        self.list_with(strategy, CacheUse::Ignore, progress)
+    }
+
+    fn list_with(
+        &self,
+        strategy: Option<&str>,
+        cache: CacheUse,
+        progress: &dyn Progress,
+    ) -> Result<Vec<CatalogEntry>> {
         let top = self.top_objects()?;
-        let catalogued = self.catalogued(progress)?;
+        let catalogued = self.catalogued(cache, progress)?;
         let entries = sorted_newest_first(catalogued.entries);
         if catalogued.cache_stale {
             self.write_cache(&entries, progress);
@@ -200,8 +220,11 @@ impl RemoteStore {
 
     /// Every readable entry of `catalog.d/`, taken from the cache where it holds the same
     /// version, and whether the cache should be rewritten.
-    fn catalogued(&self, progress: &dyn Progress) -> Result<Catalogued> {
-        let mut cached = self.read_cache(progress)?;
+    fn catalogued(&self, cache: CacheUse, progress: &dyn Progress) -> Result<Catalogued> {
+        let mut cached = match cache {
+            CacheUse::Read => self.read_cache(progress)?,
+            CacheUse::Ignore => None,
+        };
         let cache_was_readable = cached.is_some();
         let mut cache_stale = !cache_was_readable;
         let mut entries = Vec::new();
@@ -502,6 +525,13 @@ impl RemoteStore {
             other => other,
         }
     }
+}
+
+/// Whether a listing may take entries from the cache.
+#[derive(Clone, Copy)]
+enum CacheUse {
+    Read,
+    Ignore,
 }
 
 /// What `catalog.d/` holds, and whether the cache disagrees with it.
