@@ -360,8 +360,14 @@ impl RemoteStore {
                 removed.push(format!("{}/{name}", self.shown()));
             }
         }
-        // The listing drops the deleted line from the cache and rewrites it.
-        self.list(None, progress)?;
+        // The listing drops the deleted line from the cache and rewrites it. The backup is gone
+        // whatever happens here, so a failure is said, not returned: the next listing redoes it.
+        if let Err(err) = self.list(None, progress) {
+            progress.warn(&format!(
+                "The catalog cache of {} was not brought up to date ({err}); the next listing does it.",
+                self.shown()
+            ));
+        }
         Ok(removed)
     }
 

@@ -50,7 +50,7 @@ pub fn profile_credentials(
     let unusable = |detail: &str| Error::AwsProfileUnusable {
         profile: profile.to_string(),
         files: if shown_files.is_empty() {
-            "no AWS files (no home folder)".into()
+            "the AWS files (no home folder was found to hold them)".into()
         } else {
             shown_files.clone()
         },
@@ -74,7 +74,7 @@ pub fn profile_credentials(
         }
     }
     if !found {
-        return Err(unusable("it is not in"));
+        return Err(unusable("is not in"));
     }
     match (keys.access_key_id, keys.secret_access_key) {
         (Some(access_key_id), Some(secret_access_key)) => Ok(S3Credentials {
