@@ -1133,3 +1133,36 @@ fn forget_on_a_store_decides_from_the_entries_never_from_an_edited_cache() {
     .assert_success();
     assert_eq!(listed(&ws, &server, &store), vec![names[2].clone()]);
 }
+
+#[test]
+fn copy_from_one_store_into_another() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let (team, other) = (server.address("team"), server.address("archive/2026"));
+
+    let copied = run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &team,
+            "copy",
+            "--all",
+            "--to",
+            &other,
+            "--json",
+        ],
+    );
+    copied.assert_success();
+    assert_eq!(
+        copied.json()[0]["status"],
+        "copied",
+        "{}",
+        copied.describe()
+    );
+    assert_eq!(listed(&ws, &server, &other), vec![archive.clone()]);
+    let checked = run_s3(&ws, &server, &["--backups", &other, "check", &archive]);
+    checked.assert_success();
+    assert_no_secret(&checked);
+}
