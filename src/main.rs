@@ -10,15 +10,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up, back_up_into_store, check_all, check_all_remote, check_many, check_remote,
-    copy_backup, delete, diff_backups, diff_current, extract_file, forget, forget_after_automatic,
-    locate, manifest_of, parse_time_of_day, quoted, restore, restore_from_store, scan,
-    scan_against_store, select_backups, strategy_names, validate_level, AutomaticPolicy,
-    AutomaticSettings, BackupOptions, BackupOutcome, CancelToken, Catalog, Error, ForgetRequest,
-    KeepWithin, Locations, Locator, MetricFilter, MetricSort, OnConflict, Overrides, Protector,
-    ProtectorOptions, RemoteChoice, RemoteStore, RestoreOptions, RetentionPolicies,
-    RetentionPolicy, S3Location, Schedule, ScheduleState, Settings, StrategyName, WatchOptions,
-    Weekday, DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
+    back_up, back_up_into_store, check_all_in, check_in, copy_between, delete_in, diff_backups_in,
+    diff_current_in, extract_file_in, forget_after_automatic, forget_in, manifest_of,
+    parse_time_of_day, quoted, restore_in, scan, scan_against_store, select_backups,
+    strategy_names, validate_level, AutomaticPolicy, AutomaticSettings, BackupOptions,
+    BackupOutcome, BackupsStore, CancelToken, Error, ForgetRequest, KeepWithin, Locations, Locator,
+    MetricFilter, MetricSort, OnConflict, Overrides, Protector, ProtectorOptions, RemoteChoice,
+    RemoteStore, RestoreOptions, RetentionPolicies, RetentionPolicy, S3Location, Schedule,
+    ScheduleState, Settings, StrategyName, WatchOptions, Weekday, DEFAULT_QUIET_SECONDS,
+    QUIET_SECONDS_RANGE,
 };
 
 use cli_output::Output;
@@ -34,7 +34,7 @@ struct Cli {
     /// Folder whose sub-folders are strategies [env: RESULTS_BACKUP_RESULTS] [default: ./results]
     #[arg(long, global = true, value_name = "DIR")]
     results: Option<PathBuf>,
-    /// Folder that holds the backups and catalog.json, or an S3 store s3://bucket/prefix (`scan`, `backup`, `list`, `check` and `restore` so far) [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
+    /// Folder that holds the backups and catalog.json, or an S3 store s3://bucket/prefix (every command but `watch`) [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
     #[arg(long, global = true, value_name = "DIR")]
     backups: Option<PathBuf>,
     /// Print one JSON document on stdout instead of text
@@ -70,17 +70,18 @@ enum Command {
         #[arg(long)]
         if_changed: bool,
     },
-    /// Copy backups into an S3 store (s3://bucket/prefix), verified by SHA-256; what the store
-    /// already has is skipped. Credentials come from the AWS environment or ~/.aws.
+    /// Copy backups from the current store (the backups folder, or --backups s3://...) into
+    /// another: an S3 store (s3://bucket/prefix) or a folder. Verified by SHA-256; what the
+    /// target already has is skipped. Credentials come from the AWS environment or ~/.aws.
     #[command(group(clap::ArgGroup::new("which").required(true).args(["names", "all"])))]
     Copy {
         /// Backup file names (see `list`)
         #[arg(value_name = "BACKUP")]
         names: Vec<String>,
-        /// Copy every backup in the catalog
+        /// Copy every backup the current store lists
         #[arg(long)]
         all: bool,
-        /// The store to copy into: s3://bucket/prefix (with --endpoint and --region)
+        /// The store to copy into: s3://bucket/prefix (with --endpoint and --region) or a folder
         #[arg(long, value_name = "STORE")]
         to: String,
     },
@@ -226,8 +227,14 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CatalogAction {
-    /// Recreate catalog.json from the manifests and archives
-    Rebuild,
+    /// Recreate the catalog: a folder's catalog.json from the manifests and archives; an S3
+    /// store's missing catalog entries from the sidecars (and its cache)
+    Rebuild {
+        /// In an S3 store, read the manifest embedded in each archive whose sidecar is missing
+        /// or unusable (downloads those archives; a folder always does this)
+        #[arg(long)]
+        from_archives: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -372,7 +379,15 @@ fn main() -> ExitCode {
         region: cli.region.clone(),
     };
     let outcome = Locations::resolve(&overrides).and_then(|locations| match &locations.remote {
-        Some(store) => run_on_s3(cli.command, &locations, store, &out, &progress, &cancel),
+        Some(store) => run_on_s3(
+            cli.command,
+            &locations,
+            store,
+            &out,
+            &progress,
+            &cancel,
+            &remote,
+        ),
         None => run(cli.command, &locations, &out, &progress, &cancel, &remote),
     });
     if let Err(error) = &outcome {
@@ -401,6 +416,15 @@ struct S3Target {
 }
 
 impl S3Target {
+    /// The store `copy --to` names: an S3 address, else a folder.
+    fn store(&self, target: &str) -> Result<BackupsStore, Error> {
+        if S3Location::is_address(target) {
+            self.open(target).map(BackupsStore::S3)
+        } else {
+            Ok(BackupsStore::Folder(PathBuf::from(target)))
+        }
+    }
+
     fn open(&self, address: &str) -> Result<RemoteStore, Error> {
         let mut location = S3Location::parse(address)?;
         if let Some(endpoint) = &self.endpoint {
@@ -413,8 +437,8 @@ impl S3Target {
     }
 }
 
-/// The commands that work on an S3 store so far (`--backups s3://...`, `RESULTS_BACKUP_BACKUPS`
-/// or the settings' `backups`); the others say so.
+/// The commands on an S3 store (`--backups s3://...`, `RESULTS_BACKUP_BACKUPS` or the settings'
+/// `backups`); the few that need a folder on this computer say so.
 fn run_on_s3(
     command: Command,
     locations: &Locations,
@@ -422,6 +446,7 @@ fn run_on_s3(
     out: &Output,
     progress: &TerminalProgress,
     cancel: &CancelToken,
+    targets: &S3Target,
 ) -> Result<bool, Error> {
     let address = remote.location.shown();
     match command {
@@ -447,65 +472,15 @@ fn run_on_s3(
             out.strategies(&strategies);
             Ok(true)
         }
-        Command::Check {
-            names: given,
-            all,
-            quick,
-        } => {
-            let store = RemoteStore::open_choice(remote)?;
-            let results = if all {
-                check_all_remote(&store, quick, progress, cancel)?
-            } else {
-                let wanted: Vec<Locator> = given.iter().cloned().map(Locator::Name).collect();
-                check_remote(&store, &wanted, quick, progress, cancel)?
-            };
-            progress.clear();
-            Ok(out.checks(&results))
-        }
-        Command::Restore {
-            backup,
-            to,
-            on_conflict,
-            only,
-        } => {
-            // A replacing restore keeps its safety backup in the backups folder on this computer.
-            let store = RemoteStore::open_choice(remote)?;
-            let options = RestoreOptions {
-                destination: to,
-                on_conflict: on_conflict.into(),
-                expected_destination: None,
-                only,
-            };
-            let wanted = Locator::Name(backup);
-            let outcome =
-                restore_from_store(locations, &store, &wanted, &options, progress, cancel)?;
-            progress.clear();
-            out.restored(&outcome);
-            Ok(true)
-        }
-        Command::List {
-            strategy,
-            filter,
-            sort,
-        } => {
-            let filter = filter.as_deref().map(MetricFilter::parse).transpose()?;
-            let sort = sort.as_deref().map(MetricSort::parse).transpose()?;
-            let store = RemoteStore::open_choice(remote)?;
-            let entries = store.list(strategy.as_deref(), progress)?;
-            let chosen = select_backups(entries, filter.as_ref(), sort.as_ref());
-            let mut named: Vec<String> = filter
-                .as_ref()
-                .map(|f| f.keys().into_iter().map(String::from).collect())
-                .unwrap_or_default();
-            named.extend(sort.map(|s| s.key));
-            out.list(&chosen, &named);
-            Ok(true)
-        }
-        _ => Err(Error::InvalidStoreAddress {
+        Command::Watch { .. } => Err(Error::InvalidStoreAddress {
             text: address,
-            detail: "only `scan`, `backup`, `list`, `check` and `restore` work on an S3 store so far; copy backups there with `copy --to`"
+            detail: "`watch` works on a backups folder so far; back up into the store with `backup --if-changed` from a timer"
                 .into(),
         }),
+        other => {
+            let store = BackupsStore::S3(RemoteStore::open_choice(remote)?);
+            run_on_store(other, locations, &store, out, progress, cancel, targets)
+        }
     }
 }
 
@@ -561,31 +536,6 @@ fn run(
     remote: &S3Target,
 ) -> Result<bool, Error> {
     match command {
-        Command::Copy { names, all, to } => {
-            let target = remote.open(&to)?;
-            let names: Vec<String> = if all {
-                Catalog::load(&locations.backups, progress)?
-                    .list(None)
-                    .into_iter()
-                    .map(|entry| entry.backup_file.to_string())
-                    .collect()
-            } else {
-                names
-            };
-            let mut results = Vec::new();
-            for name in names {
-                let wanted = Locator::from_argument(&name);
-                let result = copy_backup(&locations.backups, &wanted, &target, progress, cancel);
-                progress.clear();
-                out.copy_done(&name, &result, target.shown());
-                let stop = matches!(result, Err(Error::Cancelled));
-                results.push((name, result));
-                if stop {
-                    break;
-                }
-            }
-            Ok(out.copies(&results))
-        }
         Command::Scan => {
             let strategies = scan(locations, progress)?;
             out.strategies(&strategies);
@@ -605,101 +555,6 @@ fn run(
             back_up_each(which, locations, out, progress, |name, options| {
                 back_up(locations, name, options, progress, cancel)
             })
-        }
-        Command::List {
-            strategy,
-            filter,
-            sort,
-        } => {
-            // Read before the catalog: a typo is reported without touching the backups.
-            let filter = filter.as_deref().map(MetricFilter::parse).transpose()?;
-            let sort = sort.as_deref().map(MetricSort::parse).transpose()?;
-            let catalog = Catalog::load(&locations.backups, progress)?;
-            let chosen = select_backups(
-                catalog.list(strategy.as_deref()),
-                filter.as_ref(),
-                sort.as_ref(),
-            );
-            let mut named: Vec<String> = filter
-                .as_ref()
-                .map(|f| f.keys().into_iter().map(String::from).collect())
-                .unwrap_or_default();
-            named.extend(sort.map(|s| s.key));
-            out.list(&chosen, &named);
-            Ok(true)
-        }
-        Command::Diff {
-            backup,
-            other,
-            current,
-            verify,
-        } => {
-            let first = Locator::from_argument(&backup);
-            let report = match other {
-                Some(other) if !current => {
-                    diff_backups(locations, &first, &Locator::from_argument(&other), progress)?
-                }
-                _ => diff_current(locations, &first, verify, progress, cancel)?,
-            };
-            progress.clear();
-            out.diff(&report);
-            Ok(true)
-        }
-        Command::Show { backup } => {
-            let located = locate(
-                &locations.backups,
-                &Locator::from_argument(&backup),
-                progress,
-            )?;
-            let manifest = manifest_of(&located, cancel)?;
-            out.manifest(&manifest);
-            Ok(true)
-        }
-        Command::Check {
-            names: given,
-            all,
-            quick,
-        } => {
-            let results = if all {
-                check_all(locations, quick, progress, cancel)?
-            } else {
-                let wanted: Vec<Locator> =
-                    given.iter().map(|g| Locator::from_argument(g)).collect();
-                check_many(locations, &wanted, quick, progress, cancel)?
-            };
-            progress.clear();
-            Ok(out.checks(&results))
-        }
-        Command::Restore {
-            backup,
-            to,
-            on_conflict,
-            only,
-        } => {
-            let options = RestoreOptions {
-                destination: to,
-                on_conflict: on_conflict.into(),
-                expected_destination: None,
-                only,
-            };
-            let wanted = Locator::from_argument(&backup);
-            let outcome = restore(locations, &wanted, &options, progress, cancel)?;
-            progress.clear();
-            out.restored(&outcome);
-            Ok(true)
-        }
-        Command::Extract { backup, member, to } => {
-            let into = to.unwrap_or_else(std::env::temp_dir);
-            let wanted = Locator::from_argument(&backup);
-            let file = extract_file(locations, &wanted, &member, &into, progress, cancel)?;
-            progress.clear();
-            out.extracted(&file);
-            Ok(true)
-        }
-        Command::Delete { backup, .. } => {
-            let deleted = delete(locations, &Locator::from_argument(&backup), progress)?;
-            out.deleted(&deleted);
-            Ok(true)
         }
         Command::Watch {
             on_change,
@@ -729,6 +584,147 @@ fn run(
                 None
             };
             watch(locations, policy, poll, out, cancel)
+        }
+        other => {
+            let store = BackupsStore::folder(&locations.backups);
+            run_on_store(other, locations, &store, out, progress, cancel, remote)
+        }
+    }
+}
+
+/// The commands that work the same on a backups folder and an S3 store: one core call each,
+/// given the store.
+fn run_on_store(
+    command: Command,
+    locations: &Locations,
+    store: &BackupsStore,
+    out: &Output,
+    progress: &TerminalProgress,
+    cancel: &CancelToken,
+    targets: &S3Target,
+) -> Result<bool, Error> {
+    // On S3 a backup is named by its file name only; in a folder, also by a path.
+    let locator = |text: &str| match store {
+        BackupsStore::Folder(_) => Locator::from_argument(text),
+        BackupsStore::S3(_) => Locator::Name(text.to_string()),
+    };
+    match command {
+        Command::Copy { names, all, to } => {
+            let target = targets.store(&to)?;
+            let names: Vec<String> = if all {
+                store
+                    .list(None, progress)?
+                    .into_iter()
+                    .map(|entry| entry.backup_file.to_string())
+                    .collect()
+            } else {
+                names
+            };
+            let shown = target.shown().display().to_string();
+            let mut results = Vec::new();
+            for name in names {
+                let result = copy_between(store, &locator(&name), &target, progress, cancel);
+                progress.clear();
+                out.copy_done(&name, &result, &shown);
+                let stop = matches!(result, Err(Error::Cancelled));
+                results.push((name, result));
+                if stop {
+                    break;
+                }
+            }
+            Ok(out.copies(&results))
+        }
+        Command::List {
+            strategy,
+            filter,
+            sort,
+        } => {
+            // Read before the catalog: a typo is reported without touching the backups.
+            let filter = filter.as_deref().map(MetricFilter::parse).transpose()?;
+            let sort = sort.as_deref().map(MetricSort::parse).transpose()?;
+            let entries = store.list(strategy.as_deref(), progress)?;
+            let chosen = select_backups(entries, filter.as_ref(), sort.as_ref());
+            let mut named: Vec<String> = filter
+                .as_ref()
+                .map(|f| f.keys().into_iter().map(String::from).collect())
+                .unwrap_or_default();
+            named.extend(sort.map(|s| s.key));
+            out.list(&chosen, &named);
+            Ok(true)
+        }
+        Command::Diff {
+            backup,
+            other,
+            current,
+            verify,
+        } => {
+            let first = locator(&backup);
+            let report = match other {
+                Some(other) if !current => {
+                    diff_backups_in(store, &first, &locator(&other), progress)?
+                }
+                _ => diff_current_in(locations, store, &first, verify, progress, cancel)?,
+            };
+            progress.clear();
+            out.diff(&report);
+            Ok(true)
+        }
+        Command::Check {
+            names: given,
+            all,
+            quick,
+        } => {
+            let results = if all {
+                check_all_in(store, quick, progress, cancel)?
+            } else {
+                let wanted: Vec<Locator> = given.iter().map(|g| locator(g)).collect();
+                check_in(store, &wanted, quick, progress, cancel)?
+            };
+            progress.clear();
+            Ok(out.checks(&results))
+        }
+        Command::Extract { backup, member, to } => {
+            let into = to.unwrap_or_else(std::env::temp_dir);
+            let file = extract_file_in(store, &locator(&backup), &member, &into, progress, cancel)?;
+            progress.clear();
+            out.extracted(&file);
+            Ok(true)
+        }
+        Command::Show { backup } => {
+            let located = store.locate(&locator(&backup), progress)?;
+            let manifest = manifest_of(&located, cancel)?;
+            out.manifest(&manifest);
+            Ok(true)
+        }
+        Command::Restore {
+            backup,
+            to,
+            on_conflict,
+            only,
+        } => {
+            // A replacing restore keeps its safety backup in the backups folder on this computer.
+            let options = RestoreOptions {
+                destination: to,
+                on_conflict: on_conflict.into(),
+                expected_destination: None,
+                only,
+            };
+            let outcome = restore_in(
+                locations,
+                store,
+                &locator(&backup),
+                &options,
+                progress,
+                cancel,
+            )?;
+            progress.clear();
+            out.restored(&outcome);
+            Ok(true)
+        }
+        Command::Delete { backup, .. } => {
+            let deleted = delete_in(store, &locator(&backup), progress)?;
+            out.deleted(&deleted);
+            Ok(true)
         }
         Command::Forget {
             strategy,
@@ -771,17 +767,24 @@ fn run(
                 in_use: &[],
             };
             let now = chrono::Local::now().naive_local();
-            let report = forget(locations, &request, now, progress, cancel)?;
+            let report = forget_in(store, &request, now, progress, cancel)?;
             progress.clear();
             out.forgot(&report);
             Ok(true)
         }
         Command::Catalog {
-            action: CatalogAction::Rebuild,
+            action: CatalogAction::Rebuild { from_archives },
         } => {
-            let entries = Catalog::rebuild(&locations.backups, progress, cancel)?;
+            let entries = store.rebuild_catalog(from_archives, progress, cancel)?;
             out.rebuilt(&entries);
             Ok(true)
+        }
+        // Dispatched by `run` and `run_on_s3` before coming here.
+        Command::Scan | Command::Backup { .. } | Command::Watch { .. } => {
+            Err(Error::InvalidStoreAddress {
+                text: store.shown().display().to_string(),
+                detail: "this command does not work on this store".into(),
+            })
         }
     }
 }

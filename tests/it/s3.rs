@@ -29,6 +29,7 @@ pub(crate) fn store_of(server: &S3Server, prefix: &str) -> ObjectStore {
     let credentials = S3Credentials {
         access_key_id: TEST_ACCESS_KEY.into(),
         secret_access_key: TEST_SECRET_KEY.into(),
+        session_token: None,
     };
     ObjectStore::open_with(&location, Some(&credentials)).expect("open the store")
 }
@@ -496,4 +497,672 @@ fn a_missing_object_is_reported_missing_by_check() {
         run.assert_code(1).assert_no_dump();
         assert_eq!(run.json()[0]["result"], "missing", "{}", run.describe());
     }
+}
+
+/// The backup file names `list --json` shows for `store`.
+fn listed(ws: &Sandbox, server: &S3Server, store: &str) -> Vec<String> {
+    let run = run_s3(ws, server, &["--backups", store, "list", "--json"]);
+    run.assert_success();
+    let mut names: Vec<String> = run
+        .json()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|item| item["backup_file"].as_str().map(String::from))
+        .collect();
+    names.sort();
+    names
+}
+
+/// `count` backups of "alpha" (each after a change), all copied into `prefix`; oldest first.
+fn backups_in_store(ws: &Sandbox, server: &S3Server, prefix: &str, count: usize) -> Vec<String> {
+    let store = server.address(prefix);
+    build_small_strategy(&ws.results, "alpha", 1);
+    (0..count)
+        .map(|n| {
+            std::fs::write(ws.results.join("alpha/run.txt"), format!("run {n}")).expect("write");
+            let archive = ws.backup_cli("alpha");
+            run_s3(ws, server, &["copy", &archive, "--to", &store]).assert_success();
+            archive
+        })
+        .collect()
+}
+
+/// The keys of a backup's three objects under the prefix `team`.
+fn objects_of(archive: &str) -> [String; 3] {
+    [
+        format!("team/catalog.d/{archive}.json"),
+        format!("team/{archive}"),
+        format!("team/{}.manifest.json", archive.trim_end_matches(".tar.gz")),
+    ]
+}
+
+/// A settings file naming `server`'s `team` prefix with the AWS profile `profile`.
+fn settings_with_profile(ws: &Sandbox, server: &S3Server, profile: &str) {
+    let doc = serde_json::json!({
+        "format_version": 3,
+        "results_dir": ws.results,
+        "backups_dir": ws.backups,
+        "backups": {
+            "kind": "s3",
+            "bucket": server.bucket(),
+            "prefix": "team",
+            "endpoint": server.endpoint(),
+            "profile": profile,
+        },
+    });
+    std::fs::write(&ws.settings, serde_json::to_vec_pretty(&doc).expect("json")).expect("write");
+}
+
+/// The CLI with no AWS keys in its environment, only the profile files given.
+fn run_with_profile_files(ws: &Sandbox, credentials: &std::path::Path, args: &[&str]) -> Run {
+    let mut command = ws.command(args);
+    command
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env("AWS_SHARED_CREDENTIALS_FILE", credentials)
+        .env("AWS_CONFIG_FILE", "/nonexistent/aws-config")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    Run::of(&mut command)
+}
+
+#[test]
+fn a_named_profile_in_the_settings_supplies_the_keys() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let credentials = ws.root.join("aws-credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[default]\naws_access_key_id = nobody\naws_secret_access_key = nothing\n\n\
+             [team]\naws_access_key_id = {TEST_ACCESS_KEY}\naws_secret_access_key = {TEST_SECRET_KEY}\n"
+        ),
+    )
+    .expect("write credentials");
+    settings_with_profile(&ws, &server, "team");
+
+    let run = run_with_profile_files(&ws, &credentials, &["list", "--json"]);
+    run.assert_success();
+    assert_eq!(
+        run.json()[0]["backup_file"],
+        archive.as_str(),
+        "{}",
+        run.describe()
+    );
+    assert_no_secret(&run);
+
+    settings_with_profile(&ws, &server, "absent");
+    let missing = run_with_profile_files(&ws, &credentials, &["list"]);
+    missing.assert_code(1).assert_no_dump();
+    let said = format!("{}{}", missing.stdout, missing.stderr);
+    assert!(
+        said.contains("absent"),
+        "names the profile: {}",
+        missing.describe()
+    );
+    assert!(
+        said.contains(&credentials.display().to_string()),
+        "names the file: {}",
+        missing.describe()
+    );
+    assert_no_secret(&missing);
+}
+
+#[test]
+fn show_diff_and_delete_work_on_a_store() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let names = backups_in_store(&ws, &server, "team", 2);
+    let store = server.address("team");
+    let (older, newer) = (&names[0], &names[1]);
+
+    let shown = run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "show", older, "--json"],
+    );
+    shown.assert_success();
+    assert_eq!(shown.json()["strategy"], "alpha", "{}", shown.describe());
+
+    let diff = run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "diff", older, newer, "--json"],
+    );
+    diff.assert_success();
+    let changed = diff.json().to_string();
+    assert!(changed.contains("run.txt"), "{}", diff.describe());
+    run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "diff", newer, "--current"],
+    )
+    .assert_success();
+
+    run_s3(&ws, &server, &["--backups", &store, "delete", newer]).assert_code(2);
+    let deleted = run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "delete", newer, "--yes", "--json"],
+    );
+    deleted.assert_success();
+    assert_no_secret(&deleted);
+    let keys = server.object_keys("team/");
+    for gone in objects_of(newer) {
+        assert!(
+            !keys.contains(&gone),
+            "entry, archive and sidecar gone: {keys:?}"
+        );
+    }
+    assert_eq!(listed(&ws, &server, &store), vec![older.clone()]);
+    run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "delete", newer, "--yes"],
+    )
+    .assert_code(1);
+}
+
+#[test]
+fn an_interrupted_delete_is_invisible_and_finished_by_deleting_again_or_rebuild() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let names = backups_in_store(&ws, &server, "team", 2);
+    let store = server.address("team");
+    let objects = store_of(&server, "team");
+
+    // Cut after the first step: the entry is gone, so no listing trusts the rest.
+    objects
+        .delete(&format!("catalog.d/{}.json", names[0]))
+        .expect("delete the entry");
+    assert_eq!(listed(&ws, &server, &store), vec![names[1].clone()]);
+    run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "delete", &names[0], "--yes"],
+    )
+    .assert_success();
+    let keys = server.object_keys("team/");
+    for gone in objects_of(&names[0]) {
+        assert!(
+            !keys.contains(&gone),
+            "deleting again finished it: {keys:?}"
+        );
+    }
+
+    // Cut after the second step: only the sidecar is left, and rebuild removes it.
+    objects
+        .delete(&format!("catalog.d/{}.json", names[1]))
+        .expect("delete the entry");
+    objects.delete(&names[1]).expect("delete the archive");
+    let rebuilt = run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "catalog", "rebuild", "--json"],
+    );
+    rebuilt.assert_success();
+    assert_eq!(
+        rebuilt.json().as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        rebuilt.describe()
+    );
+    let left: Vec<String> = server
+        .object_keys("team/")
+        .into_iter()
+        .filter(|key| !key.ends_with("catalog.json"))
+        .collect();
+    assert!(left.is_empty(), "only the cache is left: {left:?}");
+}
+
+#[test]
+fn catalog_rebuild_recreates_entries_from_sidecars_or_from_the_archives() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let store = server.address("team");
+    let objects = store_of(&server, "team");
+    let entry = format!("catalog.d/{archive}.json");
+    let sidecar = format!("{}.manifest.json", archive.trim_end_matches(".tar.gz"));
+
+    objects.delete(&entry).expect("delete the entry");
+    assert!(listed(&ws, &server, &store).is_empty());
+    let rebuilt = run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "catalog", "rebuild", "--json"],
+    );
+    rebuilt.assert_success();
+    assert_eq!(listed(&ws, &server, &store), vec![archive.clone()]);
+
+    // A forged sidecar (another archive's size) is not believed; the embedded manifest is.
+    objects.delete(&entry).expect("delete the entry");
+    objects
+        .put_small(
+            &sidecar,
+            b"{\"format\": \"nonsense\"}".to_vec(),
+            Publish::Replace,
+        )
+        .expect("forge the sidecar");
+    let refused = run_s3(&ws, &server, &["--backups", &store, "catalog", "rebuild"]);
+    refused.assert_success();
+    assert!(
+        refused.stderr.contains("from-archives") || refused.stderr.contains("manifest"),
+        "{}",
+        refused.describe()
+    );
+    assert!(listed(&ws, &server, &store).is_empty());
+    run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "catalog", "rebuild", "--from-archives"],
+    )
+    .assert_success();
+    assert_eq!(listed(&ws, &server, &store), vec![archive.clone()]);
+    let checked = run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "check", &archive, "--json"],
+    );
+    checked.assert_success();
+    assert_eq!(
+        checked.json()[0]["proof"],
+        "manifest",
+        "{}",
+        checked.describe()
+    );
+}
+
+#[test]
+fn forget_on_a_store_keeps_the_newest_and_a_dry_run_deletes_nothing() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let names = backups_in_store(&ws, &server, "team", 3);
+    let store = server.address("team");
+
+    let preview = run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &store,
+            "forget",
+            "--keep-last",
+            "1",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    preview.assert_success();
+    assert_eq!(preview.json()["removed"], 2, "{}", preview.describe());
+    assert_eq!(listed(&ws, &server, &store).len(), 3);
+
+    run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "forget", "--keep-last", "1"],
+    )
+    .assert_success();
+    assert_eq!(listed(&ws, &server, &store), vec![names[2].clone()]);
+    let keys = server.object_keys("team/");
+    assert_eq!(keys.len(), 4, "one triple and the cache: {keys:?}");
+}
+
+#[test]
+fn the_catalog_cache_is_written_and_a_missing_or_corrupt_one_is_rebuilt() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let store = server.address("team");
+    let objects = store_of(&server, "team");
+    let cached = |objects: &ObjectStore| -> Value {
+        let bytes = objects
+            .read_small("catalog.json", 1 << 20)
+            .expect("the cache");
+        serde_json::from_slice(&bytes).expect("the cache is JSON")
+    };
+
+    assert_eq!(listed(&ws, &server, &store), vec![archive.clone()]);
+    let cache = cached(&objects);
+    assert_eq!(cache["format"], "results-backup-catalog");
+    assert_eq!(cache["backups"][0]["backup_file"], archive.as_str());
+
+    objects
+        .put_small("catalog.json", b"{ not json".to_vec(), Publish::Replace)
+        .expect("corrupt the cache");
+    let run = run_s3(&ws, &server, &["--backups", &store, "list"]);
+    run.assert_success();
+    assert!(run.stderr.contains("cache"), "said: {}", run.describe());
+    assert_eq!(
+        cached(&objects)["backups"][0]["backup_file"],
+        archive.as_str()
+    );
+
+    // A line for a backup catalog.d does not have is never listed, and is dropped.
+    let mut planted = cached(&objects);
+    let mut ghost = planted["backups"][0].clone();
+    ghost["backup_file"] = Value::from("alpha_20200101_000000.tar.gz");
+    planted["backups"]
+        .as_array_mut()
+        .expect("lines")
+        .push(ghost);
+    objects
+        .put_small(
+            "catalog.json",
+            planted.to_string().into_bytes(),
+            Publish::Replace,
+        )
+        .expect("plant a line");
+    assert_eq!(listed(&ws, &server, &store), vec![archive.clone()]);
+    assert_eq!(
+        cached(&objects)["backups"].as_array().map(Vec::len),
+        Some(1)
+    );
+
+    objects.delete("catalog.json").expect("delete the cache");
+    assert_eq!(listed(&ws, &server, &store), vec![archive.clone()]);
+    assert_eq!(
+        cached(&objects)["backups"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+#[test]
+fn two_copies_into_one_store_at_the_same_time_both_appear() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    build_small_strategy(&ws.results, "alpha", 1);
+    build_small_strategy(&ws.results, "beta", 2);
+    let first = ws.backup_cli("alpha");
+    let second = ws.backup_cli("beta");
+    let store = server.address("team");
+    // The cache exists before, so both writers read and rewrite it.
+    assert!(listed(&ws, &server, &store).is_empty());
+
+    let children: Vec<_> = [&first, &second]
+        .into_iter()
+        .map(|archive| {
+            let mut command = ws.command(["copy", archive.as_str(), "--to", store.as_str()]);
+            command.args(["--endpoint", &server.endpoint()]);
+            for (key, value) in server.env() {
+                command.env(key, value);
+            }
+            command
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("start a copy")
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().expect("copy finished");
+        Run::from_output("copy", output).assert_success();
+    }
+    let mut both = vec![first, second];
+    both.sort();
+    assert_eq!(listed(&ws, &server, &store), both);
+}
+
+#[test]
+fn copy_pulls_a_backup_from_a_store_into_a_folder() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let store = server.address("team");
+    let trip = ws.root.join("trip-backups");
+    let trip_arg = trip.to_string_lossy().to_string();
+
+    let pulled = run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &store,
+            "copy",
+            &archive,
+            "--to",
+            &trip_arg,
+            "--json",
+        ],
+    );
+    pulled.assert_success();
+    assert_eq!(
+        pulled.json()[0]["status"],
+        "copied",
+        "{}",
+        pulled.describe()
+    );
+    assert_eq!(
+        std::fs::read(trip.join(&archive)).expect("pulled archive"),
+        std::fs::read(ws.backups.join(&archive)).expect("original archive")
+    );
+    let again = run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &store,
+            "copy",
+            "--all",
+            "--to",
+            &trip_arg,
+            "--json",
+        ],
+    );
+    again.assert_success();
+    assert_eq!(
+        again.json()[0]["status"],
+        "already_there",
+        "{}",
+        again.describe()
+    );
+
+    let local = ws.run(["--backups", &trip_arg, "check", &archive, "--json"]);
+    local.assert_success();
+    assert_eq!(local.json()[0]["proof"], "manifest", "{}", local.describe());
+    let leftovers: Vec<_> = std::fs::read_dir(&trip)
+        .expect("trip folder")
+        .flatten()
+        .map(|item| item.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_replacing_restore_from_a_store_backs_up_the_current_folder_locally() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let store = server.address("team");
+    std::fs::write(ws.results.join("alpha/edited.txt"), "after the backup").expect("edit");
+    let before = ws.run(["list", "--json"]).json();
+
+    let restored = run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &store,
+            "restore",
+            &archive,
+            "--on-conflict",
+            "replace",
+            "--json",
+        ],
+    );
+    restored.assert_success();
+    let outcome = restored.json();
+    assert_eq!(outcome["replaced"], true, "{}", restored.describe());
+    assert!(!ws.results.join("alpha/edited.txt").exists(), "replaced");
+    let after = ws.run(["list", "--json"]).json();
+    assert_eq!(
+        after.as_array().map(Vec::len),
+        before.as_array().map(|b| b.len() + 1),
+        "the safety backup is in the local folder"
+    );
+}
+
+#[test]
+fn restore_only_reads_the_chosen_file_through_the_index_with_ranged_reads() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    build_small_strategy(&ws.results, "alpha", 1);
+    // Several MB that do not compress: most of the archive's gzip members hold this file.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let noise: Vec<u8> = (0..6 * 1024 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    std::fs::write(ws.results.join("alpha/big.bin"), noise).expect("write");
+    let archive = ws.backup_cli("alpha");
+    let store = server.address("team");
+    run_s3(&ws, &server, &["copy", &archive, "--to", &store]).assert_success();
+    // A byte of big.bin changed in the store: reading the whole object would find it (the
+    // block's CRC-32), so a restore of another file that succeeds never read that block.
+    damage_object(&server, "team", &archive);
+
+    let fresh = ws.root.join("fresh");
+    let restored = run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &store,
+            "restore",
+            &archive,
+            "--to",
+            &fresh.to_string_lossy(),
+            "--only",
+            "sub/trades.csv",
+        ],
+    );
+    restored.assert_success();
+    assert!(
+        !restored.stderr.contains("whole archive"),
+        "through the index: {}",
+        restored.describe()
+    );
+    assert_eq!(
+        std::fs::read(fresh.join("alpha/sub/trades.csv")).expect("restored"),
+        std::fs::read(ws.results.join("alpha/sub/trades.csv")).expect("original")
+    );
+    assert!(
+        !fresh.join("alpha/big.bin").exists(),
+        "only what was chosen"
+    );
+}
+
+#[test]
+fn extract_takes_one_file_out_of_a_backup_in_a_store() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let store = server.address("team");
+    let into = ws.root.join("scratch");
+    std::fs::create_dir(&into).expect("scratch folder");
+
+    let run = run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &store,
+            "extract",
+            &archive,
+            "sub/trades.csv",
+            "--to",
+            &into.to_string_lossy(),
+            "--json",
+        ],
+    );
+    run.assert_success();
+    let extracted = run.json();
+    assert_eq!(extracted["random_access"], true, "{}", run.describe());
+    let path = extracted["path"].as_str().expect("a path");
+    assert_eq!(
+        std::fs::read(path).expect("extracted"),
+        std::fs::read(ws.results.join("alpha/sub/trades.csv")).expect("original")
+    );
+    assert_no_secret(&run);
+}
+
+#[test]
+fn forget_on_a_store_decides_from_the_entries_never_from_an_edited_cache() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let names = backups_in_store(&ws, &server, "team", 3);
+    let store = server.address("team");
+    let objects = store_of(&server, "team");
+    assert_eq!(listed(&ws, &server, &store).len(), 3);
+
+    // The oldest backup's cached line now claims the year 2099: same lengths, so the listing
+    // believes it, and a decision taken from it would keep the oldest and remove the newest.
+    let bytes = objects
+        .read_small("catalog.json", 1 << 20)
+        .expect("the cache");
+    let mut cache: Value = serde_json::from_slice(&bytes).expect("JSON");
+    for line in cache["backups"].as_array_mut().expect("lines") {
+        if line["backup_file"] == names[0].as_str() {
+            for field in ["timestamp", "created"] {
+                let text = line[field].as_str().expect("a string");
+                line[field] = Value::from(format!("2099{}", &text[4..]));
+            }
+        }
+    }
+    objects
+        .put_small(
+            "catalog.json",
+            cache.to_string().into_bytes(),
+            Publish::Replace,
+        )
+        .expect("edit the cache");
+
+    run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "forget", "--keep-last", "1"],
+    )
+    .assert_success();
+    assert_eq!(listed(&ws, &server, &store), vec![names[2].clone()]);
+}
+
+#[test]
+fn copy_from_one_store_into_another() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let (team, other) = (server.address("team"), server.address("archive/2026"));
+
+    let copied = run_s3(
+        &ws,
+        &server,
+        &[
+            "--backups",
+            &team,
+            "copy",
+            "--all",
+            "--to",
+            &other,
+            "--json",
+        ],
+    );
+    copied.assert_success();
+    assert_eq!(
+        copied.json()[0]["status"],
+        "copied",
+        "{}",
+        copied.describe()
+    );
+    assert_eq!(listed(&ws, &server, &other), vec![archive.clone()]);
+    let checked = run_s3(&ws, &server, &["--backups", &other, "check", &archive]);
+    checked.assert_success();
+    assert_no_secret(&checked);
 }

@@ -135,6 +135,14 @@ pub enum Error {
 
     #[error("{} is not a store this app can use: {detail}", crate::limits::quoted(.text))]
     InvalidStoreAddress { text: String, detail: String },
+
+    /// A named AWS profile cannot give keys. Names the profile and the files, never their text.
+    #[error("The AWS profile \"{}\" {detail} {files}", crate::limits::quoted(.profile))]
+    AwsProfileUnusable {
+        profile: String,
+        files: String,
+        detail: String,
+    },
 }
 
 /// Why a request to a remote store failed, in the few kinds a person can act on.
@@ -305,6 +313,7 @@ impl Error {
                 RemoteReason::Unexpected => "store_error",
             },
             Error::InvalidStoreAddress { .. } => "invalid_store_address",
+            Error::AwsProfileUnusable { .. } => "aws_profile_unusable",
         }
     }
 
@@ -415,6 +424,7 @@ impl Error {
                 RemoteReason::Unexpected => "Try again; nothing was left half-published.".into(),
             },
             Error::InvalidStoreAddress { .. } => "Write the store as s3://bucket/prefix, with --endpoint http(s)://host:port for a server other than AWS.".into(),
+            Error::AwsProfileUnusable { .. } => "Add the profile with aws_access_key_id and aws_secret_access_key to ~/.aws/credentials (or the file AWS_SHARED_CREDENTIALS_FILE names), or choose another profile in Settings.".into(),
         }
     }
 }

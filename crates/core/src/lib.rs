@@ -29,6 +29,7 @@ pub use sys::{
     ensure_dir, parent_of, read_bounded, write_atomically, EntryKind, FileIdentity, NameError,
 };
 
+pub use sys::aws_profile::{CONFIG_FILE_ENV, CREDENTIALS_FILE_ENV};
 pub use sys::s3::{
     ListedObject, ObjectReader, ObjectStore, ObjectWriter, Publish, S3Credentials, S3Location,
     DEFAULT_REGION, PARTS_IN_FLIGHT, PART_BYTES,
@@ -39,6 +40,7 @@ pub use store::automatic::{
     parse_time_of_day, AutomaticPolicy, AutomaticSettings, Schedule, ScheduleState, Weekday,
     DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE, STATE_FILE,
 };
+pub use store::backups_store::BackupsStore;
 pub use store::catalog::{Catalog, CatalogEntry, CheckResult, CATALOG_FILE};
 pub use store::equity::{
     equity_file, parse_equity_csv, EquityCurve, EquityPoint, MAX_CURVE_POINTS,
@@ -58,7 +60,7 @@ pub use store::names::{
     copy_folder_name, ArchiveFileName, BackupName, Timestamp, ARCHIVE_SUFFIX, SIDECAR_SUFFIX,
 };
 pub use store::query::{select_backups, Comparison, MetricFilter, MetricSort, MAX_QUERY_CHARS};
-pub use store::remote::{RemoteStore, CATALOG_ENTRIES_FOLDER, CATALOG_ENTRY_SUFFIX};
+pub use store::remote::{RemoteStore, CATALOG_CACHE, CATALOG_ENTRIES_FOLDER, CATALOG_ENTRY_SUFFIX};
 pub use store::retention::{
     apply_policy, KeepWithin, RetentionDecision, RetentionPolicies, RetentionPolicy, MAX_KEEP,
 };
@@ -69,22 +71,21 @@ pub use store::settings::{
 };
 
 pub use ops::backup::{back_up, back_up_into_store, BackupOptions, BackupOutcome, BackupStatus};
-pub use ops::check::{
-    check, check_all, check_all_remote, check_many, check_remote, CheckReport, Problem,
-};
+pub use ops::check::{check, check_all, check_all_in, check_in, check_many, CheckReport, Problem};
 pub use ops::connection::{
     check_store_fields, test_connection, tidy_store_setting, ConnectionCheck, ConnectionProblem,
     StoreField, StoreFieldError,
 };
-pub use ops::copy::{copy_backup, CopyOutcome, CopyStatus};
-pub use ops::delete::{delete, Deleted};
+pub use ops::copy::{copy_between, CopyOutcome, CopyStatus};
+pub use ops::delete::{delete, delete_in, Deleted};
 pub use ops::diff::{
-    diff, diff_backups, diff_current, BackupDiff, Change, DiffSide, FileChange, MetricChange,
+    diff, diff_backups, diff_backups_in, diff_current, diff_current_in, BackupDiff, Change,
+    DiffSide, FileChange, MetricChange,
 };
-pub use ops::equity::{equity_curve, MAX_CURVE_FILE_BYTES};
+pub use ops::equity::{equity_curve, equity_curve_in, MAX_CURVE_FILE_BYTES};
 pub use ops::forget::{
-    forget, forget_after_automatic, ForgetItem, ForgetReport, ForgetRequest, StrategyForget,
-    IN_USE_REASON,
+    forget, forget_after_automatic, forget_in, ForgetItem, ForgetReport, ForgetRequest,
+    StrategyForget, IN_USE_REASON,
 };
 pub use ops::protect::health::{ago, health, Failure, HealthSummary, StrategyHealth};
 pub use ops::protect::schedule::{due, next_slot, previous_slot, Due};
@@ -93,8 +94,8 @@ pub use ops::protect::{
     ProtectorThread, SystemClock, Trigger,
 };
 pub use ops::restore::{
-    extract_file, preview, restore, restore_from_store, ExtractedFile, OnConflict, RestoreOptions,
-    RestoreOutcome, RestorePreview,
+    extract_file, extract_file_in, preview, restore, restore_in, ExtractedFile, OnConflict,
+    RestoreOptions, RestoreOutcome, RestorePreview,
 };
 pub use ops::scan::{scan, scan_against_store, strategy_names, StrategyState, StrategyStatus};
 

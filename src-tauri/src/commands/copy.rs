@@ -1,7 +1,9 @@
 //! Copying the backups kept on this computer into the shared store, after the analyst switched
 //! to shared storage: offered when the folder holds backups the store lacks, run as a job.
 
-use results_backup::{copy_backup, Catalog, CopyStatus, Locations, Locator, RemoteStore};
+use results_backup::{
+    copy_between, BackupsStore, Catalog, CopyStatus, Locations, Locator, RemoteStore,
+};
 use results_backup::{CancelToken, NoProgress, Progress};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -93,10 +95,12 @@ pub(super) fn copy_to_shared(
         already_there,
         failures: Vec::new(),
     };
+    let from = BackupsStore::folder(&locations.backups);
+    let to = BackupsStore::S3(remote.clone());
     for (backup_file, _) in missing {
         cancel.check()?;
         let wanted = Locator::Name(backup_file.clone());
-        match copy_backup(&locations.backups, &wanted, remote, progress, cancel) {
+        match copy_between(&from, &wanted, &to, progress, cancel) {
             Ok(outcome) if outcome.status == CopyStatus::Copied => summary.copied.push(backup_file),
             Ok(_) => summary.already_there += 1,
             Err(results_backup::Error::Cancelled) => {

@@ -5,8 +5,8 @@
 
 use results_backup::Locations;
 use results_backup::{back_up, BackupOptions, BackupOutcome};
-use results_backup::{check, check_all, check_all_remote, check_remote, CheckReport};
-use results_backup::{restore, restore_from_store, OnConflict, RestoreOptions, RestoreOutcome};
+use results_backup::{check, check_all, check_all_in, check_in, BackupsStore, CheckReport};
+use results_backup::{restore, restore_in, OnConflict, RestoreOptions, RestoreOutcome};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -99,7 +99,8 @@ pub(super) fn prepare<R: Runtime>(
                 let _hold = hold;
                 let report = match (&store, &backup) {
                     (Store::Shared(remote), BackupRef::Catalog(_)) => {
-                        let checked = check_remote(remote, &[wanted], false, progress, cancel)?;
+                        let shared = BackupsStore::S3(remote.as_ref().clone());
+                        let checked = check_in(&shared, &[wanted], false, progress, cancel)?;
                         match checked.into_iter().next() {
                             Some((_, result)) => result?,
                             None => return Err(results_backup::Error::Cancelled.into()),
@@ -115,7 +116,10 @@ pub(super) fn prepare<R: Runtime>(
             let mut failures = Vec::new();
             let checked = match &store {
                 Store::Folder => check_all(&locations, false, progress, cancel)?,
-                Store::Shared(remote) => check_all_remote(remote, false, progress, cancel)?,
+                Store::Shared(remote) => {
+                    let shared = BackupsStore::S3(remote.as_ref().clone());
+                    check_all_in(&shared, false, progress, cancel)?
+                }
             };
             for (backup_file, result) in checked {
                 match result {
@@ -153,7 +157,8 @@ pub(super) fn prepare<R: Runtime>(
                 };
                 let outcome = match (&store, &backup) {
                     (Store::Shared(remote), BackupRef::Catalog(_)) => {
-                        restore_from_store(&locations, remote, &wanted, &options, progress, cancel)?
+                        let shared = BackupsStore::S3(remote.as_ref().clone());
+                        restore_in(&locations, &shared, &wanted, &options, progress, cancel)?
                     }
                     _ => restore(&locations, &wanted, &options, progress, cancel)?,
                 };

@@ -53,6 +53,21 @@ pub struct IndexPosition {
     pub skip: u64,
 }
 
+/// An archive that can be read from any offset: a local file (a seek), or an object in a store
+/// (ranged reads), so one entry of a large archive is not a whole read or download.
+pub trait RandomAccess {
+    /// The archive's bytes from `offset` on, read as far as the caller wants.
+    fn read_from(&self, offset: u64) -> io::Result<Box<dyn Read + '_>>;
+}
+
+impl RandomAccess for File {
+    fn read_from(&self, offset: u64) -> io::Result<Box<dyn Read + '_>> {
+        let mut reader = self;
+        reader.seek(SeekFrom::Start(offset))?;
+        Ok(Box::new(reader))
+    }
+}
+
 /// Why an entry could not be reached through the index, in plain words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexRefusal(pub String);
@@ -118,7 +133,7 @@ impl ArchiveIndex {
 /// The inflated stream from one member on: members are decoded one at a time, as the reader
 /// asks for more, each checked (framing, CRC-32, size) before a byte of it is handed out.
 pub struct MemberChain<'f> {
-    file: &'f File,
+    file: &'f dyn RandomAccess,
     file_size: u64,
     next_offset: u64,
     current: io::Cursor<Vec<u8>>,
@@ -127,7 +142,7 @@ pub struct MemberChain<'f> {
 impl<'f> MemberChain<'f> {
     /// Starts at the member at `position.member_offset`, `position.skip` bytes into it.
     pub fn open(
-        file: &'f File,
+        file: &'f dyn RandomAccess,
         file_size: u64,
         position: IndexPosition,
     ) -> Result<MemberChain<'f>, IndexRefusal> {
@@ -167,9 +182,8 @@ impl<'f> MemberChain<'f> {
         if self.next_offset >= self.file_size {
             return Ok(false);
         }
-        let mut reader = self.file;
-        reader.seek(SeekFrom::Start(self.next_offset))?;
-        let (length, plain) = read_member_at(&mut reader, self.next_offset)?;
+        let mut reader = self.file.read_from(self.next_offset)?;
+        let (length, plain) = read_member_at(&mut *reader, self.next_offset)?;
         self.next_offset += length;
         self.current = io::Cursor::new(plain);
         Ok(true)
@@ -201,7 +215,7 @@ impl<'f> IndexedMember<'f> {
     /// Goes to `position` in `file` and reads the tar header there, which must be the header of
     /// the entry the manifest names `wanted` (`strategy/a/b`).
     pub fn open(
-        file: &'f File,
+        file: &'f dyn RandomAccess,
         file_size: u64,
         position: IndexPosition,
         wanted: &str,

@@ -13,7 +13,7 @@ pub mod tar_read;
 pub mod tar_write;
 
 pub use entry::ManifestEntry;
-pub use index::{ArchiveIndex, IndexedMember};
+pub use index::{ArchiveIndex, IndexedMember, RandomAccess};
 pub use layout::{Admitted, Layout};
 pub use read::{archive_tracker, content_error, read_members, ArchiveFile, ArchiveStats};
 pub use strategy_name::StrategyName;

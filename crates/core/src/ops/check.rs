@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset, Local};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::archive::{
     archive_tracker, content_error, read_members, Admitted, Layout, ManifestEntry, MemberHeader,
@@ -15,10 +15,10 @@ use crate::archive::{
 use crate::error::{Error, Result};
 use crate::limits::quoted_bytes;
 use crate::progress::{CancelToken, Operation, Progress};
+use crate::store::backups_store::BackupsStore;
 use crate::store::catalog::{Catalog, CheckResult};
 use crate::store::locate::{locate, locate_in, locate_remote, LocatedBackup, Locator, Proof};
 use crate::store::manifest::Manifest;
-use crate::store::remote::RemoteStore;
 use crate::store::settings::Locations;
 use crate::sys::background::ContentHasher;
 use crate::sys::pipe::read_piece;
@@ -60,7 +60,7 @@ pub fn check(
 ) -> Result<CheckReport> {
     let located = locate(&locations.backups, wanted, progress)?;
     let report = check_located(&located, quick, progress, cancel)?;
-    record_results(locations, std::slice::from_ref(&report), progress)?;
+    record_results(&locations.backups, std::slice::from_ref(&report), progress)?;
     Ok(report)
 }
 
@@ -73,8 +73,45 @@ pub fn check_many(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Vec<(String, Result<CheckReport>)>> {
-    let catalog = Catalog::load(&locations.backups, progress)?;
-    check_many_in(&catalog, locations, wanted, quick, progress, cancel)
+    let store = BackupsStore::folder(&locations.backups);
+    check_in(&store, wanted, quick, progress, cancel)
+}
+
+/// Checks backups of `store`: in a folder, every result is then recorded in its catalog with
+/// one update; in an S3 store each archive is streamed (never written to disk) and results are
+/// reported, not recorded (the store's catalog entries are published once). Stops early on
+/// cancel.
+pub fn check_in(
+    store: &BackupsStore,
+    wanted: &[Locator],
+    quick: bool,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Vec<(String, Result<CheckReport>)>> {
+    match store {
+        BackupsStore::Folder(backups) => {
+            let catalog = Catalog::load(backups, progress)?;
+            check_many_in(&catalog, backups, wanted, quick, progress, cancel)
+        }
+        BackupsStore::S3(remote) => check_each(wanted, quick, progress, cancel, |locator| {
+            locate_remote(remote, locator)
+        }),
+    }
+}
+
+/// Checks every backup `store` lists ("check all").
+pub fn check_all_in(
+    store: &BackupsStore,
+    quick: bool,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Vec<(String, Result<CheckReport>)>> {
+    let wanted: Vec<Locator> = store
+        .list(None, progress)?
+        .into_iter()
+        .map(|e| Locator::Name(e.backup_file.to_string()))
+        .collect();
+    check_in(store, &wanted, quick, progress, cancel)
 }
 
 /// Checks every backup the catalog lists ("check all"): names come from the catalog only, each
@@ -91,36 +128,14 @@ pub fn check_all(
         .into_iter()
         .map(|e| Locator::Name(e.backup_file.to_string()))
         .collect();
-    check_many_in(&catalog, locations, &wanted, quick, progress, cancel)
-}
-
-/// Checks backups in an S3 store, each streamed from the store (never written to disk). Results
-/// are reported, not recorded: the store's catalog entries are published once.
-pub fn check_remote(
-    store: &RemoteStore,
-    wanted: &[Locator],
-    quick: bool,
-    progress: &dyn Progress,
-    cancel: &CancelToken,
-) -> Result<Vec<(String, Result<CheckReport>)>> {
-    check_each(wanted, quick, progress, cancel, |locator| {
-        locate_remote(store, locator)
-    })
-}
-
-/// Checks every complete backup an S3 store lists.
-pub fn check_all_remote(
-    store: &RemoteStore,
-    quick: bool,
-    progress: &dyn Progress,
-    cancel: &CancelToken,
-) -> Result<Vec<(String, Result<CheckReport>)>> {
-    let wanted: Vec<Locator> = store
-        .list(None, progress)?
-        .into_iter()
-        .map(|e| Locator::Name(e.backup_file.to_string()))
-        .collect();
-    check_remote(store, &wanted, quick, progress, cancel)
+    check_many_in(
+        &catalog,
+        &locations.backups,
+        &wanted,
+        quick,
+        progress,
+        cancel,
+    )
 }
 
 /// Checks each backup `locate` finds, in order, reporting each under its name; stops at the
@@ -153,33 +168,29 @@ fn check_each(
 
 fn check_many_in(
     catalog: &Catalog,
-    locations: &Locations,
+    backups: &Path,
     wanted: &[Locator],
     quick: bool,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Vec<(String, Result<CheckReport>)>> {
     let results = check_each(wanted, quick, progress, cancel, |locator| {
-        locate_in(catalog, &locations.backups, locator)
+        locate_in(catalog, backups, locator)
     })?;
     let reports: Vec<CheckReport> = results
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok().cloned())
         .collect();
-    record_results(locations, &reports, progress)?;
+    record_results(backups, &reports, progress)?;
     Ok(results)
 }
 
-fn record_results(
-    locations: &Locations,
-    reports: &[CheckReport],
-    progress: &dyn Progress,
-) -> Result<()> {
+fn record_results(backups: &Path, reports: &[CheckReport], progress: &dyn Progress) -> Result<()> {
     let recorded: Vec<&CheckReport> = reports.iter().filter(|r| r.in_catalog).collect();
     if recorded.is_empty() {
         return Ok(());
     }
-    Catalog::update(&locations.backups, progress, |entries| {
+    Catalog::update(backups, progress, |entries| {
         for report in recorded {
             for entry in entries
                 .iter_mut()

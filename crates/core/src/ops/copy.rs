@@ -1,22 +1,28 @@
-//! Copying backups from the backups folder into an S3 store, verified by SHA-256 (never by
-//! ETag) and skipping what the store already has. The publish order is the store's protocol
-//! (`docs/FORMAT.md`, "S3 stores"): archive (conditional, streamed) -> sidecar -> catalog entry,
-//! so a copy cut short at any step leaves nothing a reader takes for a finished backup, and
-//! running it again completes it.
+//! Copying backups between stores (a folder or an S3 store, either way), verified by SHA-256
+//! (never by ETag) and skipping what the target already has. Into an S3 store the publish order
+//! is the store's protocol (`docs/FORMAT.md`, "S3 stores"): archive (conditional, streamed) ->
+//! sidecar -> catalog entry; into a folder, the archive is written under a temporary name and
+//! published with its sidecar and catalog entry under the folder's lock, as a backup is. A copy
+//! cut short at any step leaves nothing a reader takes for a finished backup, and running it
+//! again completes it.
 
 use serde::Serialize;
-use std::io::Read;
-use std::path::Path;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, RemoteReason, Result};
-use crate::limits::MAX_MANIFEST_BYTES;
 use crate::progress::{CancelToken, Progress};
-use crate::store::catalog::{sidecar_path, CatalogEntry};
-use crate::store::locate::{locate, Locator};
+use crate::store::backups_store::BackupsStore;
+use crate::store::catalog::{sidecar_path, Catalog, CatalogEntry};
+use crate::store::locate::Locator;
+use crate::store::manifest::Manifest;
 use crate::store::remote::RemoteStore;
 use crate::sys::hashing::{hash_reader, Sha256};
-use crate::sys::s3::{ObjectStore, PART_BYTES};
-use crate::sys::{open_regular, read_bounded};
+use crate::sys::s3::ObjectStore;
+use crate::sys::{ensure_dir, open_regular, write_atomically, PartialFile};
+
+/// Bytes moved per read while copying: the memory a copy holds besides an upload's parts.
+const COPY_BUFFER_BYTES: usize = 1024 * 1024;
 
 /// What copying one backup did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -36,80 +42,202 @@ pub struct CopyOutcome {
     pub sha256: String,
 }
 
-/// Copies one backup of the backups folder `backups` into `target`.
-pub fn copy_backup(
-    backups: &Path,
+/// Copies one backup of `source` into `target`, each a folder or an S3 store: pushing offline
+/// backups to the team store, or pulling some into a folder for a trip. Verified by SHA-256
+/// against the source's catalog entry; what the target already has is skipped.
+pub fn copy_between(
+    source: &BackupsStore,
     wanted: &Locator,
-    target: &RemoteStore,
+    target: &BackupsStore,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<CopyOutcome> {
-    let located = locate(backups, wanted, progress)?;
+    let located = source.locate(wanted, progress)?;
     let Some(entry) = located.catalog_entry.clone() else {
         return Err(Error::UnknownBackup {
             name: wanted.shown(),
-            backups: backups.to_path_buf(),
+            backups: source.shown(),
         });
     };
-    let outcome = |status| CopyOutcome {
+    // The sidecar travels byte for byte; read back from a store, it is checked first, so a
+    // forged one is never copied into a folder as if it were the backup's proof.
+    let sidecar =
+        source
+            .sidecar_bytes(&entry.backup_file)?
+            .ok_or_else(|| Error::ManifestMissing {
+                path: located.path.clone(),
+            })?;
+    let manifest = Manifest::from_json(&sidecar, &sidecar_path(&located.path))?;
+    let describes_it = manifest.archive.as_ref().is_some_and(|info| {
+        info.file == entry.backup_file && info.size == entry.size && info.sha256 == entry.sha256
+    });
+    if !describes_it {
+        return Err(Error::InvalidManifest {
+            path: sidecar_path(&located.path),
+            detail: "it does not describe the archive its catalog entry names".into(),
+        });
+    }
+    match target {
+        BackupsStore::S3(remote) => copy_into_store(source, &entry, sidecar, remote, cancel),
+        BackupsStore::Folder(folder) => {
+            copy_into_folder(source, &entry, &sidecar, folder, progress, cancel)
+        }
+    }
+}
+
+fn outcome(entry: &CatalogEntry, status: CopyStatus) -> CopyOutcome {
+    CopyOutcome {
         backup_file: entry.backup_file.to_string(),
         status,
         size: entry.size,
         sha256: entry.sha256.clone(),
-    };
+    }
+}
+
+/// The store's publish protocol: archive (conditional, streamed, read back) -> sidecar ->
+/// catalog entry.
+fn copy_into_store(
+    source: &BackupsStore,
+    entry: &CatalogEntry,
+    sidecar: Vec<u8>,
+    target: &RemoteStore,
+    cancel: &CancelToken,
+) -> Result<CopyOutcome> {
     let objects = target.objects();
     let archive = entry.backup_file.as_str();
 
     if let Some(there) = target.entry(&entry.backup_file)? {
         if there.sha256 == entry.sha256 && objects.size_of(archive)? == Some(entry.size) {
-            return Ok(outcome(CopyStatus::AlreadyThere));
+            return Ok(outcome(entry, CopyStatus::AlreadyThere));
         }
         return Err(target.different_backup(archive));
     }
-
-    let sidecar_file = sidecar_path(&located.path);
-    let sidecar = read_bounded(&sidecar_file, false, MAX_MANIFEST_BYTES)?.ok_or_else(|| {
-        Error::ManifestMissing {
-            path: located.path.clone(),
-        }
-    })?;
 
     cancel.check()?;
     match objects.size_of(archive)? {
         // A copy cut short after the archive was published, or another writer's: it is ours
         // only if its bytes are.
-        Some(_) => verify_remote(objects, &entry, cancel)?,
-        None => match upload_archive(objects, &located.path, &entry, cancel) {
-            Ok(()) => verify_remote(objects, &entry, cancel)?,
+        Some(_) => verify_remote(objects, entry, cancel)?,
+        None => match upload_archive(objects, source, entry, cancel) {
+            Ok(()) => verify_remote(objects, entry, cancel)?,
             Err(Error::Remote {
                 reason: RemoteReason::AlreadyExists,
                 ..
-            }) => verify_remote(objects, &entry, cancel)?,
+            }) => verify_remote(objects, entry, cancel)?,
             Err(err) => return Err(err),
         },
     }
-    target.publish_documents(sidecar, &entry, cancel)?;
-    Ok(outcome(CopyStatus::Copied))
+    target.publish_documents(sidecar, entry, cancel)?;
+    Ok(outcome(entry, CopyStatus::Copied))
 }
 
-/// Streams the local archive up, hashing what is sent: bytes that no longer match the catalog
-/// abort the upload before anything becomes visible.
+/// Into a backups folder as a local backup appears: the archive is written under a temporary
+/// name while hashed, and moved into place (never over another file), with its sidecar and
+/// catalog entry, under the folder's catalog lock.
+fn copy_into_folder(
+    source: &BackupsStore,
+    entry: &CatalogEntry,
+    sidecar: &[u8],
+    folder: &Path,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<CopyOutcome> {
+    let file = &entry.backup_file;
+    let final_path = folder.join(file);
+    if let Some(there) = Catalog::load(folder, progress)?.find(file) {
+        return if there.sha256 == entry.sha256 && there.size == entry.size {
+            Ok(outcome(entry, CopyStatus::AlreadyThere))
+        } else {
+            Err(different_in_folder(&final_path))
+        };
+    }
+    ensure_dir(folder)?;
+    let mut partial = PartialFile::create(&final_path)?;
+    let mut reader = source.open_raw(file)?;
+    let mut hasher = Sha256::new();
+    let mut written = 0u64;
+    let mut buffer = vec![0u8; COPY_BUFFER_BYTES];
+    loop {
+        // Dropping the partial file on any error or cancel removes it.
+        cancel.check()?;
+        let read = reader
+            .read(&mut buffer)
+            .map_err(|source| Error::io("read", source_shown(entry), source))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        written += read as u64;
+        partial
+            .file()
+            .write_all(&buffer[..read])
+            .map_err(|source| Error::io("write", &final_path, source))?;
+    }
+    if hasher.finish_hex() != entry.sha256 || written != entry.size {
+        return Err(Error::VerificationFailed {
+            path: source_shown(entry),
+            detail:
+                "its SHA-256 or size is not the one its catalog entry recorded; nothing was copied"
+                    .into(),
+        });
+    }
+    partial.sync()?;
+    let lock = Catalog::lock_reporting(folder, progress)?;
+    match partial.publish_new(&final_path) {
+        Ok(()) => {}
+        // Another process put a file there since: it is this backup only if its bytes are.
+        Err(Error::AlreadyExists { .. }) => {
+            let there = open_regular(&final_path, false)?;
+            let (sha256, size) = hash_reader(there, &final_path, cancel, |_| {})?;
+            if sha256 != entry.sha256 || size != entry.size {
+                return Err(different_in_folder(&final_path));
+            }
+        }
+        Err(err) => return Err(err),
+    }
+    write_atomically(&folder.join(file.sidecar_name()), sidecar)?;
+    let mut copied = entry.clone();
+    // A check result belongs to the copy it was made on.
+    copied.last_checked = None;
+    copied.check_result = None;
+    Catalog::update_locked(folder, &lock, progress, |entries| {
+        entries.retain(|e| e.backup_file != *file);
+        entries.push(copied);
+        Ok(())
+    })?;
+    Ok(outcome(entry, CopyStatus::Copied))
+}
+
+fn source_shown(entry: &CatalogEntry) -> PathBuf {
+    PathBuf::from(entry.backup_file.as_str())
+}
+
+fn different_in_folder(path: &Path) -> Error {
+    Error::VerificationFailed {
+        path: path.to_path_buf(),
+        detail: "the folder holds a different backup under this name; nothing was overwritten"
+            .into(),
+    }
+}
+
+/// Streams the source's archive up, hashing what is sent: bytes that no longer match the
+/// catalog abort the upload before anything becomes visible.
 fn upload_archive(
     objects: &ObjectStore,
-    path: &Path,
+    source: &BackupsStore,
     entry: &CatalogEntry,
     cancel: &CancelToken,
 ) -> Result<()> {
-    let mut file = open_regular(path, false)?;
+    let mut reader = source.open_raw(&entry.backup_file)?;
     let mut writer = objects.writer(entry.backup_file.as_str())?;
     let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; PART_BYTES.min(1024 * 1024)];
+    let mut buffer = vec![0u8; COPY_BUFFER_BYTES];
     loop {
         // Dropping the writer on any error or cancel aborts the multipart upload.
         cancel.check()?;
-        let read = file
+        let read = reader
             .read(&mut buffer)
-            .map_err(|source| Error::io("read", path, source))?;
+            .map_err(|source| Error::io("read", source_shown(entry), source))?;
         if read == 0 {
             break;
         }
@@ -119,7 +247,7 @@ fn upload_archive(
     if hasher.finish_hex() != entry.sha256 || writer.written() != entry.size {
         writer.abort()?;
         return Err(Error::VerificationFailed {
-            path: path.to_path_buf(),
+            path: source_shown(entry),
             detail: "its SHA-256 or size is not the one the catalog recorded; nothing was copied"
                 .into(),
         });

@@ -1,35 +1,39 @@
 //! Deleting a backup: its archive, its sidecar manifest and its catalog entry go together, as
-//! one step a crash cannot split (the deletion journal, `store/journal.rs`). Only backups in the
-//! backups folder can be deleted.
+//! one step a crash cannot split (a folder: the deletion journal, `store/journal.rs`; an S3
+//! store: the catalog entry goes first, `store/remote.rs`). Only backups the store lists (by
+//! name, or in a folder by a path into it) can be deleted.
 
 use serde::Serialize;
 use std::path::PathBuf;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::progress::Progress;
-use crate::store::catalog::Catalog;
-use crate::store::locate::{locate, Locator};
+use crate::store::backups_store::BackupsStore;
+use crate::store::locate::Locator;
 use crate::store::settings::Locations;
 
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct Deleted {
     pub backup_file: String,
+    /// The files removed, or the objects (`s3://bucket/prefix/name`).
     pub removed: Vec<PathBuf>,
 }
 
+/// Deletes a backup of the backups folder.
 pub fn delete(locations: &Locations, wanted: &Locator, progress: &dyn Progress) -> Result<Deleted> {
-    let located = locate(&locations.backups, wanted, progress)?;
-    let Some(entry) = located.catalog_entry.as_ref() else {
-        return Err(Error::UnknownBackup {
-            name: wanted.shown(),
-            backups: locations.backups.clone(),
-        });
-    };
-    let file = entry.backup_file.clone();
-    let removed =
-        Catalog::remove_backups(&locations.backups, std::slice::from_ref(&file), progress)?;
+    delete_in(&BackupsStore::folder(&locations.backups), wanted, progress)
+}
+
+/// Deletes a backup of `store`, a folder or an S3 store.
+pub fn delete_in(
+    store: &BackupsStore,
+    wanted: &Locator,
+    progress: &dyn Progress,
+) -> Result<Deleted> {
+    let file = store.catalogued_name(wanted, progress)?;
+    let removed = store.remove(std::slice::from_ref(&file), progress)?;
     Ok(Deleted {
         backup_file: file.to_string(),
-        removed,
+        removed: removed.into_iter().map(PathBuf::from).collect(),
     })
 }

@@ -19,7 +19,8 @@ use std::path::PathBuf;
 use crate::archive::{ManifestEntry, StrategyName};
 use crate::error::{Error, Result};
 use crate::progress::{CancelToken, Progress};
-use crate::store::locate::{locate, LocatedBackup, Locator};
+use crate::store::backups_store::BackupsStore;
+use crate::store::locate::{LocatedBackup, Locator};
 use crate::store::manifest::{metrics_summary, Manifest};
 use crate::store::metrics::{describe_metric, improved, MetricUnit, MetricsSummary};
 use crate::store::names::Timestamp;
@@ -166,8 +167,19 @@ pub fn diff_backups(
     b: &Locator,
     progress: &dyn Progress,
 ) -> Result<BackupDiff> {
-    let (a_located, a_manifest) = sidecar_of(locations, a, progress)?;
-    let (b_located, b_manifest) = sidecar_of(locations, b, progress)?;
+    diff_backups_in(&BackupsStore::folder(&locations.backups), a, b, progress)
+}
+
+/// [`diff_backups`] for two backups of `store`, a folder or an S3 store (only the sidecars are
+/// read: nothing is downloaded but two small documents).
+pub fn diff_backups_in(
+    store: &BackupsStore,
+    a: &Locator,
+    b: &Locator,
+    progress: &dyn Progress,
+) -> Result<BackupDiff> {
+    let (a_located, a_manifest) = sidecar_of(store, a, progress)?;
+    let (b_located, b_manifest) = sidecar_of(store, b, progress)?;
     let mut report = diff(&a_manifest, &b_manifest);
     report.a = side_of_manifest(&a_manifest, Some(&a_located));
     report.b = side_of_manifest(&b_manifest, Some(&b_located));
@@ -182,7 +194,21 @@ pub fn diff_current(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<BackupDiff> {
-    let (located, manifest) = sidecar_of(locations, backup, progress)?;
+    let store = BackupsStore::folder(&locations.backups);
+    diff_current_in(locations, &store, backup, verify, progress, cancel)
+}
+
+/// [`diff_current`] for a backup of `store` (a folder or an S3 store) against its strategy
+/// folder in `locations.results`.
+pub fn diff_current_in(
+    locations: &Locations,
+    store: &BackupsStore,
+    backup: &Locator,
+    verify: bool,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<BackupDiff> {
+    let (located, manifest) = sidecar_of(store, backup, progress)?;
     let (strategy, dir) = strategy_folder(&locations.results, manifest.strategy.as_str())?;
     let walked = walk_strategy(&dir, strategy.as_str(), progress)?;
     cancel.check()?;
@@ -240,11 +266,11 @@ pub fn diff_current(
 }
 
 fn sidecar_of(
-    locations: &Locations,
+    store: &BackupsStore,
     wanted: &Locator,
     progress: &dyn Progress,
 ) -> Result<(LocatedBackup, Manifest)> {
-    let located = locate(&locations.backups, wanted, progress)?;
+    let located = store.locate(wanted, progress)?;
     if let Some(problem) = &located.sidecar_problem {
         return Err(problem.to_error());
     }

@@ -6,10 +6,11 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::ops::restore::extract_file;
+use crate::ops::restore::extract_file_in;
 use crate::progress::{CancelToken, Progress};
+use crate::store::backups_store::BackupsStore;
 use crate::store::equity::{equity_file, parse_equity_csv, EquityCurve};
-use crate::store::locate::{locate, manifest_of, Locator};
+use crate::store::locate::{manifest_of, Locator};
 use crate::store::settings::Locations;
 use crate::sys::EntryKind;
 
@@ -25,7 +26,19 @@ pub fn equity_curve(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Option<EquityCurve>> {
-    let located = locate(&locations.backups, wanted, progress)?;
+    let store = BackupsStore::folder(&locations.backups);
+    equity_curve_in(&store, wanted, scratch, progress, cancel)
+}
+
+/// [`equity_curve`] of a backup of `store`, a folder or an S3 store.
+pub fn equity_curve_in(
+    store: &BackupsStore,
+    wanted: &Locator,
+    scratch: &Path,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Option<EquityCurve>> {
+    let located = store.locate(wanted, progress)?;
     let manifest = manifest_of(&located, cancel)?;
     let prefix = format!("{}/", manifest.strategy);
     let files: Vec<&str> = manifest
@@ -38,7 +51,7 @@ pub fn equity_curve(
         return Ok(None);
     };
     let member = member.to_string();
-    let extracted = extract_file(locations, wanted, &member, scratch, progress, cancel)?;
+    let extracted = extract_file_in(store, wanted, &member, scratch, progress, cancel)?;
     let folder = extracted.path.parent().map(Path::to_path_buf);
     let read = std::fs::File::open(&extracted.path)
         .and_then(|file| {

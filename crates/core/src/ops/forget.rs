@@ -12,7 +12,8 @@ use crate::archive::StrategyName;
 use crate::error::{Error, Result};
 use crate::ops::protect::AfterBackup;
 use crate::progress::{CancelToken, NoProgress, Progress};
-use crate::store::catalog::{Catalog, CatalogEntry};
+use crate::store::backups_store::BackupsStore;
+use crate::store::catalog::CatalogEntry;
 use crate::store::names::{ArchiveFileName, Timestamp};
 use crate::store::retention::{apply_policy, RetentionPolicies, RetentionPolicy};
 use crate::store::settings::Locations;
@@ -80,13 +81,25 @@ pub fn forget(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<ForgetReport> {
+    let store = BackupsStore::folder(&locations.backups);
+    forget_in(&store, request, now, progress, cancel)
+}
+
+/// [`forget`] for the backups of `store`, a folder or an S3 store: the same decisions, and the
+/// same crash-safe removal of each backup (`BackupsStore::remove`).
+pub fn forget_in(
+    store: &BackupsStore,
+    request: &ForgetRequest<'_>,
+    now: NaiveDateTime,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<ForgetReport> {
     if request.policies.has_no_policy() {
         return Err(Error::NoPolicy);
     }
     request.policies.validate()?;
-    let catalog = Catalog::load(&locations.backups, progress)?;
     let mut groups: BTreeMap<StrategyName, Vec<CatalogEntry>> = BTreeMap::new();
-    for entry in catalog.entries {
+    for entry in store.list_for_removal(progress)? {
         if request
             .strategy
             .as_ref()
@@ -127,7 +140,7 @@ pub fn forget(
         // Past this point the removal runs to its end (or, interrupted, is finished by the
         // next run): stopping halfway would be the one thing worse than either.
         cancel.check()?;
-        Catalog::remove_backups(&locations.backups, &doomed, progress)?;
+        store.remove(&doomed, progress)?;
     }
     Ok(report)
 }
@@ -203,6 +216,7 @@ mod tests {
     use super::*;
     use crate::ops::backup::{back_up, BackupOptions};
     use crate::progress::NoProgress;
+    use crate::store::catalog::Catalog;
     use crate::store::catalog::{RemovalStep, INTERRUPT_AFTER};
     use crate::store::journal::JOURNAL_FILE;
     use std::path::Path;

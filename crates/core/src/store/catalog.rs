@@ -115,11 +115,11 @@ struct CatalogDocument<'a> {
 }
 
 /// The checked lines of a catalog, and why the others were ignored.
-struct Document {
-    entries: Vec<CatalogEntry>,
-    ignored: Vec<String>,
+pub(crate) struct Document {
+    pub(crate) entries: Vec<CatalogEntry>,
+    pub(crate) ignored: Vec<String>,
     /// Lines kept without their metrics, and why.
-    dropped_metrics: Vec<String>,
+    pub(crate) dropped_metrics: Vec<String>,
 }
 
 /// The catalog's inter-process lock, held until dropped. A backup holds it from publishing its
@@ -574,11 +574,16 @@ fn read_document(backups: &Path) -> std::result::Result<Option<Document>, String
     file.take(MAX_CATALOG_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| e.to_string())?;
+    parse_document(&bytes).map(Some)
+}
+
+/// A catalog document's checked lines (the folder's `catalog.json`, or an S3 store's cache of
+/// the same format); `Err` with a reason when the document cannot be trusted as a whole.
+pub(crate) fn parse_document(bytes: &[u8]) -> std::result::Result<Document, String> {
     if bytes.len() as u64 > MAX_CATALOG_BYTES {
         return Err(format!("it is larger than {MAX_CATALOG_BYTES} bytes"));
     }
-    let doc: CatalogDocument =
-        serde_json::from_slice(&bytes).map_err(|e| quoted(&e.to_string()))?;
+    let doc: CatalogDocument = serde_json::from_slice(bytes).map_err(|e| quoted(&e.to_string()))?;
     if doc.format != CATALOG_FORMAT {
         return Err(format!("it is a \"{}\" document", quoted(&doc.format)));
     }
@@ -607,7 +612,7 @@ fn read_document(backups: &Path) -> std::result::Result<Option<Document>, String
             Err(reason) => document.ignored.push(reason),
         }
     }
-    Ok(Some(document))
+    Ok(document)
 }
 
 /// Why a line's metrics were dropped, when they were (read again only for a line that has
@@ -632,7 +637,7 @@ fn dropped_metrics(line: &str, entry: &CatalogEntry) -> Option<String> {
 
 impl CatalogEntry {
     /// What serde cannot check alone (names and timestamps are checked by their types).
-    fn validate(&self) -> std::result::Result<(), String> {
+    pub(crate) fn validate(&self) -> std::result::Result<(), String> {
         let hex = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit());
         if !(self.sha256.is_empty() || hex(&self.sha256)) {
             return Err(format!(
@@ -646,24 +651,30 @@ impl CatalogEntry {
 
 /// One JSON object per line inside the array, so the file diffs and greps like a table.
 fn save(backups: &Path, entries: &[CatalogEntry]) -> Result<()> {
+    let text = render_document(entries).map_err(|e| {
+        Error::io(
+            "write",
+            backups.join(CATALOG_FILE),
+            std::io::Error::other(e),
+        )
+    })?;
+    sys::write_atomically(&backups.join(CATALOG_FILE), text.as_bytes())
+}
+
+/// The catalog document for `entries`, newest first (also an S3 store's cache).
+pub(crate) fn render_document(entries: &[CatalogEntry]) -> serde_json::Result<String> {
     let entries = sorted_newest_first(entries.to_vec());
     let mut text = format!(
         "{{\"format\": \"{CATALOG_FORMAT}\", \"format_version\": {CATALOG_FORMAT_VERSION}, \"backups\": [\n"
     );
     for (i, entry) in entries.iter().enumerate() {
-        let line = serde_json::to_string(entry).map_err(|e| {
-            Error::io(
-                "write",
-                backups.join(CATALOG_FILE),
-                std::io::Error::other(e),
-            )
-        })?;
+        let line = serde_json::to_string(entry)?;
         text.push_str("  ");
         text.push_str(&line);
         text.push_str(if i + 1 < entries.len() { ",\n" } else { "\n" });
     }
     text.push_str("]}\n");
-    sys::write_atomically(&backups.join(CATALOG_FILE), text.as_bytes())
+    Ok(text)
 }
 
 /// Builds a catalog entry for one archive from the best source available: its sidecar manifest,

@@ -4,13 +4,14 @@
 //! very file that was handed over when it is read.
 
 use serde::Serialize;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::catalog::{read_embedded, sidecar_path, Catalog, CatalogEntry};
 use super::manifest::Manifest;
 use super::names::{ArchiveFileName, Timestamp, ARCHIVE_SUFFIX};
 use super::remote::RemoteStore;
-use crate::archive::{ArchiveFile, StrategyName};
+use crate::archive::{ArchiveFile, RandomAccess, StrategyName};
 use crate::error::{Error, Result};
 use crate::limits::{allowed_expansion, quoted};
 use crate::progress::{CancelToken, Progress};
@@ -84,6 +85,60 @@ impl std::fmt::Debug for RemoteArchive {
     }
 }
 
+/// An archive object read at chosen offsets: each read of the index's member chain becomes
+/// ranged GETs of [`RANGE_BYTES`], so one file out of a large archive costs about its own
+/// compressed size, not a download of the whole object.
+pub struct RemoteRanges {
+    objects: Arc<ObjectStore>,
+    name: String,
+    size: u64,
+}
+
+/// One ranged read: a little more than one of our gzip members (1 MiB of input each).
+const RANGE_BYTES: u64 = 1024 * 1024 + 64 * 1024;
+
+impl RandomAccess for RemoteRanges {
+    fn read_from(&self, offset: u64) -> std::io::Result<Box<dyn Read + '_>> {
+        Ok(Box::new(RangedReader {
+            ranges: self,
+            next: offset,
+            held: std::io::Cursor::new(Vec::new()),
+        }))
+    }
+}
+
+struct RangedReader<'r> {
+    ranges: &'r RemoteRanges,
+    /// Offset of the next byte to fetch.
+    next: u64,
+    held: std::io::Cursor<Vec<u8>>,
+}
+
+impl Read for RangedReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.held.read(buf)?;
+        if n > 0 || buf.is_empty() || self.next >= self.ranges.size {
+            return Ok(n);
+        }
+        let len = RANGE_BYTES.min(self.ranges.size - self.next);
+        let bytes = self
+            .ranges
+            .objects
+            .read_range(&self.ranges.name, self.next, len)
+            .map_err(std::io::Error::other)?;
+        if bytes.is_empty() {
+            // The object shrank under us: say so rather than loop.
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the object ended before its recorded size",
+            ));
+        }
+        self.next += bytes.len() as u64;
+        self.held = std::io::Cursor::new(bytes);
+        self.held.read(buf)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SidecarProblem {
     pub path: PathBuf,
@@ -139,6 +194,16 @@ impl LocatedBackup {
             }
             None => ArchiveFile::open(&self.path, self.follow_links, self.identity),
         }
+    }
+
+    /// Ranged reads of the archive object, for following the index (`None` for a local file,
+    /// which is read at offsets through its open handle instead).
+    pub fn remote_ranges(&self, size: u64) -> Option<RemoteRanges> {
+        self.remote.as_ref().map(|remote| RemoteRanges {
+            objects: Arc::clone(&remote.objects),
+            name: self.file_name.clone(),
+            size,
+        })
     }
 
     /// Whether the archive is an object in an S3 store.
@@ -265,12 +330,7 @@ pub fn locate_remote(store: &RemoteStore, wanted: &Locator) -> Result<LocatedBac
     let Locator::Name(name) = wanted else {
         return Err(unknown());
     };
-    let with_suffix = if name.ends_with(ARCHIVE_SUFFIX) {
-        name.clone()
-    } else {
-        format!("{name}{ARCHIVE_SUFFIX}")
-    };
-    let file = ArchiveFileName::new(with_suffix).map_err(|_| unknown())?;
+    let file = ArchiveFileName::with_suffix(name).map_err(|_| unknown())?;
     let entry = store.entry(&file)?.ok_or_else(unknown)?;
     let sidecar_shown = PathBuf::from(format!("{}/{}", store.shown(), file.sidecar_name()));
     let (sidecar, sidecar_problem) = match store.sidecar_bytes(&file)? {

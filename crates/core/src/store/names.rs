@@ -132,6 +132,15 @@ impl ArchiveFileName {
         }
     }
 
+    /// A name as a person types it, with or without `.tar.gz`.
+    pub fn with_suffix(name: &str) -> Result<Self, NameError> {
+        if name.ends_with(ARCHIVE_SUFFIX) {
+            Self::new(name)
+        } else {
+            Self::new(format!("{name}{ARCHIVE_SUFFIX}"))
+        }
+    }
+
     /// `btc_20240220_143000.tar.gz` -> `btc_20240220_143000`.
     pub fn stem(&self) -> &str {
         archive_stem(&self.0)

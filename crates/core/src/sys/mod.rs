@@ -4,6 +4,7 @@
 //! and `other.rs`. Nothing here knows about archives, backups or catalogs.
 
 pub mod atomic;
+pub mod aws_profile;
 pub mod background;
 pub mod hashing;
 pub mod name_rules;

@@ -256,6 +256,8 @@ fn check_endpoint(endpoint: &str) -> Result<(), String> {
 pub struct S3Credentials {
     pub access_key_id: String,
     pub secret_access_key: String,
+    /// For temporary keys (an assumed role, SSO): sent with every request.
+    pub session_token: Option<String>,
 }
 
 impl std::fmt::Debug for S3Credentials {
@@ -339,10 +341,16 @@ fn credential_chain(
             .build(),
     );
     match credentials {
-        Some(credentials) => chain.push_front(reqsign_aws_v4::StaticCredentialProvider::new(
-            &credentials.access_key_id,
-            &credentials.secret_access_key,
-        )),
+        Some(credentials) => {
+            let mut given = reqsign_aws_v4::StaticCredentialProvider::new(
+                &credentials.access_key_id,
+                &credentials.secret_access_key,
+            );
+            if let Some(token) = &credentials.session_token {
+                given = given.with_session_token(token);
+            }
+            chain.push_front(given)
+        }
         None => chain,
     }
 }
@@ -520,6 +528,19 @@ impl ObjectStore {
         let buffer = run(
             &self.runtime,
             self.operator.read_with(name).range(0..size).into_future(),
+        )
+        .map_err(|failure| self.failed("read", name, &failure))?;
+        Ok(buffer.to_vec())
+    }
+
+    /// At most `len` bytes of an object from `start` (fewer at its end): one ranged GET.
+    pub fn read_range(&self, name: &str, start: u64, len: u64) -> Result<Vec<u8>> {
+        let buffer = run(
+            &self.runtime,
+            self.operator
+                .read_with(name)
+                .range(start..start.saturating_add(len))
+                .into_future(),
         )
         .map_err(|failure| self.failed("read", name, &failure))?;
         Ok(buffer.to_vec())

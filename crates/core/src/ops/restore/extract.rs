@@ -14,7 +14,7 @@ use super::selection::{canonical, Selection};
 use super::staging::Staging;
 use crate::archive::{
     archive_tracker, content_error, read_members, Admitted, ArchiveIndex, IndexedMember, Layout,
-    ManifestEntry, MemberHeader, StrategyName,
+    ManifestEntry, MemberHeader, RandomAccess, StrategyName,
 };
 use crate::error::{Error, IoContext, Result};
 use crate::limits::{quoted_bytes, space_needed};
@@ -234,9 +234,17 @@ pub(super) fn extract_through_index(
         path: archive_path.clone(),
         detail,
     };
-    let file = archive
-        .file()
-        .ok_or_else(|| refused("it is read as a stream, without random access".into()))?;
+    // A local file is read at offsets through its handle; an object in a store by ranged reads.
+    let remote = located.remote_ranges(archive.size);
+    let file: &dyn RandomAccess = match (archive.file(), &remote) {
+        (Some(file), _) => file,
+        (None, Some(ranges)) => ranges,
+        (None, None) => {
+            return Err(refused(
+                "it is read as a stream, without random access".into(),
+            ))
+        }
+    };
     if let Some(info) = &sidecar.archive {
         if info.size != archive.size {
             return Err(refused(format!(

@@ -16,12 +16,10 @@ use crate::archive::StrategyName;
 use crate::error::{Error, IoContext, Result};
 use crate::limits::space_needed;
 use crate::progress::{CancelToken, Progress};
+use crate::store::backups_store::BackupsStore;
 use crate::store::catalog::CatalogEntry;
-use crate::store::locate::{
-    locate, locate_remote, timestamp_in_name, LocatedBackup, Locator, Proof,
-};
+use crate::store::locate::{timestamp_in_name, LocatedBackup, Locator, Proof};
 use crate::store::names::copy_folder_name;
-use crate::store::remote::RemoteStore;
 use crate::store::settings::Locations;
 use crate::sys::FileIdentity;
 
@@ -40,7 +38,7 @@ mod single_file;
 mod staging;
 
 pub use preview::{preview, RestorePreview};
-pub use single_file::{extract_file, ExtractedFile};
+pub use single_file::{extract_file, extract_file_in, ExtractedFile};
 
 use destination::{free_name, identity_of, Destination};
 use extract::{extract_through_index, extract_verified, Extracted};
@@ -103,32 +101,24 @@ pub fn restore(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<RestoreOutcome> {
-    // A path that can never be restored is refused before anything is opened or created.
-    let selection = Selection::parse(&options.only, false)?;
-    let located = locate(&locations.backups, wanted, progress)?;
-    restore_located(
-        locations,
-        &located,
-        selection.as_ref(),
-        options,
-        progress,
-        cancel,
-    )
+    let store = BackupsStore::folder(&locations.backups);
+    restore_in(locations, &store, wanted, options, progress, cancel)
 }
 
-/// Restores a backup from an S3 store: the object is streamed through the same staged, verified
-/// restore (nothing reaches the destination unless every check passes). A safety backup made by
-/// `Replace` goes to the local backups folder of `locations`.
-pub fn restore_from_store(
+/// Restores a backup of `store`, a folder or an S3 store (an object is streamed through the
+/// same staged, verified restore). A safety backup made by `Replace` goes to the backups folder
+/// of `locations`, whichever store the backup came from.
+pub fn restore_in(
     locations: &Locations,
-    store: &RemoteStore,
+    store: &BackupsStore,
     wanted: &Locator,
     options: &RestoreOptions,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<RestoreOutcome> {
+    // A path that can never be restored is refused before anything is opened or created.
     let selection = Selection::parse(&options.only, false)?;
-    let located = locate_remote(store, wanted)?;
+    let located = store.locate(wanted, progress)?;
     restore_located(
         locations,
         &located,
@@ -259,10 +249,8 @@ fn stage(
     cancel: &CancelToken,
 ) -> Result<(Staging, Extracted)> {
     let mut warnings = Vec::new();
-    // An object in a store is streamed once, front to back: the index needs random access.
-    let indexable = !located.is_remote();
-    if let (true, Some(selection), Some(sidecar)) = (indexable, selection, located.sidecar.as_ref())
-    {
+    // The index is followed on a local file by seeking, on an object in a store by ranged reads.
+    if let (Some(selection), Some(sidecar)) = (selection, located.sidecar.as_ref()) {
         if let Some(index) = &sidecar.index {
             let staging = Staging::create(dest)?;
             match extract_through_index(

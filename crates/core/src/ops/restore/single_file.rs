@@ -12,7 +12,8 @@ use super::selection::{canonical, Selection};
 use super::stage;
 use crate::error::{Error, IoContext, Result};
 use crate::progress::{CancelToken, Progress};
-use crate::store::locate::{locate, Locator, Proof};
+use crate::store::backups_store::BackupsStore;
+use crate::store::locate::{Locator, Proof};
 use crate::store::settings::Locations;
 use crate::sys::atomic::first_free_name;
 
@@ -49,6 +50,20 @@ pub fn extract_file(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<ExtractedFile> {
+    let store = BackupsStore::folder(&locations.backups);
+    extract_file_in(&store, wanted, member, into, progress, cancel)
+}
+
+/// [`extract_file`] from a backup of `store`, a folder or an S3 store (from a store the file
+/// is reached through the archive index by ranged reads when the sidecar has one).
+pub fn extract_file_in(
+    store: &BackupsStore,
+    wanted: &Locator,
+    member: &str,
+    into: &Path,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<ExtractedFile> {
     let selection = Selection::parse(&[member.to_string()], true)?;
     let Some(selection) = selection else {
         return Err(Error::InvalidSelection {
@@ -62,7 +77,7 @@ pub fn extract_file(
             reason: "no file was named".into(),
         });
     };
-    let located = locate(&locations.backups, wanted, progress)?;
+    let located = store.locate(wanted, progress)?;
     if let Some(problem) = &located.sidecar_problem {
         return Err(problem.to_error());
     }
@@ -146,7 +161,7 @@ mod tests {
     use crate::ops::restore::extract::extract_through_index;
     use crate::ops::restore::staging::Staging;
     use crate::progress::NoProgress;
-    use crate::store::locate::LocatedBackup;
+    use crate::store::locate::{locate, LocatedBackup};
 
     struct World {
         _temp: tempfile::TempDir,
