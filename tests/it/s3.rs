@@ -22,16 +22,25 @@ pub(crate) fn run_s3(ws: &Sandbox, server: &S3Server, args: &[&str]) -> Run {
     Run::of(&mut command)
 }
 
-pub(crate) fn store_of(server: &S3Server, prefix: &str) -> ObjectStore {
-    let location = S3Location::parse(&server.address(prefix))
+/// `s3://bucket/prefix` on `server`, for opening it in the core.
+pub(crate) fn location_of(server: &S3Server, prefix: &str) -> S3Location {
+    S3Location::parse(&server.address(prefix))
         .and_then(|l| l.with_endpoint(&server.endpoint()))
-        .expect("valid location");
-    let credentials = S3Credentials {
+        .expect("valid location")
+}
+
+/// The test keys, handed over in code: tests must not change the environment others read.
+pub(crate) fn test_credentials() -> S3Credentials {
+    S3Credentials {
         access_key_id: TEST_ACCESS_KEY.into(),
         secret_access_key: TEST_SECRET_KEY.into(),
         session_token: None,
-    };
-    ObjectStore::open_with(&location, Some(&credentials)).expect("open the store")
+    }
+}
+
+pub(crate) fn store_of(server: &S3Server, prefix: &str) -> ObjectStore {
+    ObjectStore::open_with(&location_of(server, prefix), Some(&test_credentials()))
+        .expect("open the store")
 }
 
 pub(crate) fn assert_no_secret(run: &Run) {

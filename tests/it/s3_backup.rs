@@ -10,13 +10,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::cancel::{build_large_strategy, interrupt_when};
-use crate::s3::{assert_no_secret, run_s3, store_of};
+use crate::s3::{assert_no_secret, location_of, run_s3, store_of, test_credentials};
 use crate::BIN;
 use results_backup::{
     back_up_into_store, BackupOptions, BackupStatus, CancelToken, Error, Locations, Progress,
-    ProgressUpdate, RemoteStore, S3Credentials, S3Location, ARCHIVE_SUFFIX, PART_BYTES,
+    ProgressUpdate, RemoteStore, ARCHIVE_SUFFIX, PART_BYTES,
 };
-use results_backup_testkit::s3::{S3Server, TEST_ACCESS_KEY, TEST_SECRET_KEY};
+use results_backup_testkit::s3::S3Server;
 use results_backup_testkit::*;
 use serde_json::Value;
 
@@ -394,14 +394,8 @@ impl<F: Fn(&ProgressUpdate) + Send + Sync> Progress for Watching<F> {
 }
 
 fn open_store(server: &S3Server, prefix: &str) -> RemoteStore {
-    let location = S3Location::parse(&server.address(prefix))
-        .and_then(|l| l.with_endpoint(&server.endpoint()))
-        .expect("valid location");
-    let credentials = S3Credentials {
-        access_key_id: TEST_ACCESS_KEY.into(),
-        secret_access_key: TEST_SECRET_KEY.into(),
-    };
-    RemoteStore::open_with(&location, Some(&credentials)).expect("open the store")
+    RemoteStore::open_with(&location_of(server, prefix), Some(&test_credentials()))
+        .expect("open the store")
 }
 
 /// A strategy of four incompressible files of one part each: its upload is open well before

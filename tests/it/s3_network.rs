@@ -7,8 +7,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::s3::store_of;
 use crate::BIN;
-use results_backup::{ObjectStore, S3Credentials, S3Location, PART_BYTES};
+use results_backup::PART_BYTES;
 use results_backup_testkit::proxy::Proxy;
 use results_backup_testkit::s3::{S3Server, TEST_ACCESS_KEY, TEST_SECRET_KEY};
 use results_backup_testkit::*;
@@ -48,17 +49,6 @@ fn run_via(
     args: &[&str],
 ) -> Run {
     Run::of(&mut cli(ws, server, endpoint, env, args))
-}
-
-fn store_of(server: &S3Server, prefix: &str) -> ObjectStore {
-    let location = S3Location::parse(&server.address(prefix))
-        .and_then(|l| l.with_endpoint(&server.endpoint()))
-        .expect("valid location");
-    let credentials = S3Credentials {
-        access_key_id: TEST_ACCESS_KEY.into(),
-        secret_access_key: TEST_SECRET_KEY.into(),
-    };
-    ObjectStore::open_with(&location, Some(&credentials)).expect("open the store")
 }
 
 /// Every `"code"` in a `--json` document, wherever the command put its errors.
