@@ -65,17 +65,15 @@ pub use store::retention::{
     apply_policy, KeepWithin, RetentionDecision, RetentionPolicies, RetentionPolicy, MAX_KEEP,
 };
 pub use store::settings::{
-    check_profile, check_results_folder, default_backups_beside, validate_level, BackupsSetting,
-    Locations, Overrides, RemoteChoice, Settings, BACKUPS_ENV, DEFAULT_LEVEL, ENDPOINT_ENVS,
-    REGION_ENVS, RESULTS_ENV, SETTINGS_ENV,
+    check_profile, check_results_folder, check_store_fields, default_backups_beside,
+    tidy_store_setting, validate_level, BackupsSetting, Locations, Overrides, RemoteChoice,
+    Settings, StoreField, StoreFieldError, BACKUPS_ENV, DEFAULT_LEVEL, ENDPOINT_ENVS, REGION_ENVS,
+    RESULTS_ENV, SETTINGS_ENV,
 };
 
 pub use ops::backup::{back_up, back_up_into_store, BackupOptions, BackupOutcome, BackupStatus};
 pub use ops::check::{check, check_all, check_all_in, check_in, check_many, CheckReport, Problem};
-pub use ops::connection::{
-    check_store_fields, test_connection, tidy_store_setting, ConnectionCheck, ConnectionProblem,
-    StoreField, StoreFieldError,
-};
+pub use ops::connection::{test_connection, ConnectionCheck, ConnectionProblem};
 pub use ops::copy::{copy_between, CopyOutcome, CopyStatus};
 pub use ops::delete::{delete, delete_in, Deleted};
 pub use ops::diff::{

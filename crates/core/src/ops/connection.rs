@@ -1,4 +1,4 @@
-//! "Test connection" for a shared S3 store, and the checks of a store typed into a form.
+//! "Test connection" for a shared S3 store.
 //!
 //! The test does what backups will do, on a small scale: it lists the prefix, publishes a probe
 //! object with `If-None-Match: *`, reads it back and deletes it. Every failure is a value, not an
@@ -13,30 +13,12 @@ use crate::error::{Error, RemoteReason};
 use crate::limits::quoted;
 use crate::store::names::ARCHIVE_SUFFIX;
 use crate::store::remote::RemoteStore;
-use crate::store::settings::{check_profile, BackupsSetting, RemoteChoice};
-use crate::sys::s3::{Publish, S3Location};
+use crate::store::settings::RemoteChoice;
+use crate::sys::s3::Publish;
 
 /// Names the probe object; the store's readers ignore it (not an archive, sidecar or entry).
 const PROBE_PREFIX: &str = ".results-backup-connection-test-";
 const PROBE_BYTES: &[u8] = b"Results Backup connection test; safe to delete.\n";
-
-/// A field of the shared-storage form, so a refused value is shown where it was typed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum StoreField {
-    Bucket,
-    Prefix,
-    Endpoint,
-    Region,
-    Profile,
-}
-
-/// A value of the form the store's rules refuse, and which field it is.
-#[derive(Debug)]
-pub struct StoreFieldError {
-    pub field: StoreField,
-    pub error: Error,
-}
 
 /// What went wrong, in the kinds an analyst (or IT) can act on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -76,80 +58,6 @@ pub enum ConnectionCheck {
         message: String,
         hint: String,
     },
-}
-
-/// Trims what a form sends: spaces around values, slashes around the prefix, and empty optional
-/// fields meaning "not set" (AWS itself, the default region, the default key chain).
-pub fn tidy_store_setting(setting: BackupsSetting) -> BackupsSetting {
-    let optional = |value: Option<String>| {
-        value
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
-    match setting {
-        BackupsSetting::Folder => BackupsSetting::Folder,
-        BackupsSetting::S3 {
-            bucket,
-            prefix,
-            endpoint,
-            region,
-            profile,
-        } => BackupsSetting::S3 {
-            bucket: bucket.trim().to_string(),
-            prefix: prefix.trim().trim_matches('/').to_string(),
-            endpoint: optional(endpoint),
-            region: optional(region),
-            profile: optional(profile),
-        },
-    }
-}
-
-/// The store a form names, each field checked by the same rules as the settings file, so the
-/// first refused value is reported with its field. `None` for a folder.
-pub fn check_store_fields(
-    setting: &BackupsSetting,
-) -> std::result::Result<Option<RemoteChoice>, StoreFieldError> {
-    let BackupsSetting::S3 {
-        bucket,
-        prefix,
-        endpoint,
-        region,
-        profile,
-    } = setting
-    else {
-        return Ok(None);
-    };
-    let at = |field: StoreField| move |error: Error| StoreFieldError { field, error };
-    // A slash would move the rest of the bucket into the prefix unnoticed.
-    let bucket_only = if bucket.contains('/') {
-        Err(Error::InvalidStoreAddress {
-            text: quoted(bucket),
-            detail: "a bucket name has no slashes; put folders in \"Folder in the bucket\"".into(),
-        })
-    } else {
-        S3Location::parse(&format!("s3://{bucket}"))
-    };
-    let mut location = bucket_only.map_err(at(StoreField::Bucket))?;
-    location.prefix = S3Location::parse(&format!("s3://{bucket}/{prefix}"))
-        .map_err(at(StoreField::Prefix))?
-        .prefix;
-    if let Some(endpoint) = endpoint {
-        location = location
-            .with_endpoint(endpoint)
-            .map_err(at(StoreField::Endpoint))?;
-    }
-    if let Some(region) = region {
-        location = location
-            .with_region(region)
-            .map_err(at(StoreField::Region))?;
-    }
-    if let Some(profile) = profile {
-        check_profile(profile).map_err(at(StoreField::Profile))?;
-    }
-    Ok(Some(RemoteChoice {
-        location,
-        profile: profile.clone(),
-    }))
 }
 
 /// Opens the store, lists the prefix, writes a probe object (only if absent), reads it back and
@@ -313,79 +221,15 @@ fn keys_in_sight(env: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn s3(bucket: &str, prefix: &str, endpoint: Option<&str>) -> BackupsSetting {
-        BackupsSetting::S3 {
-            bucket: bucket.into(),
-            prefix: prefix.into(),
-            endpoint: endpoint.map(String::from),
-            region: None,
-            profile: None,
-        }
-    }
-
-    #[test]
-    fn a_refused_value_names_its_field() {
-        let field_of = |setting: BackupsSetting| {
-            check_store_fields(&setting)
-                .err()
-                .map(|refused| refused.field)
-        };
-        assert_eq!(field_of(s3("No_Such", "", None)), Some(StoreField::Bucket));
-        assert_eq!(
-            field_of(s3("team/results", "", None)),
-            Some(StoreField::Bucket)
-        );
-        assert_eq!(
-            field_of(s3("team", "a/../b", None)),
-            Some(StoreField::Prefix)
-        );
-        assert_eq!(
-            field_of(s3("team", "", Some("ftp://host"))),
-            Some(StoreField::Endpoint)
-        );
-        let mut bad_region = s3("team", "", None);
-        if let BackupsSetting::S3 { region, .. } = &mut bad_region {
-            *region = Some("EU West".into());
-        }
-        assert_eq!(field_of(bad_region), Some(StoreField::Region));
-        assert_eq!(field_of(s3("team", "quant/results", None)), None);
-    }
-
-    #[test]
-    fn an_endpoint_with_a_password_is_refused_without_echoing_it() {
-        let refused =
-            check_store_fields(&s3("team", "", Some("https://me:hunter2@s3.example.com")))
-                .expect_err("refused");
-        assert_eq!(refused.field, StoreField::Endpoint);
-        assert!(!refused.error.to_string().contains("hunter2"));
-    }
-
-    #[test]
-    fn a_form_is_tidied_before_it_is_checked() {
-        let tidy = tidy_store_setting(BackupsSetting::S3 {
-            bucket: " team ".into(),
-            prefix: "/quant/results/".into(),
-            endpoint: Some("  ".into()),
-            region: Some(String::new()),
-            profile: Some(" research ".into()),
-        });
-        assert_eq!(
-            tidy,
-            BackupsSetting::S3 {
-                bucket: "team".into(),
-                prefix: "quant/results".into(),
-                endpoint: None,
-                region: None,
-                profile: Some("research".into()),
-            }
-        );
-    }
+    use crate::sys::s3::S3Location;
 
     fn failed_at(step: Step, reason: RemoteReason) -> ConnectionProblem {
-        let choice = check_store_fields(&s3("team", "results", Some("http://127.0.0.1:9")))
-            .expect("valid")
-            .expect("a store");
+        let choice = RemoteChoice {
+            location: S3Location::parse("s3://team/results")
+                .and_then(|l| l.with_endpoint("http://127.0.0.1:9"))
+                .expect("valid"),
+            profile: None,
+        };
         let error = Error::Remote {
             store: choice.location.shown(),
             action: "list",
