@@ -153,34 +153,13 @@ fn copy_into_folder(
     }
     ensure_dir(folder)?;
     let mut partial = PartialFile::create(&final_path)?;
-    let mut reader = source.open_raw(file)?;
-    let mut hasher = Sha256::new();
-    let mut written = 0u64;
-    let mut buffer = vec![0u8; COPY_BUFFER_BYTES];
-    loop {
-        // Dropping the partial file on any error or cancel removes it.
-        cancel.check()?;
-        let read = reader
-            .read(&mut buffer)
-            .map_err(|source| Error::io("read", source_shown(entry), source))?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-        written += read as u64;
+    // Dropping the partial file on any error or cancel removes it.
+    stream_verified(source, entry, cancel, |bytes| {
         partial
             .file()
-            .write_all(&buffer[..read])
-            .map_err(|source| Error::io("write", &final_path, source))?;
-    }
-    if hasher.finish_hex() != entry.sha256 || written != entry.size {
-        return Err(Error::VerificationFailed {
-            path: source_shown(entry),
-            detail:
-                "its SHA-256 or size is not the one its catalog entry recorded; nothing was copied"
-                    .into(),
-        });
-    }
+            .write_all(bytes)
+            .map_err(|source| Error::io("write", &final_path, source))
+    })?;
     partial.sync()?;
     let lock = Catalog::lock_reporting(folder, progress)?;
     match partial.publish_new(&final_path) {
@@ -228,12 +207,25 @@ fn upload_archive(
     entry: &CatalogEntry,
     cancel: &CancelToken,
 ) -> Result<()> {
-    let mut reader = source.open_raw(&entry.backup_file)?;
     let mut writer = objects.writer(entry.backup_file.as_str())?;
+    // Dropping the writer on any error or cancel aborts the multipart upload.
+    stream_verified(source, entry, cancel, |bytes| writer.push(bytes))?;
+    writer.finish().map(|_| ())
+}
+
+/// Streams the source's archive into `sink`, hashing it: bytes that are not the ones the
+/// catalog entry records are an error before the caller publishes anything.
+fn stream_verified(
+    source: &BackupsStore,
+    entry: &CatalogEntry,
+    cancel: &CancelToken,
+    mut sink: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut reader = source.open_raw(&entry.backup_file)?;
     let mut hasher = Sha256::new();
+    let mut streamed = 0u64;
     let mut buffer = vec![0u8; COPY_BUFFER_BYTES];
     loop {
-        // Dropping the writer on any error or cancel aborts the multipart upload.
         cancel.check()?;
         let read = reader
             .read(&mut buffer)
@@ -242,17 +234,18 @@ fn upload_archive(
             break;
         }
         hasher.update(&buffer[..read]);
-        writer.push(&buffer[..read])?;
+        streamed += read as u64;
+        sink(&buffer[..read])?;
     }
-    if hasher.finish_hex() != entry.sha256 || writer.written() != entry.size {
-        writer.abort()?;
+    if hasher.finish_hex() != entry.sha256 || streamed != entry.size {
         return Err(Error::VerificationFailed {
             path: source_shown(entry),
-            detail: "its SHA-256 or size is not the one the catalog recorded; nothing was copied"
-                .into(),
+            detail:
+                "its SHA-256 or size is not the one its catalog entry recorded; nothing was copied"
+                    .into(),
         });
     }
-    writer.finish().map(|_| ())
+    Ok(())
 }
 
 /// Reads the published archive back and hashes it: the store's own checksums are not trusted.
