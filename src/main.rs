@@ -375,8 +375,7 @@ fn main() -> ExitCode {
     let _ = ctrlc::set_handler(move || handler_token.cancel());
     let progress = TerminalProgress::new();
     let remote = S3Target {
-        endpoint: cli.endpoint.clone(),
-        region: cli.region.clone(),
+        overrides: overrides.clone(),
     };
     let outcome = Locations::resolve(&overrides).and_then(|locations| match &locations.remote {
         Some(store) => run_on_s3(
@@ -409,10 +408,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Where an `s3://` store is: the global --endpoint and --region.
+/// Where a `copy --to` target is: the global --endpoint and --region, else the AWS variables.
 struct S3Target {
-    endpoint: Option<String>,
-    region: Option<String>,
+    overrides: Overrides,
 }
 
 impl S3Target {
@@ -425,15 +423,10 @@ impl S3Target {
         }
     }
 
+    /// Endpoint and region as for `--backups s3://...`: the flags, else the AWS variables.
     fn open(&self, address: &str) -> Result<RemoteStore, Error> {
-        let mut location = S3Location::parse(address)?;
-        if let Some(endpoint) = &self.endpoint {
-            location = location.with_endpoint(endpoint)?;
-        }
-        if let Some(region) = &self.region {
-            location = location.with_region(region)?;
-        }
-        RemoteStore::open(&location)
+        let choice = RemoteChoice::given(address, &self.overrides, &|k| std::env::var_os(k))?;
+        RemoteStore::open_choice(&choice)
     }
 }
 

@@ -82,6 +82,22 @@ pub struct RemoteChoice {
     pub profile: Option<String>,
 }
 
+impl RemoteChoice {
+    /// An `s3://` address given on the command line or in the environment, with the endpoint and
+    /// region of `--endpoint`/`--region`, else of the AWS variables; keys from the default chain.
+    pub fn given(
+        address: &str,
+        overrides: &Overrides,
+        env: &impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<RemoteChoice> {
+        let location = with_given_endpoint(S3Location::parse(address)?, overrides, env)?;
+        Ok(RemoteChoice {
+            location,
+            profile: None,
+        })
+    }
+}
+
 impl BackupsSetting {
     /// The S3 store this setting names, checked like a command-line address; `None` for a folder.
     pub fn remote(&self) -> Result<Option<RemoteChoice>> {
@@ -359,7 +375,7 @@ impl Locations {
             Some(given) => match given.to_str().filter(|text| S3Location::is_address(text)) {
                 Some(address) => (
                     saved_folder,
-                    Some(Self::given_remote(address, overrides, &env)?),
+                    Some(RemoteChoice::given(address, overrides, &env)?),
                 ),
                 None => (given, None),
             },
@@ -387,18 +403,6 @@ impl Locations {
                 .or(settings.compression_level)
                 .unwrap_or(DEFAULT_LEVEL),
             remote,
-        })
-    }
-
-    fn given_remote(
-        address: &str,
-        overrides: &Overrides,
-        env: &impl Fn(&str) -> Option<std::ffi::OsString>,
-    ) -> Result<RemoteChoice> {
-        let location = with_given_endpoint(S3Location::parse(address)?, overrides, env)?;
-        Ok(RemoteChoice {
-            location,
-            profile: None,
         })
     }
 }
