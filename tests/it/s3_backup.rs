@@ -400,6 +400,7 @@ fn open_store(server: &S3Server, prefix: &str) -> RemoteStore {
     let credentials = S3Credentials {
         access_key_id: TEST_ACCESS_KEY.into(),
         secret_access_key: TEST_SECRET_KEY.into(),
+        session_token: None,
     };
     RemoteStore::open_with(&location, Some(&credentials)).expect("open the store")
 }

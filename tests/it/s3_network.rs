@@ -57,6 +57,7 @@ fn store_of(server: &S3Server, prefix: &str) -> ObjectStore {
     let credentials = S3Credentials {
         access_key_id: TEST_ACCESS_KEY.into(),
         secret_access_key: TEST_SECRET_KEY.into(),
+        session_token: None,
     };
     ObjectStore::open_with(&location, Some(&credentials)).expect("open the store")
 }
