@@ -500,7 +500,7 @@ fn a_missing_object_is_reported_missing_by_check() {
 }
 
 /// The backup file names `list --json` shows for `store`.
-fn listed(ws: &Sandbox, server: &S3Server, store: &str) -> Vec<String> {
+pub(crate) fn listed(ws: &Sandbox, server: &S3Server, store: &str) -> Vec<String> {
     let run = run_s3(ws, server, &["--backups", store, "list", "--json"]);
     run.assert_success();
     let mut names: Vec<String> = run
