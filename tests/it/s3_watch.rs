@@ -1,8 +1,8 @@
 //! Automatic protection into an S3 store (`--backups s3://... watch`), against a real S3 server
 //! on loopback (moto): a change is backed up into the store, a schedule slot too (its state
-//! stays on this computer), retention after automatic backups deletes from the store, and a
-//! store that does not answer makes a plain failure while the watcher keeps running. Each test
-//! waits for what it expects with a deadline.
+//! stays on this computer), retention after automatic backups deletes from the store, a store
+//! that does not answer makes a plain failure while the watcher keeps running, and the engine
+//! retries until the store is back. Each test waits for what it expects with a deadline.
 
 use std::io::{BufRead, Read};
 use std::process::{Child, Stdio};
@@ -12,7 +12,12 @@ use std::time::{Duration, Instant};
 
 use crate::s3::{listed, run_s3};
 use crate::BIN;
-use results_backup::{ScheduleState, Settings, StrategyName};
+use results_backup::{
+    spawn_protector, AutomaticPolicy, AutomaticSettings, BackupsStore, ProtectionEvent, Protector,
+    ProtectorOptions, RemoteStore, S3Credentials, S3Location, ScheduleState, Settings,
+    StrategyName, Trigger, WatchOptions,
+};
+use results_backup_testkit::proxy::Proxy;
 use results_backup_testkit::s3::{free_loopback_port, S3Server, TEST_ACCESS_KEY, TEST_SECRET_KEY};
 use results_backup_testkit::*;
 use serde_json::Value;
@@ -366,6 +371,106 @@ fn an_unreachable_store_fails_plainly_and_the_watcher_keeps_running() {
     });
     let (code, printed) = watch.stop();
     assert_eq!(code, Some(0), "{printed}");
+    assert!(
+        !ws.backups.exists(),
+        "nothing was backed up on this computer"
+    );
+}
+
+#[test]
+fn a_store_that_went_down_is_retried_and_the_backup_lands_when_it_is_back() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    build_small_strategy(&ws.results, "alpha", 1);
+    let proxy = Proxy::start(server.socket_address());
+    // Every connection is cut at its first byte until healed.
+    proxy.go_down_after(0);
+    let location = S3Location::parse(&server.address("team"))
+        .and_then(|l| l.with_endpoint(&proxy.endpoint()))
+        .expect("valid location");
+    let credentials = S3Credentials {
+        access_key_id: TEST_ACCESS_KEY.into(),
+        secret_access_key: TEST_SECRET_KEY.into(),
+        session_token: None,
+    };
+    let store = RemoteStore::open_with(&location, Some(&credentials)).expect("open the store");
+    let automatic = AutomaticSettings {
+        all: Some(AutomaticPolicy {
+            on_change: true,
+            quiet_seconds: 2,
+            schedule: None,
+        }),
+        ..AutomaticSettings::default()
+    };
+    let options = ProtectorOptions {
+        watch: WatchOptions {
+            force_polling: false,
+            poll_interval: Duration::from_millis(200),
+            presence_interval: Duration::from_millis(200),
+        },
+        retry_delays: vec![Duration::from_secs(1)],
+        ..ProtectorOptions::default()
+    };
+    let events: Arc<Mutex<Vec<ProtectionEvent>>> = Arc::default();
+    let sink = Arc::clone(&events);
+    let protector =
+        Protector::with_store(ws.locations(), BackupsStore::S3(store), automatic, options);
+    let thread = spawn_protector(protector, move |event| {
+        sink.lock().expect("events").push(event)
+    });
+    let failures = || {
+        events
+            .lock()
+            .expect("events")
+            .iter()
+            .filter_map(|e| match e {
+                ProtectionEvent::BackupFailed { error, .. } => Some(error.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while failures().len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let seen = failures();
+    assert!(
+        seen.len() >= 2,
+        "failed, then failed again on retry: {seen:?}"
+    );
+    assert!(
+        seen.iter().all(|e| e.code == "store_unreachable"),
+        "{seen:?}"
+    );
+    proxy.heal();
+    let created = || {
+        events
+            .lock()
+            .expect("events")
+            .iter()
+            .any(|e| matches!(e, ProtectionEvent::BackupFinished { .. }))
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !created() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    thread.stop().expect("stops cleanly");
+    let list = events.lock().expect("events");
+    let finished = list.iter().find_map(|e| match e {
+        ProtectionEvent::BackupFinished {
+            trigger, backup, ..
+        } => Some((*trigger, backup.clone())),
+        _ => None,
+    });
+    let Some((trigger, Some(backup))) = finished else {
+        panic!("the retry made the backup: {list:?}");
+    };
+    assert_eq!(trigger, Trigger::Retry);
+    assert_eq!(
+        listed(&ws, &server, &server.address("team")),
+        vec![backup.backup_file.to_string()]
+    );
+    assert!(server.open_uploads().is_empty(), "no upload left open");
     assert!(
         !ws.backups.exists(),
         "nothing was backed up on this computer"

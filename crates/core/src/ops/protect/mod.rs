@@ -211,6 +211,20 @@ impl Protector {
         }
     }
 
+    /// [`Protector::new`] backing up into `store`, already open (one the caller shares, or opened
+    /// with keys of its own) instead of the one `locations.remote` names.
+    pub fn with_store(
+        locations: Locations,
+        store: BackupsStore,
+        automatic: AutomaticSettings,
+        options: ProtectorOptions,
+    ) -> Protector {
+        Protector {
+            store: Some(store),
+            ..Protector::new(locations, automatic, options)
+        }
+    }
+
     /// Watches and backs up until `cancel` is set. A backup running then is cancelled at its
     /// next checkpoint and leaves nothing behind. Returns only when cancelled.
     pub fn run(
