@@ -529,7 +529,7 @@ fn backups_in_store(ws: &Sandbox, server: &S3Server, prefix: &str, count: usize)
 }
 
 /// The keys of a backup's three objects under the prefix `team`.
-fn objects_of(archive: &str) -> [String; 3] {
+pub(crate) fn objects_of(archive: &str) -> [String; 3] {
     [
         format!("team/catalog.d/{archive}.json"),
         format!("team/{archive}"),

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::s3::{listed, run_s3};
+use crate::s3::{listed, objects_of, run_s3};
 use crate::BIN;
 use results_backup::{
     spawn_protector, AutomaticPolicy, AutomaticSettings, BackupsStore, ProtectionEvent, Protector,
@@ -171,18 +171,6 @@ impl Drop for Watch {
     }
 }
 
-/// Keys of the three objects of `archive` under `prefix`.
-fn objects_of(prefix: &str, archive: &str) -> [String; 3] {
-    [
-        format!("{prefix}/catalog.d/{archive}.json"),
-        format!("{prefix}/{archive}"),
-        format!(
-            "{prefix}/{}.manifest.json",
-            archive.trim_end_matches(".tar.gz")
-        ),
-    ]
-}
-
 #[test]
 fn watch_on_a_store_backs_up_a_change_into_the_store() {
     let server = S3Server::start();
@@ -214,7 +202,7 @@ fn watch_on_a_store_backs_up_a_change_into_the_store() {
     let names = listed(&ws, &server, &store);
     assert_eq!(names.len(), 2, "{names:?}");
     for name in &names {
-        for key in objects_of("team", name) {
+        for key in objects_of(name) {
             assert!(server.object_keys("team/").contains(&key), "{key}");
         }
     }
@@ -256,7 +244,7 @@ fn a_scheduled_run_backs_up_into_the_store_and_its_state_stays_on_this_computer(
     let mut keys = server.object_keys("team/");
     keys.retain(|key| key != "team/catalog.json");
     keys.sort();
-    let mut expected = objects_of("team", &names[0]).to_vec();
+    let mut expected = objects_of(&names[0]).to_vec();
     expected.sort();
     assert_eq!(
         keys, expected,
@@ -327,11 +315,11 @@ fn retention_after_automatic_backups_forgets_in_the_store() {
     let forgotten = kept.remove(0);
     assert_eq!(listed(&ws, &server, &store), kept);
     let keys = server.object_keys("team/");
-    for key in objects_of("team", &forgotten) {
+    for key in objects_of(&forgotten) {
         assert!(!keys.contains(&key), "{key} is gone: {keys:?}");
     }
     for name in &kept {
-        for key in objects_of("team", name) {
+        for key in objects_of(name) {
             assert!(keys.contains(&key), "{key} is kept");
         }
     }
