@@ -4,6 +4,7 @@
 //! that does not answer makes a plain failure while the watcher keeps running, and the engine
 //! retries until the store is back. Each test waits for what it expects with a deadline.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Read};
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
@@ -13,9 +14,9 @@ use std::time::{Duration, Instant};
 use crate::s3::{listed, objects_of, run_s3};
 use crate::BIN;
 use results_backup::{
-    spawn_protector, AutomaticPolicy, AutomaticSettings, BackupsStore, ProtectionEvent, Protector,
-    ProtectorOptions, RemoteStore, S3Credentials, S3Location, ScheduleState, Settings,
-    StrategyName, Trigger, WatchOptions,
+    health, scan_in, spawn_protector, AutomaticPolicy, AutomaticSettings, BackupsStore, NoProgress,
+    ProtectionEvent, Protector, ProtectorOptions, RemoteStore, S3Credentials, S3Location,
+    ScheduleState, Settings, StrategyName, StrategyState, Trigger, WatchOptions,
 };
 use results_backup_testkit::proxy::Proxy;
 use results_backup_testkit::s3::{free_loopback_port, S3Server, TEST_ACCESS_KEY, TEST_SECRET_KEY};
@@ -401,8 +402,12 @@ fn a_store_that_went_down_is_retried_and_the_backup_lands_when_it_is_back() {
     };
     let events: Arc<Mutex<Vec<ProtectionEvent>>> = Arc::default();
     let sink = Arc::clone(&events);
-    let protector =
-        Protector::with_store(ws.locations(), BackupsStore::S3(store), automatic, options);
+    let protector = Protector::with_store(
+        ws.locations(),
+        BackupsStore::S3(store.clone()),
+        automatic.clone(),
+        options,
+    );
     let thread = spawn_protector(protector, move |event| {
         sink.lock().expect("events").push(event)
     });
@@ -463,4 +468,10 @@ fn a_store_that_went_down_is_retried_and_the_backup_lands_when_it_is_back() {
         !ws.backups.exists(),
         "nothing was backed up on this computer"
     );
+    // The summary is built from the store's catalog: the strategy is protected there.
+    let statuses =
+        scan_in(&ws.locations(), &BackupsStore::S3(store), &NoProgress).expect("scan the store");
+    let summary = health(&statuses, &automatic, &BTreeMap::new(), chrono::Utc::now());
+    assert_eq!(statuses[0].state, StrategyState::Protected);
+    assert!(summary.all_well, "{}", summary.sentence);
 }

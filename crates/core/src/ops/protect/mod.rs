@@ -491,9 +491,9 @@ impl Protector {
     }
 }
 
-/// The store in `slot`, opened from `locations` the first time. Opening an S3 store fails only
-/// on its settings (an unusable profile); that fails the backup like any other failure, and the
-/// retry opens it again.
+/// The store in `slot`, opened from `locations` the first time. Opening an S3 store sends no
+/// request; it fails only on what is local (an unusable profile, no network runtime), which fails
+/// the backup like any other failure, and the retry opens it again.
 fn opened_store<'a>(
     slot: &'a mut Option<BackupsStore>,
     locations: &Locations,
