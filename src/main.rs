@@ -34,7 +34,7 @@ struct Cli {
     /// Folder whose sub-folders are strategies [env: RESULTS_BACKUP_RESULTS] [default: ./results]
     #[arg(long, global = true, value_name = "DIR")]
     results: Option<PathBuf>,
-    /// Folder that holds the backups and catalog.json, or an S3 store s3://bucket/prefix (every command but `watch`) [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
+    /// Folder that holds the backups and catalog.json, or an S3 store s3://bucket/prefix [env: RESULTS_BACKUP_BACKUPS] [default: backups beside the results folder]
     #[arg(long, global = true, value_name = "DIR")]
     backups: Option<PathBuf>,
     /// Print one JSON document on stdout instead of text
@@ -431,7 +431,8 @@ impl S3Target {
 }
 
 /// The commands on an S3 store (`--backups s3://...`, `RESULTS_BACKUP_BACKUPS` or the settings'
-/// `backups`); the few that need a folder on this computer say so.
+/// `backups`): `backup` and `scan` with the store opened here, `watch` as on a folder (the
+/// engine opens the store), the rest through [`run_on_store`].
 fn run_on_s3(
     command: Command,
     locations: &Locations,
@@ -441,7 +442,6 @@ fn run_on_s3(
     cancel: &CancelToken,
     targets: &S3Target,
 ) -> Result<bool, Error> {
-    let address = remote.location.shown();
     match command {
         Command::Backup {
             strategies,
@@ -465,11 +465,8 @@ fn run_on_s3(
             out.strategies(&strategies);
             Ok(true)
         }
-        Command::Watch { .. } => Err(Error::InvalidStoreAddress {
-            text: address,
-            detail: "`watch` works on a backups folder so far; back up into the store with `backup --if-changed` from a timer"
-                .into(),
-        }),
+        // The protection engine opens the store itself from `locations.remote`.
+        command @ Command::Watch { .. } => run(command, locations, out, progress, cancel, targets),
         other => {
             let store = BackupsStore::S3(RemoteStore::open_choice(remote)?);
             run_on_store(other, locations, &store, out, progress, cancel, targets)

@@ -24,6 +24,7 @@ mod roundtrip;
 mod s3;
 mod s3_backup;
 mod s3_network;
+mod s3_watch;
 mod scan;
 mod settings;
 mod untrusted;

@@ -509,7 +509,7 @@ fn a_missing_object_is_reported_missing_by_check() {
 }
 
 /// The backup file names `list --json` shows for `store`.
-fn listed(ws: &Sandbox, server: &S3Server, store: &str) -> Vec<String> {
+pub(crate) fn listed(ws: &Sandbox, server: &S3Server, store: &str) -> Vec<String> {
     let run = run_s3(ws, server, &["--backups", store, "list", "--json"]);
     run.assert_success();
     let mut names: Vec<String> = run
@@ -538,7 +538,7 @@ fn backups_in_store(ws: &Sandbox, server: &S3Server, prefix: &str, count: usize)
 }
 
 /// The keys of a backup's three objects under the prefix `team`.
-fn objects_of(archive: &str) -> [String; 3] {
+pub(crate) fn objects_of(archive: &str) -> [String; 3] {
     [
         format!("team/catalog.d/{archive}.json"),
         format!("team/{archive}"),

@@ -71,7 +71,9 @@ pub use store::settings::{
     RESULTS_ENV, SETTINGS_ENV,
 };
 
-pub use ops::backup::{back_up, back_up_into_store, BackupOptions, BackupOutcome, BackupStatus};
+pub use ops::backup::{
+    back_up, back_up_in, back_up_into_store, BackupOptions, BackupOutcome, BackupStatus,
+};
 pub use ops::check::{check, check_all, check_all_in, check_in, check_many, CheckReport, Problem};
 pub use ops::connection::{test_connection, ConnectionCheck, ConnectionProblem};
 pub use ops::copy::{copy_between, CopyOutcome, CopyStatus};
@@ -95,7 +97,9 @@ pub use ops::restore::{
     extract_file, extract_file_in, preview, restore, restore_in, ExtractedFile, OnConflict,
     RestoreOptions, RestoreOutcome, RestorePreview,
 };
-pub use ops::scan::{scan, scan_against_store, strategy_names, StrategyState, StrategyStatus};
+pub use ops::scan::{
+    scan, scan_against_store, scan_in, strategy_names, StrategyState, StrategyStatus,
+};
 
 /// The on-disk format's readers and rules themselves, for the fuzzers and the property tests
 /// (nothing else should need them).

@@ -13,6 +13,7 @@ use crate::archive::StrategyName;
 use crate::error::{Error, RemoteReason, Result};
 use crate::limits::MAX_MANIFEST_BYTES;
 use crate::progress::{CancelToken, Operation, Progress, Tracker};
+use crate::store::backups_store::BackupsStore;
 use crate::store::catalog::{Catalog, CatalogEntry};
 use crate::store::manifest::{
     self, ArchiveInfo, Manifest, Totals, MANIFEST_FORMAT, MANIFEST_FORMAT_VERSION,
@@ -55,9 +56,52 @@ pub fn back_up(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<BackupOutcome> {
+    back_up_into_folder(
+        &locations.results,
+        &locations.backups,
+        strategy,
+        options,
+        progress,
+        cancel,
+    )
+}
+
+/// Backs up `strategy` from the results folder into `store`: a backups folder ([`back_up`]) or
+/// an S3 store ([`back_up_into_store`]), with the same if-changed rule against that store's
+/// latest backup. Automatic protection backs up through this.
+pub fn back_up_in(
+    locations: &Locations,
+    store: &BackupsStore,
+    strategy: &str,
+    options: &BackupOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<BackupOutcome> {
+    match store {
+        BackupsStore::Folder(backups) => back_up_into_folder(
+            &locations.results,
+            backups,
+            strategy,
+            options,
+            progress,
+            cancel,
+        ),
+        BackupsStore::S3(remote) => {
+            back_up_into_store(locations, remote, strategy, options, progress, cancel)
+        }
+    }
+}
+
+fn back_up_into_folder(
+    results: &Path,
+    backups: &Path,
+    strategy: &str,
+    options: &BackupOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<BackupOutcome> {
     let level = validate_level(options.level)?;
-    let source = Source::walk(&locations.results, strategy, progress)?;
-    let backups = &locations.backups;
+    let source = Source::walk(results, strategy, progress)?;
 
     if options.if_changed {
         let catalog = Catalog::load(backups, progress)?;

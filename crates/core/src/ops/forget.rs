@@ -188,7 +188,8 @@ fn judge(
 }
 
 /// The hook automatic protection runs after each backup it made, when the settings ask for it
-/// (`retention.apply_after_automatic`): that strategy's backups are forgotten by its policy. The
+/// (`retention.apply_after_automatic`): that strategy's backups are forgotten by its policy, in
+/// the store the backup went to (the backups folder or an S3 store). The
 /// CLI's `watch` and the app share it; `in_use` names the backups running jobs use at that
 /// moment (the app's checks and restores). `None` when there is nothing to apply.
 pub fn forget_after_automatic(
@@ -198,7 +199,7 @@ pub fn forget_after_automatic(
     if !policies.apply_after_automatic || policies.has_no_policy() {
         return None;
     }
-    Some(Box::new(move |locations, outcome| {
+    Some(Box::new(move |store, outcome| {
         let in_use = in_use();
         let request = ForgetRequest {
             strategy: Some(outcome.strategy.clone()),
@@ -207,7 +208,7 @@ pub fn forget_after_automatic(
             in_use: &in_use,
         };
         let now = chrono::Local::now().naive_local();
-        forget(locations, &request, now, &NoProgress, &CancelToken::new()).map(|_| ())
+        forget_in(store, &request, now, &NoProgress, &CancelToken::new()).map(|_| ())
     }))
 }
 

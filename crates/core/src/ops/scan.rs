@@ -11,6 +11,7 @@ use crate::archive::StrategyName;
 use crate::error::{Error, Result};
 use crate::limits::quoted;
 use crate::progress::Progress;
+use crate::store::backups_store::BackupsStore;
 use crate::store::catalog::{latest_of, Catalog, CatalogEntry};
 use crate::store::manifest::Manifest;
 use crate::store::remote::RemoteStore;
@@ -40,11 +41,30 @@ pub struct StrategyStatus {
 
 /// Lists every strategy (non-hidden sub-folder of the results folder) with its state.
 pub fn scan(locations: &Locations, progress: &dyn Progress) -> Result<Vec<StrategyStatus>> {
-    let catalog = Catalog::load(&locations.backups, progress)?;
-    statuses(locations, &catalog.list(None), progress, |latest| {
-        let sidecar = locations.backups.join(latest.backup_file.sidecar_name());
-        Ok(Manifest::load(&sidecar).ok())
-    })
+    scan_in(
+        locations,
+        &BackupsStore::folder(&locations.backups),
+        progress,
+    )
+}
+
+/// [`scan`] against the backups of `store`, a folder or an S3 store (`BackupsStore::open` gives
+/// the chosen one): what the protection summary is built from.
+pub fn scan_in(
+    locations: &Locations,
+    store: &BackupsStore,
+    progress: &dyn Progress,
+) -> Result<Vec<StrategyStatus>> {
+    match store {
+        BackupsStore::Folder(backups) => {
+            let catalog = Catalog::load(backups, progress)?;
+            statuses(locations, &catalog.list(None), progress, |latest| {
+                let sidecar = backups.join(latest.backup_file.sidecar_name());
+                Ok(Manifest::load(&sidecar).ok())
+            })
+        }
+        BackupsStore::S3(remote) => scan_against_store(locations, remote, progress),
+    }
 }
 
 /// The same against the backups in an S3 store: each strategy's latest backup there, and its

@@ -4,9 +4,11 @@
 //! [`ProtectionEvent`]s; the caller prints them or turns them into UI state.
 //!
 //! One thread runs [`Protector::run`]: it waits on the watcher (at most a quarter second, so a
-//! cancel is seen quickly), then starts whatever is due, one backup at a time. Backups use
-//! `back_up` with if-changed semantics, so a change that was undone, or a schedule with nothing
-//! new, makes no backup.
+//! cancel is seen quickly), then starts whatever is due, one backup at a time. Backups go into
+//! the chosen store (`locations.remote`: an S3 store, else the backups folder) through
+//! `back_up_in` with if-changed semantics against that store's latest backup, so a change that
+//! was undone, or a schedule with nothing new, makes no backup. What the engine remembers (the
+//! schedule state file, failures and retries) stays on this computer whichever the store.
 
 pub mod health;
 pub mod schedule;
@@ -17,12 +19,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::backup::{back_up, BackupOptions, BackupOutcome, BackupStatus};
+use super::backup::{back_up_in, BackupOptions, BackupOutcome, BackupStatus};
 use super::scan::strategy_names;
 use crate::archive::StrategyName;
 use crate::error::{Error, Result};
 use crate::progress::{CancelToken, NoProgress};
 use crate::store::automatic::{AutomaticPolicy, AutomaticSettings, ScheduleState};
+use crate::store::backups_store::BackupsStore;
 use crate::store::catalog::CatalogEntry;
 use crate::store::settings::Locations;
 use crate::sys::watch::{FolderEvent, FolderWatcher, WatchMode, WatchOptions};
@@ -125,8 +128,9 @@ pub enum ProtectionEvent {
     },
 }
 
-/// Called after each automatic backup that made a new archive, e.g. to apply retention.
-pub type AfterBackup = Box<dyn FnMut(&Locations, &BackupOutcome) -> Result<()> + Send>;
+/// Called after each automatic backup that made a new archive, e.g. to apply retention, with the
+/// store the backup went to (the protector's own, opened once).
+pub type AfterBackup = Box<dyn FnMut(&BackupsStore, &BackupOutcome) -> Result<()> + Send>;
 
 /// How the engine runs, beyond the policies.
 pub struct ProtectorOptions {
@@ -179,6 +183,9 @@ pub struct Protector {
     options: ProtectorOptions,
     tracks: BTreeMap<StrategyName, StrategyTrack>,
     state: ScheduleState,
+    /// Where backups go, opened at the first backup and kept (an S3 store's client and its
+    /// connections are reused); `None` until then, or after opening it failed.
+    store: Option<BackupsStore>,
     present: bool,
     /// The backups folder's name when it sits directly in the results folder: its writes are
     /// our own, not a strategy's.
@@ -198,8 +205,23 @@ impl Protector {
             options,
             tracks: BTreeMap::new(),
             state: ScheduleState::default(),
+            store: None,
             present: false,
             backups_inside,
+        }
+    }
+
+    /// [`Protector::new`] backing up into `store`, already open (one the caller shares, or opened
+    /// with keys of its own) instead of the one `locations.remote` names.
+    pub fn with_store(
+        locations: Locations,
+        store: BackupsStore,
+        automatic: AutomaticSettings,
+        options: ProtectorOptions,
+    ) -> Protector {
+        Protector {
+            store: Some(store),
+            ..Protector::new(locations, automatic, options)
         }
     }
 
@@ -385,13 +407,16 @@ impl Protector {
             level: self.locations.level,
             if_changed: true,
         };
-        let result = back_up(
-            &self.locations,
-            strategy.as_str(),
-            &options,
-            &NoProgress,
-            cancel,
-        );
+        let result = opened_store(&mut self.store, &self.locations).and_then(|store| {
+            back_up_in(
+                &self.locations,
+                store,
+                strategy.as_str(),
+                &options,
+                &NoProgress,
+                cancel,
+            )
+        });
         let Some(track) = self.tracks.get_mut(strategy) else {
             return Ok(());
         };
@@ -409,8 +434,10 @@ impl Protector {
                     backup: outcome.backup.clone(),
                 });
                 if outcome.status == BackupStatus::Created {
-                    if let Some(hook) = self.options.after_backup.as_mut() {
-                        if let Err(error) = hook(&self.locations, &outcome) {
+                    if let (Some(hook), Some(store)) =
+                        (self.options.after_backup.as_mut(), self.store.as_ref())
+                    {
+                        if let Err(error) = hook(store, &outcome) {
                             on_event(ProtectionEvent::AfterBackupFailed {
                                 strategy: strategy.clone(),
                                 error: ErrorReport::from(&error),
@@ -462,6 +489,20 @@ impl Protector {
             }
         }
     }
+}
+
+/// The store in `slot`, opened from `locations` the first time. Opening an S3 store sends no
+/// request; it fails only on what is local (an unusable profile, no network runtime), which fails
+/// the backup like any other failure, and the retry opens it again.
+fn opened_store<'a>(
+    slot: &'a mut Option<BackupsStore>,
+    locations: &Locations,
+) -> Result<&'a BackupsStore> {
+    let store = match slot.take() {
+        Some(store) => store,
+        None => BackupsStore::open(locations)?,
+    };
+    Ok(slot.insert(store))
 }
 
 fn pick(retrying: bool, trigger: Trigger) -> Trigger {
