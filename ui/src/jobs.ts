@@ -1,5 +1,5 @@
 // Job state: pure transitions from JobEvents and results, plus a small store that runs jobs.
-import { copySummaryText } from "./store-form";
+import { copiedHereText, copySummaryText } from "./store-form";
 import { toUserError, type UserError } from "./errors";
 import {
   baseName,
@@ -51,6 +51,8 @@ export function jobLabel(request: JobRequest): string {
       return `Restore ${refName(request.backup)}`;
     case "copy_to_shared":
       return "Copy backups to shared storage";
+    case "copy_to_this_computer":
+      return `Copy ${request.backup_file} to this computer`;
   }
 }
 
@@ -175,6 +177,8 @@ export function describeResult(result: JobResult): string {
     }
     case "copy_to_shared":
       return copySummaryText(result.summary);
+    case "copy_to_this_computer":
+      return copiedHereText(result.copied);
   }
 }
 
