@@ -147,8 +147,10 @@ export function describeResult(result: JobResult): string {
       const o = result.outcome;
       if (o.status === "unchanged") return `${o.strategy} has not changed since its last backup; nothing new to save`;
       const b = o.backup;
-      if (!b) return `Backed up ${o.strategy}`;
-      return `Backed up ${o.strategy}: ${plural(b.files, "file")}, ${formatBytes(b.bytes)} packed into ${formatBytes(b.size)}`;
+      // A backup made straight into the store says so: the folder on this computer has nothing new.
+      const where = o.path?.startsWith("s3://") ? " to shared storage" : "";
+      if (!b) return `Backed up ${o.strategy}${where}`;
+      return `Backed up ${o.strategy}${where}: ${plural(b.files, "file")}, ${formatBytes(b.bytes)} packed into ${formatBytes(b.size)}`;
     }
     case "check": {
       const r = result.report;

@@ -308,7 +308,7 @@ class DetailsPanel {
       ["Contents", files !== undefined && bytes !== undefined ? `${plural(files, "file")}, ${formatBytes(bytes)}` : "unknown"],
       ["Archive", `${d.backup_file}, ${formatBytes(d.size)}`],
       [
-        "Location",
+        d.shared ? "Shared storage" : "Location",
         h(
           "span",
           { class: "location" },
