@@ -3,6 +3,8 @@
 //! here, so the app never works on the local folder while the settings choose shared storage:
 //! a `Store` gives the core's `BackupsStore` for the same place, and the operations take that.
 
+use results_backup::{back_up, back_up_into_store, BackupOptions, BackupOutcome, CancelToken};
+use results_backup::{scan, scan_against_store, StrategyStatus};
 use results_backup::{BackupsStore, Catalog, CatalogEntry, LocatedBackup, Locator};
 use results_backup::{Locations, NoProgress, Progress, RemoteStore};
 use serde::Serialize;
@@ -70,6 +72,31 @@ impl Store {
         match self {
             Store::Folder => BackupsStore::folder(&locations.backups),
             Store::Shared(remote) => BackupsStore::S3(remote.as_ref().clone()),
+        }
+    }
+
+    /// Each strategy of the results folder, protected or changed against the backups kept here.
+    pub fn scan(&self, locations: &Locations) -> results_backup::Result<Vec<StrategyStatus>> {
+        match self {
+            Store::Folder => scan(locations, &NoProgress),
+            Store::Shared(remote) => scan_against_store(locations, remote, &NoProgress),
+        }
+    }
+
+    /// Backs up one strategy (found by the scan) into the folder, or straight into the store.
+    pub fn back_up(
+        &self,
+        locations: &Locations,
+        strategy: &str,
+        options: &BackupOptions,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> results_backup::Result<BackupOutcome> {
+        match self {
+            Store::Folder => back_up(locations, strategy, options, progress, cancel),
+            Store::Shared(remote) => {
+                back_up_into_store(locations, remote, strategy, options, progress, cancel)
+            }
         }
     }
 

@@ -4,10 +4,10 @@
 //! the job runs, so a folder swapped meanwhile is refused.
 
 use results_backup::Locations;
-use results_backup::{back_up, back_up_into_store, BackupOptions, BackupOutcome};
 use results_backup::{check, check_all_in, check_in, BackupsStore, CheckReport};
 use results_backup::{copy_between, CopyStatus};
 use results_backup::{restore_in, OnConflict, RestoreOptions, RestoreOutcome};
+use results_backup::{BackupOptions, BackupOutcome};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -106,12 +106,7 @@ pub(super) fn prepare<R: Runtime>(
                     level: locations.level,
                     if_changed: false,
                 };
-                let outcome = match &store {
-                    Store::Folder => back_up(&locations, &strategy, &options, progress, cancel)?,
-                    Store::Shared(remote) => back_up_into_store(
-                        &locations, remote, &strategy, &options, progress, cancel,
-                    )?,
-                };
+                let outcome = store.back_up(&locations, &strategy, &options, progress, cancel)?;
                 Ok(JobResult::Backup { outcome })
             })
         }

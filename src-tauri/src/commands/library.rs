@@ -4,11 +4,11 @@
 use results_backup::CatalogEntry;
 use results_backup::Manifest;
 use results_backup::Proof;
+use results_backup::StrategyStatus;
 use results_backup::{delete_in, Deleted};
 use results_backup::{describe_metric, format_metric, MetricFilter, MetricInfo, MetricsSummary};
 use results_backup::{inspect, known_identity};
 use results_backup::{preview, RestorePreview};
-use results_backup::{scan, scan_against_store, StrategyStatus};
 use results_backup::{CancelToken, NoProgress, Progress, ProgressUpdate};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -18,7 +18,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use super::{named_backup, off_ui_thread, Shell};
 use crate::access::{self, absolute, BackupRef};
 use crate::error::CommandResult;
-use crate::store::{current_store, Store, StoreShown};
+use crate::store::{current_store, StoreShown};
 
 /// Collects the core's warnings (a repaired catalog, say) so the UI can show them.
 #[derive(Default)]
@@ -62,10 +62,7 @@ pub async fn scan_strategies() -> CommandResult<Vec<StrategyStatus>> {
     off_ui_thread(|| {
         // Protected or changed is judged against the backups where they are kept now.
         let (locations, store) = current_store()?;
-        Ok(match store {
-            Store::Folder => scan(&locations, &NoProgress)?,
-            Store::Shared(remote) => scan_against_store(&locations, &remote, &NoProgress)?,
-        })
+        Ok(store.scan(&locations)?)
     })
     .await
 }
