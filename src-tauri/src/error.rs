@@ -86,6 +86,17 @@ impl IpcError {
         }
     }
 
+    /// Two backups to compare that are not kept in one place: a dropped archive on this
+    /// computer and a backup of the shared store.
+    pub fn not_in_one_place() -> Self {
+        IpcError {
+            code: "not_in_one_place".into(),
+            message: "These two backups are not kept in one place: one is on this computer, the other in shared storage.".into(),
+            hint: "Compare a dropped archive with a backup on this computer, or copy the shared backup to this computer first.".into(),
+            field: None,
+        }
+    }
+
     pub fn not_an_archive(path: &Path) -> Self {
         IpcError {
             code: "not_an_archive".into(),

@@ -6,9 +6,9 @@
 //! successes, one summary per batch.
 
 use results_backup::{
-    back_up, forget_after_automatic, health, scan, spawn_protector, AutomaticSettings,
-    BackupOptions, BackupStatus, CancelToken, ErrorReport, Failure, HealthSummary, NoProgress,
-    ProtectionEvent, Protector, ProtectorOptions, ProtectorThread, ScheduleState, StrategyName,
+    forget_after_automatic, health, spawn_protector, AutomaticSettings, BackupOptions,
+    BackupStatus, CancelToken, ErrorReport, Failure, HealthSummary, NoProgress, ProtectionEvent,
+    Protector, ProtectorOptions, ProtectorThread, ScheduleState, StrategyName,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -21,6 +21,7 @@ use crate::app_state::AppState;
 use crate::commands::settings::{settings_and_locations, settings_to_change};
 use crate::desktop::notify;
 use crate::error::CommandResult;
+use crate::store::{current_store, open_store};
 
 /// What the window hears about, as it happens.
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
@@ -240,7 +241,8 @@ impl Protection {
     /// Every strategy's protection and the one-sentence summary.
     pub fn health(&self) -> CommandResult<HealthSummary> {
         let (_, settings, locations) = settings_and_locations()?;
-        let statuses = scan(&locations, &NoProgress)?;
+        // Judged against where backups are kept now, as the strategies view is.
+        let statuses = open_store(&locations)?.scan(&locations)?;
         let failures = self.lock().failures.clone();
         Ok(health(
             &statuses,
@@ -311,15 +313,16 @@ fn report_for_the_window(report: &ErrorReport) -> ErrorReport {
 type NowOutcome = (u32, u32, Vec<(String, ErrorReport)>);
 
 fn back_up_every_changed_strategy() -> CommandResult<NowOutcome> {
-    let (_, _, locations) = settings_and_locations()?;
+    // The tray's "Back up now" goes where the window's does: the folder or the shared store.
+    let (locations, store) = current_store()?;
     let options = BackupOptions {
         level: locations.level,
         if_changed: true,
     };
     let (mut created, mut unchanged, mut failures) = (0, 0, Vec::new());
-    for status in scan(&locations, &NoProgress)? {
+    for status in store.scan(&locations)? {
         let name = status.name.to_string();
-        match back_up(
+        match store.back_up(
             &locations,
             &name,
             &options,

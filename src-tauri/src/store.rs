@@ -1,17 +1,18 @@
 //! Where backups are kept now: the backups folder on this computer, or a shared S3 store. Every
 //! command that reads or changes backups asks `current_store()` and dispatches on the answer
-//! here, so the app never works on the local folder while the settings choose shared storage,
-//! and an operation the core cannot do on S3 yet is refused in plain words in one place (when
-//! the core learns it, its arm of `Store` gains the call).
+//! here, so the app never works on the local folder while the settings choose shared storage:
+//! a `Store` gives the core's `BackupsStore` for the same place, and the operations take that.
 
-use results_backup::{locate_in, locate_remote, Catalog, CatalogEntry, LocatedBackup, Locator};
-use results_backup::{Locations, Progress, RemoteStore};
+use results_backup::{back_up, back_up_into_store, BackupOptions, BackupOutcome, CancelToken};
+use results_backup::{scan, scan_against_store, StrategyStatus};
+use results_backup::{BackupsStore, Catalog, CatalogEntry, LocatedBackup, Locator};
+use results_backup::{Locations, NoProgress, Progress, RemoteStore};
 use serde::Serialize;
 use std::sync::Arc;
 
 use crate::access::{self, BackupRef, Grants};
 use crate::commands::settings::settings_and_locations;
-use crate::error::{CommandResult, IpcError};
+use crate::error::CommandResult;
 
 pub enum Store {
     /// The backups folder of `Locations::backups`.
@@ -43,8 +44,6 @@ pub enum StoreShown {
     Shared {
         /// `s3://bucket/prefix`.
         address: String,
-        /// Why "Back up" is not offered while shared storage is chosen.
-        backup_not_yet: String,
         /// Why automatic backups are off while shared storage is chosen.
         automatic_not_yet: String,
     },
@@ -56,63 +55,48 @@ impl StoreShown {
             None => StoreShown::Folder,
             Some(choice) => StoreShown::Shared {
                 address: choice.location.shown(),
-                backup_not_yet: NotYet::BackUp.message().to_string(),
-                automatic_not_yet: NotYet::Automatic.message().to_string(),
+                automatic_not_yet: AUTOMATIC_NOT_YET.to_string(),
             },
         }
     }
 }
 
-/// What the core cannot do in a shared store yet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NotYet {
-    BackUp,
-    /// Automatic protection backs up into the folder on this computer only.
-    Automatic,
-    Delete,
-    Retention,
-    /// Comparing, changes since, the equity curve, opening one file.
-    LookInside,
-}
-
-impl NotYet {
-    fn message(self) -> &'static str {
-        match self {
-            NotYet::BackUp => {
-                "Backing up straight to shared storage arrives in the next version; your backups on this computer keep working."
-            }
-            NotYet::Automatic => {
-                "Automatic backups into shared storage arrive in the next version; they are off while backups are kept there, and your choices below are kept."
-            }
-            NotYet::Delete => {
-                "Deleting backups in shared storage arrives in the next version; nothing was deleted."
-            }
-            NotYet::Retention => {
-                "Cleaning up old backups in shared storage arrives in the next version; nothing was deleted."
-            }
-            NotYet::LookInside => {
-                "Comparing and opening files of backups in shared storage arrives in the next version; Check and Restore work now."
-            }
-        }
-    }
-
-    /// Said as a calm refusal: nothing went wrong and nothing was touched.
-    pub fn refusal(self) -> IpcError {
-        IpcError {
-            code: "not_in_shared_storage_yet".into(),
-            message: self.message().into(),
-            hint: "To use it now, choose \"On this computer\" in Settings.".into(),
-            field: None,
-        }
-    }
-}
+/// The one thing the app does not do in a shared store yet: the automatic engine still backs
+/// up into the folder on this computer, so it does not start while a store is chosen
+/// (`protection.rs`) rather than silently filling the wrong place.
+const AUTOMATIC_NOT_YET: &str = "Automatic backups into shared storage arrive in the next version; they are off while backups are kept there, and your choices below are kept.";
 
 impl Store {
-    /// Refuses `what` in a shared store; a folder can do everything.
-    pub fn can(&self, what: NotYet) -> CommandResult<()> {
+    /// The core's interface to the same place: the backups folder, or the shared store.
+    pub fn backups(&self, locations: &Locations) -> BackupsStore {
         match self {
-            Store::Folder => Ok(()),
-            Store::Shared(_) => Err(what.refusal()),
+            Store::Folder => BackupsStore::folder(&locations.backups),
+            Store::Shared(remote) => BackupsStore::S3(remote.as_ref().clone()),
+        }
+    }
+
+    /// Each strategy of the results folder, protected or changed against the backups kept here.
+    pub fn scan(&self, locations: &Locations) -> results_backup::Result<Vec<StrategyStatus>> {
+        match self {
+            Store::Folder => scan(locations, &NoProgress),
+            Store::Shared(remote) => scan_against_store(locations, remote, &NoProgress),
+        }
+    }
+
+    /// Backs up one strategy (found by the scan) into the folder, or straight into the store.
+    pub fn back_up(
+        &self,
+        locations: &Locations,
+        strategy: &str,
+        options: &BackupOptions,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> results_backup::Result<BackupOutcome> {
+        match self {
+            Store::Folder => back_up(locations, strategy, options, progress, cancel),
+            Store::Shared(remote) => {
+                back_up_into_store(locations, remote, strategy, options, progress, cancel)
+            }
         }
     }
 
@@ -123,30 +107,31 @@ impl Store {
         locations: &Locations,
         progress: &dyn Progress,
     ) -> CommandResult<Vec<CatalogEntry>> {
-        Ok(match self {
-            Store::Folder => Catalog::load(&locations.backups, progress)?.list(None),
-            Store::Shared(remote) => remote.list(None, progress)?,
-        })
+        Ok(self.backups(locations).list(None, progress)?)
     }
 
-    /// What the core's `locate` takes for a reference the webview sent, refusing anything not
-    /// handed over: a name the store lists, or a dropped file (read from this computer whatever
-    /// the store).
-    pub fn allowed(
+    /// Where a reference the webview sent is read from, and what the core's operations take for
+    /// it, refusing anything not handed over before any request: a name the store lists (in a
+    /// shared store, a plain archive file name with a catalog entry there), or a dropped file,
+    /// read from this computer whatever the store.
+    pub fn resolve(
         &self,
         grants: &Grants,
         locations: &Locations,
         backup: &BackupRef,
-    ) -> CommandResult<Locator> {
+    ) -> CommandResult<(BackupsStore, Locator)> {
         match (self, backup) {
-            (Store::Shared(remote), BackupRef::Catalog(name)) => {
-                access::shared_backup(remote, name)
+            (Store::Shared(remote), BackupRef::Catalog(name)) => Ok((
+                self.backups(locations),
+                access::shared_backup(remote, name)?,
+            )),
+            _ => {
+                let catalog = Catalog::load(&locations.backups, &NoProgress)?;
+                Ok((
+                    BackupsStore::folder(&locations.backups),
+                    access::backup(grants, &catalog, backup)?,
+                ))
             }
-            _ => access::backup(
-                grants,
-                &Catalog::load(&locations.backups, &results_backup::NoProgress)?,
-                backup,
-            ),
         }
     }
 
@@ -157,16 +142,7 @@ impl Store {
         locations: &Locations,
         backup: &BackupRef,
     ) -> CommandResult<LocatedBackup> {
-        match (self, backup) {
-            (Store::Shared(remote), BackupRef::Catalog(name)) => {
-                let wanted = access::shared_backup(remote, name)?;
-                Ok(locate_remote(remote, &wanted)?)
-            }
-            _ => {
-                let catalog = Catalog::load(&locations.backups, &results_backup::NoProgress)?;
-                let wanted = access::backup(grants, &catalog, backup)?;
-                Ok(locate_in(&catalog, &locations.backups, &wanted)?)
-            }
-        }
+        let (store, wanted) = self.resolve(grants, locations, backup)?;
+        Ok(store.locate(&wanted, &NoProgress)?)
     }
 }

@@ -56,10 +56,6 @@ export type StoreShown = { "kind": "folder" } | { "kind": "shared",
  */
 address: string, 
 /**
- * Why "Back up" is not offered while shared storage is chosen.
- */
-backup_not_yet: string, 
-/**
  * Why automatic backups are off while shared storage is chosen.
  */
 automatic_not_yet: string, };
@@ -219,7 +215,7 @@ export type BackupDetails = { backup: BackupRef, backup_file: string,
  */
 path: string, 
 /**
- * Kept in a shared store: there is no folder to show, and not everything works there yet.
+ * Kept in a shared store: there is no folder to show; it can be copied to this computer.
  */
 shared: boolean, folder: string, size: number, in_catalog: boolean, entry: CatalogEntry | null, manifest: Manifest | null, proof: Proof, 
 /**
@@ -243,7 +239,7 @@ copy_target: string, };
 
 export type OnConflict = "copy" | "replace" | "fail";
 
-export type JobRequest = { "kind": "backup", strategy: string, } | { "kind": "check", backup: BackupRef, } | { "kind": "check_all" } | { "kind": "copy_to_shared" } | { "kind": "restore", backup: BackupRef, destination: string | null, on_conflict: OnConflict, 
+export type JobRequest = { "kind": "backup", strategy: string, } | { "kind": "check", backup: BackupRef, } | { "kind": "check_all" } | { "kind": "copy_to_shared" } | { "kind": "copy_to_this_computer", backup_file: string, } | { "kind": "restore", backup: BackupRef, destination: string | null, on_conflict: OnConflict, 
 /**
  * Files and folders inside the strategy folder to restore; empty: everything.
  */
@@ -277,9 +273,23 @@ replaced: boolean, safety_backup: CatalogEntry | null, warnings: Array<string>, 
 
 export type CheckFailure = { backup_file: string, error: IpcError, };
 
-export type JobResult = { "kind": "backup", outcome: BackupOutcome, } | { "kind": "check", report: CheckReport, } | { "kind": "check_all", reports: Array<CheckReport>, failures: Array<CheckFailure>, } | { "kind": "restore", outcome: RestoreOutcome, } | { "kind": "copy_to_shared", summary: CopySummary, };
+export type CopiedHere = { backup_file: string, 
+/**
+ * The folder already had it, with the same SHA-256: nothing was downloaded.
+ */
+already_there: boolean, 
+/**
+ * The backups folder on this computer, where it is now.
+ */
+folder: string, };
 
-export type Deleted = { backup_file: string, removed: Array<string>, };
+export type JobResult = { "kind": "backup", outcome: BackupOutcome, } | { "kind": "check", report: CheckReport, } | { "kind": "check_all", reports: Array<CheckReport>, failures: Array<CheckFailure>, } | { "kind": "restore", outcome: RestoreOutcome, } | { "kind": "copy_to_shared", summary: CopySummary, } | { "kind": "copy_to_this_computer", copied: CopiedHere, };
+
+export type Deleted = { backup_file: string, 
+/**
+ * The files removed, or the objects (`s3://bucket/prefix/name`).
+ */
+removed: Array<string>, };
 
 export type FilesDropped = { archives: Array<string>, others: Array<string>, };
 

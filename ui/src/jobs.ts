@@ -1,5 +1,5 @@
 // Job state: pure transitions from JobEvents and results, plus a small store that runs jobs.
-import { copySummaryText } from "./store-form";
+import { copiedHereText, copySummaryText } from "./store-form";
 import { toUserError, type UserError } from "./errors";
 import {
   baseName,
@@ -51,6 +51,8 @@ export function jobLabel(request: JobRequest): string {
       return `Restore ${refName(request.backup)}`;
     case "copy_to_shared":
       return "Copy backups to shared storage";
+    case "copy_to_this_computer":
+      return `Copy ${request.backup_file} to this computer`;
   }
 }
 
@@ -145,8 +147,10 @@ export function describeResult(result: JobResult): string {
       const o = result.outcome;
       if (o.status === "unchanged") return `${o.strategy} has not changed since its last backup; nothing new to save`;
       const b = o.backup;
-      if (!b) return `Backed up ${o.strategy}`;
-      return `Backed up ${o.strategy}: ${plural(b.files, "file")}, ${formatBytes(b.bytes)} packed into ${formatBytes(b.size)}`;
+      // A backup made straight into the store says so: the folder on this computer has nothing new.
+      const where = o.path?.startsWith("s3://") ? " to shared storage" : "";
+      if (!b) return `Backed up ${o.strategy}${where}`;
+      return `Backed up ${o.strategy}${where}: ${plural(b.files, "file")}, ${formatBytes(b.bytes)} packed into ${formatBytes(b.size)}`;
     }
     case "check": {
       const r = result.report;
@@ -175,6 +179,8 @@ export function describeResult(result: JobResult): string {
     }
     case "copy_to_shared":
       return copySummaryText(result.summary);
+    case "copy_to_this_computer":
+      return copiedHereText(result.copied);
   }
 }
 

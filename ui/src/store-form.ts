@@ -1,7 +1,7 @@
 // The "Where backups are kept" form: what it sends and how it shows the shell's answers. The rules
 // (what a bucket may be called, what a failed connection means) are the core's; this only turns
 // form values into the setting and answers into words on screen.
-import type { BackupsSetting, ConnectionCheck, CopyOffer, CopySummary, StoreField } from "./types";
+import type { BackupsSetting, ConnectionCheck, CopiedHere, CopyOffer, CopySummary, StoreField } from "./types";
 import type { UserError } from "./errors";
 import { formatBytes } from "./format";
 
@@ -67,6 +67,13 @@ export function copyOfferText(offer: CopyOffer): string | null {
 }
 
 /** What a finished copy did, in one sentence. */
+/** One backup of the shared store copied to this computer: where it is now, or that it already was. */
+export function copiedHereText(copied: CopiedHere): string {
+  return copied.already_there
+    ? `Already on this computer: ${copied.backup_file} is in ${copied.folder}, the same bytes as in shared storage.`
+    : `Copied to ${copied.folder}: ${copied.backup_file}, verified.`;
+}
+
 export function copySummaryText(summary: CopySummary): string {
   const copied = summary.copied.length;
   const parts = [`Copied ${copied} backup${copied === 1 ? "" : "s"} to ${summary.store}, each verified`];

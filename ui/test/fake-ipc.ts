@@ -47,7 +47,6 @@ export function storeShown(backups: BackupsSetting): StoreShown {
   return {
     kind: "shared",
     address: `s3://${backups.bucket}${prefix}`,
-    backup_not_yet: "Backing up straight to shared storage arrives in the next version; your backups on this computer keep working.",
     automatic_not_yet: "Automatic backups into shared storage arrive in the next version.",
   };
 }

@@ -114,6 +114,12 @@ describe("describing jobs", () => {
         outcome: { strategy: "btc", status: "unchanged", backup: null, path: null },
       }),
     ).toContain("has not changed");
+    expect(
+      describeResult({
+        kind: "backup",
+        outcome: { strategy: "btc", status: "created", backup: null, path: "s3://team/quant/btc_20261126_091502.tar.gz" },
+      }),
+    ).toBe("Backed up btc to shared storage");
     expect(describeResult({ kind: "check", report: report("ok") })).toBe("OK — 214 files verified");
     expect(describeResult({ kind: "check", report: report("damaged", 2) })).toBe("Damaged — 2 problems found");
     expect(describeResult({ kind: "check_all", reports: [], failures: [] })).toBe("There are no backups to check yet");

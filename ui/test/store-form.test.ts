@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { closeAllDialogs } from "../src/dialog";
 import { openDetails } from "../src/views/details";
-import { connectionLine, copyOfferText, copySummaryText, fieldsOf, settingOf } from "../src/store-form";
+import { connectionLine, copiedHereText, copyOfferText, copySummaryText, fieldsOf, settingOf } from "../src/store-form";
+import { jobLabel } from "../src/jobs";
 import { toUserError } from "../src/errors";
 import { SettingsView } from "../src/views/settings";
 import { fakeContext, mountView } from "./fake-context";
@@ -153,18 +154,46 @@ describe("SettingsView: where backups are kept", () => {
 });
 
 describe("a backup kept in shared storage", () => {
-  it("offers Check and Restore, but no Delete, Show in folder or Compare", async () => {
+  async function sharedDetails() {
     const entry = catalogEntry("alpha", "20261126_091502");
-    const { ctx, ipc } = fakeContext({ backups: [entry] });
-    const local = await ipc.backupDetails({ catalog: entry.backup_file });
-    ipc.backupDetails.mockResolvedValueOnce({ ...local, shared: true, path: `s3://team/${entry.backup_file}` });
-    openDetails(ctx, { catalog: entry.backup_file });
+    const context = fakeContext({ backups: [entry, catalogEntry("alpha", "20261120_080000")] });
+    const local = await context.ipc.backupDetails({ catalog: entry.backup_file });
+    context.ipc.backupDetails.mockResolvedValueOnce({ ...local, shared: true, path: `s3://team/${entry.backup_file}` });
+    openDetails(context.ctx, { catalog: entry.backup_file });
     await settle();
-    expect(byTestId("details-check")).toBeTruthy();
-    expect(byTestId("details-restore")).toBeTruthy();
-    expect(byTestId("details-delete")).toBeNull();
+    return { ...context, entry };
+  }
+
+  it("offers everything a backup on this computer has, and Copy to this computer, but no Show in folder", async () => {
+    const { ipc } = await sharedDetails();
+    for (const id of ["details-check", "details-restore", "details-delete", "details-copy-here", "compare-with"]) {
+      expect(byTestId(id), id).toBeTruthy();
+    }
     expect(byTestId("details-show-in-folder")).toBeNull();
-    expect(byTestId("compare-with")).toBeNull();
-    expect(ipc.equityCurve).not.toHaveBeenCalled();
+    expect(ipc.equityCurve).toHaveBeenCalled();
+  });
+
+  it("copies it to this computer as a job and says where it is now", async () => {
+    const { jobs, running, entry } = await sharedDetails();
+    byTestId<HTMLButtonElement>("details-copy-here")!.click();
+    expect(jobs.start).toHaveBeenCalledWith({ kind: "copy_to_this_computer", backup_file: entry.backup_file });
+    expect(byTestId<HTMLButtonElement>("details-copy-here")?.disabled).toBe(true);
+    await settle();
+    running[0]!.resolve({ kind: "copy_to_this_computer", copied: { backup_file: entry.backup_file, already_there: false, folder: "/home/ana/backups" } });
+    await settle();
+    expect(byTestId("copy-here-result")?.textContent).toBe(`Copied to /home/ana/backups: ${entry.backup_file}, verified.`);
+    expect(byTestId<HTMLButtonElement>("details-copy-here")?.disabled).toBe(false);
+  });
+});
+
+describe("copying one backup to this computer", () => {
+  it("says where it went, or that it was already there", () => {
+    const copied = { backup_file: "alpha_20261126_091502.tar.gz", already_there: true, folder: "/home/ana/backups" };
+    expect(copiedHereText(copied)).toBe(
+      "Already on this computer: alpha_20261126_091502.tar.gz is in /home/ana/backups, the same bytes as in shared storage.",
+    );
+    expect(jobLabel({ kind: "copy_to_this_computer", backup_file: copied.backup_file })).toBe(
+      "Copy alpha_20261126_091502.tar.gz to this computer",
+    );
   });
 });

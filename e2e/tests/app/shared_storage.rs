@@ -1,7 +1,8 @@
 //! Shared storage (S3) from the window, against a real S3 server on loopback (moto, started by
 //! each test; its AWS_* test keys are in the app's environment): choosing it in Settings,
-//! testing the connection, the Backups view listing the store, restoring from it, and copying
-//! this computer's backups into it.
+//! testing the connection, the Backups view listing the store, restoring from it, copying this
+//! computer's backups into it, backing up into it, comparing two of its backups, copying one to
+//! this computer and deleting one.
 
 use crate::support::*;
 use results_backup_testkit::s3::{free_loopback_port, S3Server, TEST_SECRET_KEY};
@@ -137,7 +138,9 @@ async fn shared_storage_is_tested_saved_listed_and_restored_from() {
     app.screenshot("backups-in-shared-storage").await;
 
     app.open_details(&file).await;
-    assert_eq!(app.count("[data-testid=\"details-delete\"]").await, 0);
+    // A backup of the store can be deleted there, or copied to this computer.
+    app.by_id("details-delete").await;
+    app.by_id("details-copy-here").await;
     // Check streams the archive from the store and verifies every file.
     app.click("details-check").await;
     app.wait_for("[data-testid=\"check-result\"][data-result=\"ok\"]")
@@ -163,17 +166,51 @@ async fn shared_storage_is_tested_saved_listed_and_restored_from() {
     app.close().await;
 }
 
+/// The backups the command line lists in the server's `team` prefix (`list --json`).
+fn listed_by_cli(server: &S3Server, results: &Path) -> Vec<serde_json::Value> {
+    let output = Command::new(cli_binary())
+        .args(["--backups", &server.address(PREFIX), "--json", "list"])
+        .args(["--endpoint", &server.endpoint()])
+        .env("RESULTS_BACKUP_RESULTS", results)
+        .env("RESULTS_BACKUP_SETTINGS", results.join("no-settings.json"))
+        .envs(server.env())
+        .output()
+        .expect("the command line runs");
+    assert!(
+        output.status.success(),
+        "list failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    match serde_json::from_slice(&output.stdout).expect("json") {
+        serde_json::Value::Array(entries) => entries,
+        other => panic!("not a list: {other}"),
+    }
+}
+
+fn sha256_of(file: &Path) -> String {
+    let output = Command::new("sha256sum")
+        .arg(file)
+        .output()
+        .expect("sha256sum");
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
 #[tokio::test(flavor = "current_thread")]
-async fn switching_to_shared_storage_offers_to_copy_this_computers_backups() {
+async fn in_shared_storage_backups_are_copied_made_compared_copied_here_and_deleted() {
     let server = S3Server::start();
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha", "beta"]);
     let alpha = back_up_with_core(&results, &backups, "alpha", LEVEL);
     let beta = back_up_with_core(&results, &backups, "beta", LEVEL);
+    std::fs::write(results.join("alpha").join("late.csv"), "t,p\n3,4\n").expect("write");
     let app = App::launch_with_env(
         Setup::Configured {
             results: results.clone(),
-            backups,
+            backups: backups.clone(),
         },
         server.env(),
     )
@@ -208,12 +245,103 @@ async fn switching_to_shared_storage_offers_to_copy_this_computers_backups() {
         );
     }
 
-    app.click("nav-backups").await;
-    app.wait_for(&backup_row(&alpha)).await;
-    app.wait_for(&backup_row(&beta)).await;
-    // Backing up straight into the store is not offered yet, in plain words.
+    // The strategies are judged against the store: beta as it was backed up, alpha changed since.
     app.click("nav-strategies").await;
-    let note = app.text("backup-not-yet").await;
-    assert!(note.contains("arrives in the next version"), "{note}");
+    for (strategy, state) in [("beta", "protected"), ("alpha", "changed")] {
+        app.eventually(&format!("{strategy} shows as {state}"), || async {
+            app.attr_of(&strategy_row(strategy), "data-state")
+                .await
+                .as_deref()
+                == Some(state)
+        })
+        .await;
+    }
+    // Back up now goes straight into the store, as a job.
+    let alpha_checkbox = format!(
+        "{} [data-testid=\"strategy-select\"]",
+        strategy_row("alpha")
+    );
+    app.click_css(&alpha_checkbox, "alpha's checkbox").await;
+    app.click("backup-selected").await;
+    app.eventually("alpha is protected again", || async {
+        app.attr_of(&strategy_row("alpha"), "data-state")
+            .await
+            .as_deref()
+            == Some("protected")
+    })
+    .await;
+    app.screenshot("strategies-in-shared-storage").await;
+    let listed = listed_by_cli(&server, &results);
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    let made = listed
+        .iter()
+        .filter_map(|entry| entry["backup_file"].as_str())
+        .find(|name| *name != alpha && *name != beta)
+        .expect("the new backup")
+        .to_string();
+    assert!(made.starts_with("alpha_"), "{made}");
+    assert!(
+        !backups.join(&made).exists(),
+        "nothing was made on this computer"
+    );
+
+    // Its details: compared with the earlier backup, from the sidecars in the store.
+    app.click("nav-backups").await;
+    app.wait_for(&backup_row(&made)).await;
+    app.screenshot("backups-in-shared-storage").await;
+    app.open_details(&made).await;
+    app.by_id("details-copy-here").await;
+    app.screenshot("details-in-shared-storage").await;
+    let select = app.by_id("compare-with").await;
+    select.select_by_value(&alpha).await.expect("select");
+    app.click("compare").await;
+    let files = app
+        .text_of("[data-testid=\"compare-dialog\"] [data-testid=\"diff-files\"]")
+        .await;
+    assert!(files.contains("late.csv"), "{files}");
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=\"compare-dialog\"] .dialog-close').click()",
+            vec![],
+        )
+        .await
+        .expect("close the comparison");
+
+    // Copy to this computer: into the backups folder, the bytes the store's catalog names.
+    app.click("details-copy-here").await;
+    let copied = app.text("copy-here-result").await;
+    assert!(
+        copied.starts_with("Copied to ") && copied.contains(&made),
+        "{copied}"
+    );
+    assert!(copied.contains(&backups.display().to_string()), "{copied}");
+    let entry = listed
+        .iter()
+        .find(|entry| entry["backup_file"] == made.as_str())
+        .expect("listed");
+    assert_eq!(
+        entry["sha256"].as_str(),
+        Some(sha256_of(&backups.join(&made)).as_str()),
+        "the copy is the catalogued archive"
+    );
+    app.screenshot("details-copied-to-this-computer").await;
+
+    // Delete removes it from the store (the copy on this computer stays).
+    app.click("details-delete").await;
+    let question = app.text("confirm-dialog").await;
+    assert!(question.contains(&made), "{question}");
+    app.click("confirm-yes").await;
+    app.eventually("the backup is gone from the list", || async {
+        app.count(&backup_row(&made)).await == 0
+    })
+    .await;
+    let keys = server.object_keys(PREFIX);
+    assert!(
+        keys.iter()
+            .all(|key| !key.contains(made.trim_end_matches(".tar.gz"))),
+        "{keys:?}"
+    );
+    assert_eq!(listed_by_cli(&server, &results).len(), 2);
+    assert!(backups.join(&made).is_file());
     app.close().await;
 }

@@ -1,9 +1,10 @@
 //! Looking inside backups without restoring them: two backups compared, a backup against its
 //! strategy folder now, its equity curve, and one of its files opened in the system's app.
-//! Every backup named is resolved through `access` (catalogued or dropped, nothing else); files
-//! taken out go to the app's own cache folder, verified against the manifest first.
+//! Every backup named is resolved through `access` (listed where backups are kept, or dropped);
+//! from a shared store only the documents and the one file needed are read. Files taken out go
+//! to the app's own cache folder, verified against the manifest first.
 
-use results_backup::{diff_backups, diff_current, equity_curve, extract_file};
+use results_backup::{diff_backups_in, diff_current_in, equity_curve_in, extract_file_in};
 use results_backup::{BackupDiff, CancelToken, EquityCurve, NoProgress};
 use std::path::PathBuf;
 use tauri::{AppHandle, Runtime};
@@ -41,9 +42,14 @@ pub async fn compare_backups<R: Runtime>(
     b: BackupRef,
 ) -> CommandResult<BackupDiff> {
     off_ui_thread(move || {
-        let (locations, a) = named_backup(&app, &a)?;
-        let (_, b) = named_backup(&app, &b)?;
-        Ok(diff_backups(&locations, &a, &b, &NoProgress)?)
+        let (_, store_a, a) = named_backup(&app, &a)?;
+        let (_, store_b, b) = named_backup(&app, &b)?;
+        // The core compares two backups of one store; a dropped archive is on this computer
+        // while a shared store's backups are not.
+        if store_a.shown() != store_b.shown() {
+            return Err(IpcError::not_in_one_place());
+        }
+        Ok(diff_backups_in(&store_a, &a, &b, &NoProgress)?)
     })
     .await
 }
@@ -57,9 +63,10 @@ pub async fn changes_since<R: Runtime>(
     verify: bool,
 ) -> CommandResult<BackupDiff> {
     off_ui_thread(move || {
-        let (locations, wanted) = named_backup(&app, &backup)?;
-        Ok(diff_current(
+        let (locations, backups, wanted) = named_backup(&app, &backup)?;
+        Ok(diff_current_in(
             &locations,
+            &backups,
             &wanted,
             verify,
             &NoProgress,
@@ -75,10 +82,10 @@ pub async fn backup_equity_curve<R: Runtime>(
     backup: BackupRef,
 ) -> CommandResult<Option<EquityCurve>> {
     off_ui_thread(move || {
-        let (locations, wanted) = named_backup(&app, &backup)?;
+        let (_, backups, wanted) = named_backup(&app, &backup)?;
         let scratch = opened_files_folder()?;
-        Ok(equity_curve(
-            &locations,
+        Ok(equity_curve_in(
+            &backups,
             &wanted,
             &scratch,
             &NoProgress,
@@ -97,9 +104,9 @@ pub async fn open_backup_file<R: Runtime>(
     member: String,
 ) -> CommandResult<PathBuf> {
     off_ui_thread(move || {
-        let (locations, wanted) = named_backup(&app, &backup)?;
-        let extracted = extract_file(
-            &locations,
+        let (_, backups, wanted) = named_backup(&app, &backup)?;
+        let extracted = extract_file_in(
+            &backups,
             &wanted,
             &member,
             &opened_files_folder()?,

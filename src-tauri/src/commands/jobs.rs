@@ -1,12 +1,13 @@
-//! Long work the webview asks for (back up, check, check all, restore): resolved against what
-//! was handed over when it is queued, run in the job queue, with progress over a channel. A
-//! restore carries the identity its destination had when queued; the core checks it again when
+//! Long work the webview asks for (back up, check, check all, restore, copy), in the folder or
+//! the shared store `current_store()` names: resolved against what was handed over when it is
+//! queued, run in the job queue, with progress over a channel. A restore carries the identity its destination had when queued; the core checks it again when
 //! the job runs, so a folder swapped meanwhile is refused.
 
 use results_backup::Locations;
-use results_backup::{back_up, BackupOptions, BackupOutcome};
-use results_backup::{check, check_all, check_all_in, check_in, BackupsStore, CheckReport};
-use results_backup::{restore, restore_in, OnConflict, RestoreOptions, RestoreOutcome};
+use results_backup::{check, check_all_in, check_in, BackupsStore, CheckReport};
+use results_backup::{copy_between, CopyStatus};
+use results_backup::{restore_in, OnConflict, RestoreOptions, RestoreOutcome};
+use results_backup::{BackupOptions, BackupOutcome};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use crate::access::{self, BackupRef};
 use crate::error::{CommandResult, IpcError};
 use crate::job_queue::Work;
 use crate::progress_channel::JobEvent;
-use crate::store::{current_store, NotYet, Store};
+use crate::store::{current_store, Store};
 
 #[derive(Clone, Debug, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -33,6 +34,11 @@ pub enum JobRequest {
     CheckAll,
     /// Copies every backup of the folder on this computer that the shared store lacks.
     CopyToShared,
+    /// Copies one backup of the shared store (by its archive file name) into the backups
+    /// folder on this computer, verified.
+    CopyToThisComputer {
+        backup_file: String,
+    },
     Restore {
         backup: BackupRef,
         destination: Option<PathBuf>,
@@ -69,6 +75,19 @@ pub enum JobResult {
     CopyToShared {
         summary: CopySummary,
     },
+    CopyToThisComputer {
+        copied: CopiedHere,
+    },
+}
+
+/// One backup of the shared store copied into the backups folder on this computer.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct CopiedHere {
+    pub backup_file: String,
+    /// The folder already had it, with the same SHA-256: nothing was downloaded.
+    pub already_there: bool,
+    /// The backups folder on this computer, where it is now.
+    pub folder: PathBuf,
 }
 
 /// Checks the request against what was handed over, then returns the work to queue.
@@ -81,32 +100,31 @@ pub(super) fn prepare<R: Runtime>(
     let shell = app.state::<Shell>();
     Ok(match job {
         JobRequest::Backup { strategy } => {
-            store.can(NotYet::BackUp)?;
             let strategy = access::strategy(&locations, &strategy)?;
             Box::new(move |progress, cancel| {
                 let options = BackupOptions {
                     level: locations.level,
                     if_changed: false,
                 };
-                let outcome = back_up(&locations, &strategy, &options, progress, cancel)?;
+                let outcome = store.back_up(&locations, &strategy, &options, progress, cancel)?;
                 Ok(JobResult::Backup { outcome })
             })
         }
         JobRequest::Check { backup } => {
-            let wanted = store.allowed(&shell.grants, &locations, &backup)?;
+            let (backups, wanted) = store.resolve(&shell.grants, &locations, &backup)?;
             let hold = hold_catalogued(&shell, &backup);
             Box::new(move |progress, cancel| {
                 let _hold = hold;
-                let report = match (&store, &backup) {
-                    (Store::Shared(remote), BackupRef::Catalog(_)) => {
-                        let shared = BackupsStore::S3(remote.as_ref().clone());
-                        let checked = check_in(&shared, &[wanted], false, progress, cancel)?;
+                let report = match &backups {
+                    // The folder's catalog records the result of the check.
+                    BackupsStore::Folder(_) => check(&locations, &wanted, false, progress, cancel)?,
+                    BackupsStore::S3(_) => {
+                        let checked = check_in(&backups, &[wanted], false, progress, cancel)?;
                         match checked.into_iter().next() {
                             Some((_, result)) => result?,
                             None => return Err(results_backup::Error::Cancelled.into()),
                         }
                     }
-                    _ => check(&locations, &wanted, false, progress, cancel)?,
                 };
                 Ok(JobResult::Check { report })
             })
@@ -114,13 +132,7 @@ pub(super) fn prepare<R: Runtime>(
         JobRequest::CheckAll => Box::new(move |progress, cancel| {
             let mut reports = Vec::new();
             let mut failures = Vec::new();
-            let checked = match &store {
-                Store::Folder => check_all(&locations, false, progress, cancel)?,
-                Store::Shared(remote) => {
-                    let shared = BackupsStore::S3(remote.as_ref().clone());
-                    check_all_in(&shared, false, progress, cancel)?
-                }
-            };
+            let checked = check_all_in(&store.backups(&locations), false, progress, cancel)?;
             for (backup_file, result) in checked {
                 match result {
                     Ok(report) => reports.push(report),
@@ -141,7 +153,7 @@ pub(super) fn prepare<R: Runtime>(
             on_conflict,
             only,
         } => {
-            let wanted = store.allowed(&shell.grants, &locations, &backup)?;
+            let (backups, wanted) = store.resolve(&shell.grants, &locations, &backup)?;
             let (destination, identity) =
                 access::destination(&shell.grants, &locations, destination)?;
             let hold = hold_catalogued(&shell, &backup);
@@ -155,13 +167,8 @@ pub(super) fn prepare<R: Runtime>(
                     // Checked by the core against the manifest before anything is written.
                     only: only.unwrap_or_default(),
                 };
-                let outcome = match (&store, &backup) {
-                    (Store::Shared(remote), BackupRef::Catalog(_)) => {
-                        let shared = BackupsStore::S3(remote.as_ref().clone());
-                        restore_in(&locations, &shared, &wanted, &options, progress, cancel)?
-                    }
-                    _ => restore(&locations, &wanted, &options, progress, cancel)?,
-                };
+                let outcome =
+                    restore_in(&locations, &backups, &wanted, &options, progress, cancel)?;
                 // The analyst may now open what was restored: exactly that folder.
                 if let Some(restored) = outcome.restored_identity {
                     app.state::<Shell>()
@@ -180,6 +187,28 @@ pub(super) fn prepare<R: Runtime>(
             Box::new(move |progress, cancel| {
                 let summary = copy_to_shared(&locations, &remote, progress, cancel)?;
                 Ok(JobResult::CopyToShared { summary })
+            })
+        }
+        JobRequest::CopyToThisComputer { backup_file } => {
+            let Store::Shared(remote) = &store else {
+                return Err(IpcError::not_allowed(
+                    "copying without shared storage chosen",
+                ));
+            };
+            let wanted = access::shared_backup(remote, &backup_file)?;
+            let source = store.backups(&locations);
+            let hold = hold_catalogued(&shell, &BackupRef::Catalog(backup_file));
+            Box::new(move |progress, cancel| {
+                let _hold = hold;
+                let folder = BackupsStore::folder(&locations.backups);
+                let outcome = copy_between(&source, &wanted, &folder, progress, cancel)?;
+                Ok(JobResult::CopyToThisComputer {
+                    copied: CopiedHere {
+                        backup_file: outcome.backup_file,
+                        already_there: outcome.status == CopyStatus::AlreadyThere,
+                        folder: access::absolute(&locations.backups),
+                    },
+                })
             })
         }
     })

@@ -4,21 +4,21 @@
 use results_backup::CatalogEntry;
 use results_backup::Manifest;
 use results_backup::Proof;
-use results_backup::{delete, Deleted};
+use results_backup::StrategyStatus;
+use results_backup::{delete_in, Deleted};
 use results_backup::{describe_metric, format_metric, MetricFilter, MetricInfo, MetricsSummary};
 use results_backup::{inspect, known_identity};
 use results_backup::{preview, RestorePreview};
-use results_backup::{scan, StrategyStatus};
 use results_backup::{CancelToken, NoProgress, Progress, ProgressUpdate};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use tauri::{AppHandle, Manager, Runtime};
 
-use super::{current_locations, named_backup, off_ui_thread, Shell};
+use super::{named_backup, off_ui_thread, Shell};
 use crate::access::{self, absolute, BackupRef};
 use crate::error::CommandResult;
-use crate::store::{current_store, NotYet, StoreShown};
+use crate::store::{current_store, StoreShown};
 
 /// Collects the core's warnings (a repaired catalog, say) so the UI can show them.
 #[derive(Default)]
@@ -59,7 +59,12 @@ pub async fn filter_backups(expression: String) -> CommandResult<FilterResult> {
 
 #[tauri::command(rename_all = "snake_case")]
 pub async fn scan_strategies() -> CommandResult<Vec<StrategyStatus>> {
-    off_ui_thread(|| Ok(scan(&current_locations()?, &NoProgress)?)).await
+    off_ui_thread(|| {
+        // Protected or changed is judged against the backups where they are kept now.
+        let (locations, store) = current_store()?;
+        Ok(store.scan(&locations)?)
+    })
+    .await
 }
 
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
@@ -145,7 +150,7 @@ pub struct BackupDetails {
     pub backup_file: String,
     /// On this computer, or `s3://bucket/prefix/<file>` in a shared store.
     pub path: PathBuf,
-    /// Kept in a shared store: there is no folder to show, and not everything works there yet.
+    /// Kept in a shared store: there is no folder to show; it can be copied to this computer.
     pub shared: bool,
     pub folder: PathBuf,
     pub size: u64,
@@ -235,9 +240,8 @@ pub async fn delete_backup<R: Runtime>(
     backup_file: String,
 ) -> CommandResult<Deleted> {
     off_ui_thread(move || {
-        current_store()?.1.can(NotYet::Delete)?;
-        let (locations, wanted) = named_backup(&app, &BackupRef::Catalog(backup_file))?;
-        Ok(delete(&locations, &wanted, &NoProgress)?)
+        let (_, backups, wanted) = named_backup(&app, &BackupRef::Catalog(backup_file))?;
+        Ok(delete_in(&backups, &wanted, &NoProgress)?)
     })
     .await
 }

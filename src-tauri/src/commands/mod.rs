@@ -14,9 +14,9 @@ pub mod settings;
 mod tests;
 pub mod window;
 
-use results_backup::BackupIdentity;
 use results_backup::Catalog;
 use results_backup::Overrides;
+use results_backup::{BackupIdentity, BackupsStore};
 use results_backup::{Locations, NoProgress};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -73,18 +73,14 @@ fn load_catalog(locations: &Locations) -> CommandResult<Catalog> {
     Ok(Catalog::load(&locations.backups, &NoProgress)?)
 }
 
-/// The folders now and the backup the webview named, resolved through `access` (a catalogued
-/// name or a dropped file, nothing else).
+/// The folders now, where the backup the webview named is kept, and what the core takes for it,
+/// resolved through `store::resolve` (a name the store lists or a dropped file, nothing else).
 fn named_backup<R: tauri::Runtime>(
     app: &tauri::AppHandle<R>,
     backup: &crate::access::BackupRef,
-) -> CommandResult<(Locations, results_backup::Locator)> {
+) -> CommandResult<(Locations, BackupsStore, results_backup::Locator)> {
     use tauri::Manager;
     let (locations, store) = crate::store::current_store()?;
-    if matches!(backup, crate::access::BackupRef::Catalog(_)) {
-        store.can(crate::store::NotYet::LookInside)?;
-    }
-    let catalog = load_catalog(&locations)?;
-    let wanted = crate::access::backup(&app.state::<Shell>().grants, &catalog, backup)?;
-    Ok((locations, wanted))
+    let (backups, wanted) = store.resolve(&app.state::<Shell>().grants, &locations, backup)?;
+    Ok((locations, backups, wanted))
 }

@@ -3,7 +3,7 @@
 //! it. Backups that jobs use are never removed, nor each strategy's newest.
 
 use results_backup::{
-    forget, CancelToken, ForgetReport, ForgetRequest, NoProgress, RetentionPolicies, Settings,
+    forget_in, CancelToken, ForgetReport, ForgetRequest, NoProgress, RetentionPolicies, Settings,
 };
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -28,8 +28,8 @@ fn run<R: Runtime>(
     policies: RetentionPolicies,
     dry_run: bool,
 ) -> CommandResult<ForgetReport> {
+    // The policies apply where backups are kept now: the folder or the shared store.
     let (locations, store) = crate::store::current_store()?;
-    store.can(crate::store::NotYet::Retention)?;
     let in_use = app.state::<Shell>().in_use.names();
     let request = ForgetRequest {
         strategy: None,
@@ -38,8 +38,8 @@ fn run<R: Runtime>(
         in_use: &in_use,
     };
     let now = chrono::Local::now().naive_local();
-    Ok(forget(
-        &locations,
+    Ok(forget_in(
+        &store.backups(&locations),
         &request,
         now,
         &NoProgress,

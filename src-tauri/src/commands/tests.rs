@@ -755,19 +755,33 @@ fn with_shared_storage_saved_the_app_never_works_on_the_local_folder() {
         .invoke("list_backups", json!({}))
         .expect_err("store unreachable");
     assert_eq!(error["code"], "store_unreachable", "{error}");
-    // What the core cannot do in a store yet is refused in plain words, touching nothing.
+    // Backing up, deleting and retention go to the store too: it does not answer here, and
+    // the folder on this computer is never used in its place.
     let error = w
         .job(json!({"kind": "backup", "strategy": "alpha"}))
-        .expect_err("not yet");
-    assert_eq!(error["code"], "not_in_shared_storage_yet", "{error}");
+        .expect_err("store unreachable");
+    assert_eq!(error["code"], "store_unreachable", "{error}");
     let error = w
         .invoke("delete_backup", json!({"backup_file": local}))
-        .expect_err("not yet");
-    assert_eq!(error["code"], "not_in_shared_storage_yet", "{error}");
+        .expect_err("store unreachable");
+    assert_eq!(error["code"], "store_unreachable", "{error}");
+    let error = w
+        .invoke(
+            "apply_retention",
+            json!({"policies": {"all": {"keep_last": 1}}}),
+        )
+        .expect_err("store unreachable");
+    assert_eq!(error["code"], "store_unreachable", "{error}");
     assert!(
         w.path("backups").join(&local).is_file(),
         "the local backup is untouched"
     );
+    let backups: Vec<_> = std::fs::read_dir(w.path("backups"))
+        .expect("backups folder")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tar.gz"))
+        .collect();
+    assert_eq!(backups.len(), 1, "no backup was made on this computer");
 
     // Back on this computer, the folder's backups are listed again.
     let overview = save_shared(&w, json!({"kind": "folder"})).expect("saved");
@@ -784,13 +798,38 @@ fn in_shared_storage_only_a_plain_archive_name_is_accepted_and_refused_before_an
         json!({"kind": "s3", "bucket": "team", "endpoint": nothing_listening()}),
     )
     .expect("saved");
-    for name in ["../../etc/passwd", "team/alpha_20260101_120000.tar.gz", ""] {
-        w.refused("backup_details", json!({"backup": {"catalog": name}}));
-        let error = w
-            .job(json!({"kind": "check", "backup": {"catalog": name}}))
-            .expect_err("refused");
-        assert_eq!(error["code"], "not_allowed", "{name}: {error}");
+    // Nothing listens at the endpoint: a refusal other than `not_allowed` would mean a request
+    // was attempted.
+    for name in [
+        "../../etc/passwd",
+        "team/alpha_20260101_120000.tar.gz",
+        "",
+        "alpha_20260101_120000.tar.gz/../x.tar.gz",
+        "catalog.json",
+    ] {
+        let backup = json!({"catalog": name});
+        w.refused("backup_details", json!({"backup": backup}));
+        w.refused("delete_backup", json!({"backup_file": name}));
+        w.refused("compare_backups", json!({"a": backup, "b": backup}));
+        w.refused("changes_since", json!({"backup": backup, "verify": false}));
+        w.refused("backup_equity_curve", json!({"backup": backup}));
+        w.refused(
+            "open_backup_file",
+            json!({"backup": backup, "member": "alpha/metrics.json"}),
+        );
+        for job in [
+            json!({"kind": "check", "backup": backup}),
+            json!({"kind": "copy_to_this_computer", "backup_file": name}),
+            json!({"kind": "restore", "backup": backup, "on_conflict": "copy", "only": ["a.csv"]}),
+        ] {
+            let error = w.job(job.clone()).expect_err("refused");
+            assert_eq!(error["code"], "not_allowed", "{job}: {error}");
+        }
     }
+    let error = w
+        .job(json!({"kind": "backup", "strategy": "../alpha"}))
+        .expect_err("refused");
+    assert_eq!(error["code"], "not_allowed", "{error}");
     // Copying needs a store chosen; without one there is nothing to offer.
     save_shared(&w, json!({"kind": "folder"})).expect("saved");
     let offer = w.invoke("copy_offer", json!({})).expect("an answer");
@@ -798,5 +837,9 @@ fn in_shared_storage_only_a_plain_archive_name_is_accepted_and_refused_before_an
     w.refused(
         "run_job",
         json!({"job_id": "j-copy", "job": {"kind": "copy_to_shared"}, "on_event": "__CHANNEL__:7"}),
+    );
+    w.refused(
+        "run_job",
+        json!({"job_id": "j-here", "job": {"kind": "copy_to_this_computer", "backup_file": "alpha_20260101_120000.tar.gz"}, "on_event": "__CHANNEL__:7"}),
     );
 }

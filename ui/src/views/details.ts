@@ -20,7 +20,8 @@ import { buildTree, visibleNodes, type TreeNode } from "../tree";
 import { equityChart } from "../chart";
 import type { BackupDetails, BackupRef, CheckReport, CheckResult, Manifest, ShownMetric } from "../types";
 import { openChangesSince, openCompare } from "./compare";
-import { checkBadge, errorBanner, progressBar, proofText, setProgress, spinner } from "../widgets";
+import { checkBadge, errorBanner, notice, progressBar, proofText, setProgress, spinner } from "../widgets";
+import { copiedHereText } from "../store-form";
 
 export function openDetails(ctx: ViewContext, ref: BackupRef): void {
   const dialog = openDialog({ title: refName(ref), testid: "details", wide: true, content: [spinner("Reading the backup…")] });
@@ -47,6 +48,8 @@ class DetailsPanel {
   private unsubscribe: (() => void) | null = null;
   private lastReport: CheckReport | null = null;
   private readonly curveArea: HTMLElement;
+  /** The outcome of "Copy to this computer". */
+  private readonly copyArea: HTMLElement;
   /** Files and folders chosen in the tree for a partial restore (paths below the strategy folder). */
   private readonly chosen = new Set<string>();
   private selectionBar: HTMLElement | null = null;
@@ -64,14 +67,8 @@ class DetailsPanel {
     this.errors = h("div", {});
     this.checkArea = h("div", { class: "check-area" });
     this.curveArea = h("section", { class: "details-section", "aria-labelledby": "curve-title", "data-testid": "equity-curve" });
-    // Looking inside a backup in shared storage is not in the core yet: say so instead of asking.
-    if (d.shared) {
-      this.curveArea.replaceChildren(
-        h("p", { class: "muted small" }, "The equity curve and comparisons of backups in shared storage arrive in the next version."),
-      );
-    } else {
-      void this.loadCurve();
-    }
+    this.copyArea = h("div", {});
+    void this.loadCurve();
     this.checkButton = h(
       "button",
       { type: "button", class: "btn", "data-testid": "details-check", onclick: () => this.check() },
@@ -87,8 +84,15 @@ class DetailsPanel {
       },
       "Restore",
     );
-    // Deleting in shared storage is not offered until the core can do it there.
-    const deleteButton = d.in_catalog && !d.shared
+    // A backup in shared storage can be pulled onto this computer (for a trip, or to keep a copy).
+    const copyButton = d.shared && d.in_catalog
+      ? h(
+          "button",
+          { type: "button", class: "btn", "data-testid": "details-copy-here", onclick: (e: Event) => void this.copyHere(e.currentTarget as HTMLButtonElement) },
+          "Copy to this computer",
+        )
+      : null;
+    const deleteButton = d.in_catalog
       ? h(
           "button",
           { type: "button", class: "btn btn-danger-quiet", "data-testid": "details-delete", onclick: (e: Event) => void this.delete(e.currentTarget as HTMLElement) },
@@ -105,9 +109,11 @@ class DetailsPanel {
         { class: "details-actions" },
         this.checkButton,
         restoreButton,
+        copyButton,
         h("span", { class: "spacer" }),
         deleteButton,
       ),
+      this.copyArea,
       this.summary(d, strategy, date),
       // What a check can prove is background, not a verdict: no tick that could contradict one.
       h("section", { class: "details-section", "aria-labelledby": "proof-title" },
@@ -116,8 +122,7 @@ class DetailsPanel {
       ),
       metricsSection(d.metrics),
       this.curveArea,
-      // Comparing reads other backups of the store: not in the core yet (the note above says so).
-      d.shared ? "" : this.compareSection(d, strategy),
+      this.compareSection(d, strategy),
       this.treeSection(d.manifest, strategy),
     );
     this.renderCheck();
@@ -268,6 +273,23 @@ class DetailsPanel {
     );
   }
 
+  /** Copies this backup of the shared store into the backups folder on this computer, as a job. */
+  private async copyHere(button: HTMLButtonElement): Promise<void> {
+    button.disabled = true;
+    this.copyArea.replaceChildren(spinner("Copying to this computer and checking it…"));
+    const { done } = this.ctx.jobs.start({ kind: "copy_to_this_computer", backup_file: this.details.backup_file });
+    const job = await done;
+    button.disabled = false;
+    if (!this.dialog.isOpen()) return;
+    if (job.result?.kind === "copy_to_this_computer") {
+      this.copyArea.replaceChildren(notice([h("p", { "data-testid": "copy-here-result" }, copiedHereText(job.result.copied))]));
+    } else if (job.error) {
+      this.copyArea.replaceChildren(errorBanner(job.error, { onDismiss: () => this.copyArea.replaceChildren() }));
+    } else {
+      this.copyArea.replaceChildren();
+    }
+  }
+
   private async openFile(member: string): Promise<void> {
     try {
       await this.ctx.ipc.openBackupFile(this.details.backup, member);
@@ -286,7 +308,7 @@ class DetailsPanel {
       ["Contents", files !== undefined && bytes !== undefined ? `${plural(files, "file")}, ${formatBytes(bytes)}` : "unknown"],
       ["Archive", `${d.backup_file}, ${formatBytes(d.size)}`],
       [
-        "Location",
+        d.shared ? "Shared storage" : "Location",
         h(
           "span",
           { class: "location" },

@@ -53,9 +53,6 @@ export class StrategiesView {
       );
     }
     if (watchNote && !strategiesError) body.push(notice(watchNote));
-    if (overview?.store.kind === "shared") {
-      body.push(h("div", { "data-testid": "backup-not-yet" }, notice(overview.store.backup_not_yet)));
-    }
     if (strategiesError) {
       const actions =
         strategiesError.code === "results_folder_missing" || strategiesError.code === "not_found" || strategiesError.code === "not_a_folder"
@@ -120,7 +117,7 @@ export class StrategiesView {
             class: "btn",
             "data-testid": "backup-selected",
             "data-key": "backup-selected",
-            disabled: this.selected.size === 0 || this.sharedStorage(),
+            disabled: this.selected.size === 0,
             onclick: () => this.backUp(strategies.filter((s) => this.selected.has(s.name))),
           },
           "Back up selected",
@@ -132,7 +129,6 @@ export class StrategiesView {
             class: "btn btn-primary",
             "data-testid": "backup-all",
             "data-key": "backup-all",
-            disabled: this.sharedStorage(),
             onclick: () => this.backUp(strategies),
           },
           "Back up all",
@@ -235,11 +231,6 @@ export class StrategiesView {
     } catch (err) {
       this.ctx.notify.showError(err);
     }
-  }
-
-  /** Backing up goes to the folder on this computer only: not offered while shared storage is chosen. */
-  private sharedStorage(): boolean {
-    return this.ctx.store.state.overview?.store.kind === "shared";
   }
 
   private backUp(strategies: StrategyStatus[]): void {
