@@ -81,9 +81,8 @@ impl Protection {
         let mut inner = self.lock();
         inner.automatic = settings.automatic.clone();
         inner.results_missing = false;
-        // Automatic backups would go to the folder on this computer, not where the analyst
-        // chose to keep backups: they wait until the core backs up into a shared store.
-        if !configured || locations.remote.is_some() {
+        // The engine backs up into the store `locations` names: the folder or shared storage.
+        if !configured {
             return;
         }
         let in_use = app.state::<crate::commands::Shell>().in_use.clone();

@@ -44,8 +44,6 @@ pub enum StoreShown {
     Shared {
         /// `s3://bucket/prefix`.
         address: String,
-        /// Why automatic backups are off while shared storage is chosen.
-        automatic_not_yet: String,
     },
 }
 
@@ -55,16 +53,10 @@ impl StoreShown {
             None => StoreShown::Folder,
             Some(choice) => StoreShown::Shared {
                 address: choice.location.shown(),
-                automatic_not_yet: AUTOMATIC_NOT_YET.to_string(),
             },
         }
     }
 }
-
-/// The one thing the app does not do in a shared store yet: the automatic engine still backs
-/// up into the folder on this computer, so it does not start while a store is chosen
-/// (`protection.rs`) rather than silently filling the wrong place.
-const AUTOMATIC_NOT_YET: &str = "Automatic backups into shared storage arrive in the next version; they are off while backups are kept there, and your choices below are kept.";
 
 impl Store {
     /// The core's interface to the same place: the backups folder, or the shared store.

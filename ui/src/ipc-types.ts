@@ -54,11 +54,7 @@ export type StoreShown = { "kind": "folder" } | { "kind": "shared",
 /**
  * `s3://bucket/prefix`.
  */
-address: string, 
-/**
- * Why automatic backups are off while shared storage is chosen.
- */
-automatic_not_yet: string, };
+address: string, };
 
 export type BackupsSetting = { "kind": "folder" } | { "kind": "s3", bucket: string, prefix?: string, endpoint?: string | null, region?: string | null, profile?: string | null, };
 

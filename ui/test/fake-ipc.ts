@@ -47,7 +47,6 @@ export function storeShown(backups: BackupsSetting): StoreShown {
   return {
     kind: "shared",
     address: `s3://${backups.bucket}${prefix}`,
-    automatic_not_yet: "Automatic backups into shared storage arrive in the next version.",
   };
 }
 

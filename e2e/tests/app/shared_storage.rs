@@ -226,8 +226,6 @@ async fn in_shared_storage_backups_are_copied_made_compared_copied_here_and_dele
     .await;
     scroll_to(&app, "[data-testid=\"copy-to-shared\"]").await;
     app.screenshot("settings-copy-offer").await;
-    let automatic = app.text("automatic-not-yet").await;
-    assert!(automatic.contains("they are off"), "{automatic}");
     app.click("copy-to-shared").await;
     let summary = app.text("copy-summary").await;
     assert!(
@@ -343,5 +341,54 @@ async fn in_shared_storage_backups_are_copied_made_compared_copied_here_and_dele
     );
     assert_eq!(listed_by_cli(&server, &results).len(), 2);
     assert!(backups.join(&made).is_file());
+    app.close().await;
+}
+
+/// Automatic protection in shared storage: a change is backed up into the store with no click,
+/// and nothing goes to the folder on this computer.
+#[tokio::test(flavor = "current_thread")]
+async fn in_shared_storage_a_change_is_backed_up_into_the_store_with_no_click() {
+    let server = S3Server::start();
+    let scratch = tempfile::tempdir().expect("scratch");
+    let (results, backups) = folders(scratch.path(), &["alpha"]);
+    let more = serde_json::json!({
+        "backups": {
+            "kind": "s3",
+            "bucket": server.bucket(),
+            "prefix": PREFIX,
+            "endpoint": server.endpoint(),
+        },
+        "automatic": {"all": {"on_change": true, "quiet_seconds": 2}},
+    });
+    let app = App::launch_with_env(
+        Setup::ConfiguredWith {
+            results: results.clone(),
+            backups: backups.clone(),
+            more,
+        },
+        server.env(),
+    )
+    .await;
+    app.wait_for(&strategy_row("alpha")).await;
+    std::fs::write(results.join("alpha").join("late.csv"), b"t,p\n1,2\n").expect("a change");
+    app.eventually("the change is backed up into the store", || async {
+        listed_by_cli(&server, &results)
+            .iter()
+            .any(|entry| entry["strategy"] == "alpha")
+    })
+    .await;
+    let local_archives = std::fs::read_dir(&backups)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".tar.gz"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(
+        local_archives, 0,
+        "nothing went to the folder on this computer"
+    );
+    app.screenshot("automatic-in-shared-storage").await;
     app.close().await;
 }

@@ -5,7 +5,7 @@ import type { ViewContext } from "../context";
 import { h } from "../dom";
 import { toUserError } from "../errors";
 import type { AutomaticPolicy, AutomaticSettings, Schedule, Weekday } from "../types";
-import { errorBanner, notice } from "../widgets";
+import { errorBanner } from "../widgets";
 
 const WEEKDAYS: Weekday[] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 type Every = "none" | "hour" | "day" | "week";
@@ -65,7 +65,6 @@ export class AutomaticSection {
   private readonly hourRow: HTMLElement;
   private readonly exceptions: HTMLElement;
   /** Says automatic backups are off while backups are kept in shared storage. */
-  private readonly sharedNote: HTMLElement;
   private loaded: AutomaticSettings | null = null;
   /** Per strategy: "all" (the policy above), "manual" (never automatically) or "own" (its own rule from the file). */
   private readonly choices = new Map<string, "all" | "manual" | "own">();
@@ -101,7 +100,6 @@ export class AutomaticSection {
     this.dayRow = h("div", { class: "field-row" }, this.on, h("label", { for: "auto-at" }, "at"), this.at);
     this.hourRow = h("div", { class: "field-row" }, h("label", { for: "auto-minute" }, "at minute"), this.minute);
     this.exceptions = h("div", { class: "automatic-exceptions", "data-testid": "auto-exceptions" });
-    this.sharedNote = h("div", { "data-testid": "automatic-not-yet" });
     this.el = h(
       "form",
       {
@@ -114,7 +112,6 @@ export class AutomaticSection {
         },
       },
       h("h2", { id: "automatic-title" }, "Automatic backups"),
-      this.sharedNote,
       h(
         "p",
         { class: "muted small" },
@@ -159,8 +156,6 @@ export class AutomaticSection {
 
   /** One line per strategy: follow the policy above, never back up automatically, or keep its own rule from the file. */
   update(): void {
-    const store = this.ctx.store.state.overview?.store;
-    this.sharedNote.replaceChildren(...(store?.kind === "shared" ? [notice(store.automatic_not_yet)] : []));
     const names = new Set((this.ctx.store.state.strategies ?? []).map((s) => s.name));
     for (const name of this.choices.keys()) names.add(name);
     if (names.size === 0) {
