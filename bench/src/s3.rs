@@ -1,8 +1,12 @@
-//! The S3 rows' server: moto's `moto_server` on a free loopback port with one bucket, stopped
-//! when dropped. Nothing leaves this machine. The keys are made up: moto accepts any.
+//! The S3 rows' server on a free loopback port with one bucket, stopped when dropped: `s3s-fs`
+//! (a Rust S3 server over a folder) when it is installed, else moto's `moto_server`. moto is a
+//! Python server: on a two-core machine its own CPU and its per-request cost become part of what
+//! is measured, so s3s-fs is the fairer stand-in for a real store. Nothing leaves this machine;
+//! the keys are made up (s3s-fs checks signatures with them, moto accepts any).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,27 +18,84 @@ const SECRET_KEY: &str = "bench-secret-key";
 /// moto imports a lot of Python before it answers.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub struct MotoServer {
-    child: Child,
-    address: SocketAddr,
+/// Which server the S3 rows run against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerKind {
+    S3sFs,
+    Moto,
 }
 
-impl MotoServer {
-    /// Starts moto and creates the bucket.
-    pub fn start() -> Result<MotoServer> {
+impl ServerKind {
+    /// s3s-fs when installed, else moto; `None` when neither is.
+    pub fn available(on_path: impl Fn(&str) -> bool) -> Option<ServerKind> {
+        if on_path("s3s-fs") {
+            Some(ServerKind::S3sFs)
+        } else if on_path("moto_server") {
+            Some(ServerKind::Moto)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ServerKind::S3sFs => "s3s-fs",
+            ServerKind::Moto => "moto_server",
+        }
+    }
+}
+
+pub struct S3Server {
+    child: Child,
+    address: SocketAddr,
+    /// s3s-fs keeps its objects here; removed on drop.
+    root: Option<PathBuf>,
+}
+
+impl S3Server {
+    /// Starts the server and creates the bucket.
+    pub fn start(kind: ServerKind) -> Result<S3Server> {
         let address = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .context(|| "finding a free loopback port".to_string())?;
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &address.port().to_string()])
+        let port = address.port().to_string();
+        let (mut command, root) = match kind {
+            ServerKind::S3sFs => {
+                let root = std::env::temp_dir().join(format!(
+                    "results-backup-bench-s3s-{}-{port}",
+                    std::process::id()
+                ));
+                // s3s-fs's buckets are the folders of its root.
+                std::fs::create_dir_all(root.join(BUCKET))
+                    .context(|| format!("creating the bucket in {}", root.display()))?;
+                let mut command = Command::new("s3s-fs");
+                command
+                    .args(["--host", "127.0.0.1", "--port", &port])
+                    .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
+                    .arg(&root);
+                (command, Some(root))
+            }
+            ServerKind::Moto => {
+                let mut command = Command::new("moto_server");
+                command.args(["-H", "127.0.0.1", "-p", &port]);
+                (command, None)
+            }
+        };
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .context(|| "starting moto_server".to_string())?;
-        let mut server = MotoServer { child, address };
+            .context(|| format!("starting {}", kind.name()))?;
+        let mut server = S3Server {
+            child,
+            address,
+            root,
+        };
         server.wait_until_answering()?;
-        server.create_bucket()?;
+        if kind == ServerKind::Moto {
+            server.create_bucket()?;
+        }
         Ok(server)
     }
 
@@ -43,7 +104,7 @@ impl MotoServer {
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return Err(BenchError::new(format!(
-                    "moto_server exited early: {status}"
+                    "the S3 server exited early: {status}"
                 )));
             }
             if TcpStream::connect_timeout(&self.address, Duration::from_millis(200)).is_ok() {
@@ -51,7 +112,7 @@ impl MotoServer {
             }
             if started.elapsed() > START_TIMEOUT {
                 return Err(BenchError::new(
-                    "moto_server did not answer within a minute",
+                    "the S3 server did not answer within a minute",
                 ));
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -100,9 +161,12 @@ impl MotoServer {
     }
 }
 
-impl Drop for MotoServer {
+impl Drop for S3Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(root) = &self.root {
+            let _ = std::fs::remove_dir_all(root);
+        }
     }
 }

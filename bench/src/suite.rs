@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::corpus::{tree_stats, Corpus};
 use crate::error::{Context, Result};
 use crate::measure::{on_path, shell_quote, shell_quote_path, Outcome, Runner};
-use crate::s3::{MotoServer, BUCKET};
+use crate::s3::{S3Server, ServerKind, BUCKET};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
@@ -228,14 +228,18 @@ impl Suite<'_> {
         })
     }
 
-    /// Backup to and restore from an S3 server on loopback (moto): ours straight into the store
-    /// and back, against `tar czf` then `rclone copy` and back. Each tool gets a fresh server, so
-    /// moto's memory holds one tool's objects at a time.
+    /// Backup to and restore from an S3 server on loopback (s3s-fs, else moto): ours straight
+    /// into the store and back, against `tar czf` then `rclone copy` and back. Each tool gets a
+    /// fresh server, so the server holds one tool's objects at a time.
     fn s3_rows(&self, rows: &mut Vec<Row>) -> Result<()> {
-        let missing: Vec<&str> = ["moto_server", "rclone"]
+        let server_kind = ServerKind::available(on_path);
+        let mut missing: Vec<&str> = ["rclone"]
             .into_iter()
             .filter(|tool| !on_path(tool))
             .collect();
+        if server_kind.is_none() {
+            missing.push("s3s-fs or moto_server");
+        }
         if !missing.is_empty() {
             let reason = format!(
                 "{} not installed (scripts/bench installs it)",
@@ -252,8 +256,15 @@ impl Suite<'_> {
             }
             return Ok(());
         }
+        let Some(server_kind) = server_kind else {
+            return Ok(());
+        };
+        println!(
+            "note: the S3 rows run against {} on loopback",
+            server_kind.name()
+        );
         {
-            let server = MotoServer::start()?;
+            let server = S3Server::start(server_kind)?;
             let backup = self.backup_s3_ours(&server)?;
             let ok = matches!(backup.outcome, Outcome::Measured(_));
             rows.push(report_progress(backup));
@@ -266,7 +277,7 @@ impl Suite<'_> {
                 self.restore_s3_ours(&server, &archives, ok)?,
             ));
         }
-        let server = MotoServer::start()?;
+        let server = S3Server::start(server_kind)?;
         let backup = self.backup_s3_rclone(&server)?;
         let ok = matches!(backup.outcome, Outcome::Measured(_));
         rows.push(report_progress(backup));
@@ -274,14 +285,14 @@ impl Suite<'_> {
         Ok(())
     }
 
-    fn store_args(server: &MotoServer) -> String {
+    fn store_args(server: &S3Server) -> String {
         format!(
             "--backups s3://{BUCKET}/ours --endpoint {}",
             shell_quote(&server.endpoint())
         )
     }
 
-    fn backup_s3_ours(&self, server: &MotoServer) -> Result<Row> {
+    fn backup_s3_ours(&self, server: &S3Server) -> Result<Row> {
         let script = format!(
             "{}{} --results {} {} --json backup --all --level 6",
             server.exports(),
@@ -293,7 +304,7 @@ impl Suite<'_> {
     }
 
     /// The backups in the store, read with `list --json` (not timed).
-    fn s3_archive_names(&self, server: &MotoServer) -> Result<Vec<String>> {
+    fn s3_archive_names(&self, server: &S3Server) -> Result<Vec<String>> {
         let script = format!(
             "{}{} {} --json list",
             server.exports(),
@@ -312,7 +323,7 @@ impl Suite<'_> {
 
     fn restore_s3_ours(
         &self,
-        server: &MotoServer,
+        server: &S3Server,
         archives: &[String],
         backups_exist: bool,
     ) -> Result<Row> {
@@ -338,7 +349,7 @@ impl Suite<'_> {
 
     /// What a script does without us: an archive per strategy with `tar czf` into a staging
     /// folder, `rclone copy` of the folder to the bucket, then the staging folder goes.
-    fn backup_s3_rclone(&self, server: &MotoServer) -> Result<Row> {
+    fn backup_s3_rclone(&self, server: &S3Server) -> Result<Row> {
         let staging = shell_quote_path(&self.layout.s3_staging)?;
         let strategies: Vec<String> = self
             .corpus
@@ -357,7 +368,7 @@ impl Suite<'_> {
         self.run_row(RowKind::BackupS3TarRclone, &script)
     }
 
-    fn restore_s3_rclone(&self, server: &MotoServer, backups_exist: bool) -> Result<Row> {
+    fn restore_s3_rclone(&self, server: &S3Server, backups_exist: bool) -> Result<Row> {
         if !backups_exist {
             return Ok(skipped(
                 RowKind::RestoreS3RcloneTar,

@@ -75,6 +75,16 @@ build_app() {
 
 # moto's S3 server: the real S3 protocol on loopback for the S3 store's tests (tests/it/s3.rs
 # starts and stops one per test on a free port; nothing talks to anything off this machine).
+# s3s-fs: a Rust S3 server over a folder, the benchmark's stand-in for a real store (moto, a
+# Python server, costs CPU the two cores need). 0.14.1 is the last release this toolchain builds.
+ensure_s3s_fs() {
+  local cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+  if [ ! -x "$cargo_bin/s3s-fs" ] && ! command -v s3s-fs >/dev/null 2>&1; then
+    echo "==> cargo install s3s-fs"
+    cargo install s3s-fs --version 0.14.1 --features binary --locked
+  fi
+}
+
 ensure_moto_server() {
   if ! command -v moto_server >/dev/null 2>&1; then
     python3 -m pip --version >/dev/null 2>&1 || ensure_debian_packages python3-pip
