@@ -118,10 +118,7 @@ impl BackupsStore {
             BackupsStore::Folder(folder) => {
                 read_bounded(&folder.join(&name), false, MAX_MANIFEST_BYTES)?
             }
-            BackupsStore::S3(remote) => match remote.objects().size_of(&name)? {
-                None => None,
-                Some(_) => Some(remote.objects().read_small(&name, MAX_MANIFEST_BYTES)?),
-            },
+            BackupsStore::S3(remote) => remote.sidecar_bytes(file)?,
         };
         Ok(bytes)
     }

@@ -85,12 +85,7 @@ impl RemoteStore {
                 // Checked again here: a choice may be built by hand, and the name is a lookup key.
                 check_profile(profile)?;
                 let credentials = profile_credentials(profile, credentials_file, config_file)?;
-                Ok(RemoteStore {
-                    objects: Arc::new(ObjectStore::open_with(
-                        &choice.location,
-                        Some(&credentials),
-                    )?),
-                })
+                Self::open_with(&choice.location, Some(&credentials))
             }
         }
     }
@@ -116,11 +111,13 @@ impl RemoteStore {
     /// The catalog entry published for `archive`, if any; a corrupt one is an error.
     pub fn entry(&self, archive: &ArchiveFileName) -> Result<Option<CatalogEntry>> {
         let name = Self::entry_name(archive);
-        if self.objects.size_of(&name)?.is_none() {
-            return Ok(None);
+        match self
+            .objects
+            .read_small_if_present(&name, MAX_CATALOG_ENTRY_BYTES)?
+        {
+            Some(bytes) => self.parse_entry(&name, archive, &bytes).map(Some),
+            None => Ok(None),
         }
-        let bytes = self.objects.read_small(&name, MAX_CATALOG_ENTRY_BYTES)?;
-        self.parse_entry(&name, archive, &bytes).map(Some)
     }
 
     fn parse_entry(
@@ -163,11 +160,8 @@ impl RemoteStore {
 
     /// The sidecar manifest of `archive` as stored, or `None` when there is none.
     pub fn sidecar_bytes(&self, archive: &ArchiveFileName) -> Result<Option<Vec<u8>>> {
-        let name = archive.sidecar_name();
-        if self.objects.size_of(&name)?.is_none() {
-            return Ok(None);
-        }
-        self.objects.read_small(&name, MAX_MANIFEST_BYTES).map(Some)
+        self.objects
+            .read_small_if_present(&archive.sidecar_name(), MAX_MANIFEST_BYTES)
     }
 
     /// The sidecar manifest of `archive`, or `None` when there is none or it cannot be read as
@@ -404,20 +398,24 @@ impl RemoteStore {
     /// The cache's lines by archive name; `None` when there is none or it cannot be trusted
     /// (said with a warning: it is rebuilt from `catalog.d/`).
     fn read_cache(&self, progress: &dyn Progress) -> Result<Option<HashMap<String, CatalogEntry>>> {
-        let Some(size) = self.objects.size_of(CATALOG_CACHE)? else {
-            return Ok(None);
-        };
         let unusable = |reason: &str| {
             progress.warn(&format!(
                 "The catalog cache {}/{CATALOG_CACHE} was ignored ({reason}); it is rebuilt from catalog.d/.",
                 self.shown()
             ));
         };
-        if size > MAX_CATALOG_BYTES {
-            unusable("it is too large");
-            return Ok(None);
-        }
-        let bytes = self.objects.read_small(CATALOG_CACHE, MAX_CATALOG_BYTES)?;
+        let bytes = match self
+            .objects
+            .read_small_if_present(CATALOG_CACHE, MAX_CATALOG_BYTES)
+        {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Ok(None),
+            Err(Error::TooLarge { .. }) => {
+                unusable("it is too large");
+                return Ok(None);
+            }
+            Err(err) => return Err(err),
+        };
         match parse_document(&bytes) {
             // One bad line and the whole cache is rebuilt: fetching every entry once costs
             // less than reasoning about a document someone else wrote.

@@ -512,9 +512,16 @@ impl ObjectStore {
 
     /// A whole small object (a manifest, a catalog entry), refused when larger than `max_bytes`.
     pub fn read_small(&self, name: &str, max_bytes: u64) -> Result<Vec<u8>> {
-        let size = self
-            .size_of(name)?
-            .ok_or_else(|| self.failed("read", name, &not_found()))?;
+        self.read_small_if_present(name, max_bytes)?
+            .ok_or_else(|| self.failed("read", name, &not_found()))
+    }
+
+    /// [`ObjectStore::read_small`], with `None` for an object that is not there: one HEAD
+    /// (which also caps the size before anything is allocated), then one GET.
+    pub fn read_small_if_present(&self, name: &str, max_bytes: u64) -> Result<Option<Vec<u8>>> {
+        let Some(size) = self.size_of(name)? else {
+            return Ok(None);
+        };
         if size > max_bytes {
             return Err(Error::TooLarge {
                 path: format!("{}/{name}", self.shown).into(),
@@ -530,7 +537,7 @@ impl ObjectStore {
             self.operator.read_with(name).range(0..size).into_future(),
         )
         .map_err(|failure| self.failed("read", name, &failure))?;
-        Ok(buffer.to_vec())
+        Ok(Some(buffer.to_vec()))
     }
 
     /// At most `len` bytes of an object from `start` (fewer at its end): one ranged GET.
