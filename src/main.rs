@@ -10,15 +10,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up, back_up_into_store, check_all_in, check_in, copy_between, delete_in, diff_backups_in,
-    diff_current_in, extract_file_in, forget_after_automatic, forget_in, manifest_of,
-    parse_time_of_day, quoted, restore_in, scan, scan_against_store, select_backups,
-    strategy_names, validate_level, AutomaticPolicy, AutomaticSettings, BackupOptions,
-    BackupOutcome, BackupsStore, CancelToken, Error, ForgetRequest, KeepWithin, Locations, Locator,
-    MetricFilter, MetricSort, OnConflict, Overrides, Protector, ProtectorOptions, RemoteChoice,
-    RemoteStore, RestoreOptions, RetentionPolicies, RetentionPolicy, S3Location, Schedule,
-    ScheduleState, Settings, StrategyName, WatchOptions, Weekday, DEFAULT_QUIET_SECONDS,
-    QUIET_SECONDS_RANGE,
+    back_up_in, check_all_in, check_in, copy_between, delete_in, diff_backups_in, diff_current_in,
+    extract_file_in, forget_after_automatic, forget_in, manifest_of, parse_time_of_day, quoted,
+    restore_in, scan_in, select_backups, strategy_names, validate_level, AutomaticPolicy,
+    AutomaticSettings, BackupOptions, BackupsStore, CancelToken, Error, ForgetRequest, KeepWithin,
+    Locations, Locator, MetricFilter, MetricSort, OnConflict, Overrides, Protector,
+    ProtectorOptions, RemoteChoice, RemoteStore, RestoreOptions, RetentionPolicies,
+    RetentionPolicy, S3Location, Schedule, ScheduleState, Settings, StrategyName, WatchOptions,
+    Weekday, DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
 };
 
 use cli_output::Output;
@@ -443,28 +442,6 @@ fn run_on_s3(
     targets: &S3Target,
 ) -> Result<bool, Error> {
     match command {
-        Command::Backup {
-            strategies,
-            all,
-            if_changed,
-            ..
-        } => {
-            let store = RemoteStore::open_choice(remote)?;
-            let which = BackupChoice {
-                strategies,
-                all,
-                if_changed,
-            };
-            back_up_each(which, locations, out, progress, |name, options| {
-                back_up_into_store(locations, &store, name, options, progress, cancel)
-            })
-        }
-        Command::Scan => {
-            let store = RemoteStore::open_choice(remote)?;
-            let strategies = scan_against_store(locations, &store, progress)?;
-            out.strategies(&strategies);
-            Ok(true)
-        }
         // The protection engine opens the store itself from `locations.remote`.
         command @ Command::Watch { .. } => run(command, locations, out, progress, cancel, targets),
         other => {
@@ -481,14 +458,15 @@ struct BackupChoice {
     if_changed: bool,
 }
 
-/// Backs up each chosen strategy with `back_up_one` (into the backups folder or a store),
-/// reporting each as it ends; a cancel stops the rest. `Ok(false)` when one failed.
+/// Backs up each chosen strategy into `store` (the backups folder or an S3 store), reporting
+/// each as it ends; a cancel stops the rest. `Ok(false)` when one failed.
 fn back_up_each(
     which: BackupChoice,
     locations: &Locations,
+    store: &BackupsStore,
     out: &Output,
     progress: &TerminalProgress,
-    back_up_one: impl Fn(&str, &BackupOptions) -> Result<BackupOutcome, Error>,
+    cancel: &CancelToken,
 ) -> Result<bool, Error> {
     let options = BackupOptions {
         level: validate_level(locations.level)?,
@@ -504,7 +482,7 @@ fn back_up_each(
     };
     let mut results = Vec::new();
     for name in names {
-        let result = back_up_one(&name, &options);
+        let result = back_up_in(locations, store, &name, &options, progress, cancel);
         progress.clear();
         out.backup_done(&name, &result);
         let stop = matches!(result, Err(Error::Cancelled));
@@ -526,26 +504,6 @@ fn run(
     remote: &S3Target,
 ) -> Result<bool, Error> {
     match command {
-        Command::Scan => {
-            let strategies = scan(locations, progress)?;
-            out.strategies(&strategies);
-            Ok(true)
-        }
-        Command::Backup {
-            strategies,
-            all,
-            if_changed,
-            ..
-        } => {
-            let which = BackupChoice {
-                strategies,
-                all,
-                if_changed,
-            };
-            back_up_each(which, locations, out, progress, |name, options| {
-                back_up(locations, name, options, progress, cancel)
-            })
-        }
         Command::Watch {
             on_change,
             quiet,
@@ -599,6 +557,24 @@ fn run_on_store(
         BackupsStore::S3(_) => Locator::Name(text.to_string()),
     };
     match command {
+        Command::Scan => {
+            let strategies = scan_in(locations, store, progress)?;
+            out.strategies(&strategies);
+            Ok(true)
+        }
+        Command::Backup {
+            strategies,
+            all,
+            if_changed,
+            ..
+        } => {
+            let which = BackupChoice {
+                strategies,
+                all,
+                if_changed,
+            };
+            back_up_each(which, locations, store, out, progress, cancel)
+        }
         Command::Copy { names, all, to } => {
             let target = targets.store(&to)?;
             let names: Vec<String> = if all {
@@ -770,12 +746,10 @@ fn run_on_store(
             Ok(true)
         }
         // Dispatched by `run` and `run_on_s3` before coming here.
-        Command::Scan | Command::Backup { .. } | Command::Watch { .. } => {
-            Err(Error::InvalidStoreAddress {
-                text: store.shown().display().to_string(),
-                detail: "this command does not work on this store".into(),
-            })
-        }
+        Command::Watch { .. } => Err(Error::InvalidStoreAddress {
+            text: store.shown().display().to_string(),
+            detail: "this command does not work on this store".into(),
+        }),
     }
 }
 

@@ -3,8 +3,8 @@
 //! here, so the app never works on the local folder while the settings choose shared storage:
 //! a `Store` gives the core's `BackupsStore` for the same place, and the operations take that.
 
-use results_backup::{back_up, back_up_into_store, BackupOptions, BackupOutcome, CancelToken};
-use results_backup::{scan, scan_against_store, StrategyStatus};
+use results_backup::StrategyStatus;
+use results_backup::{back_up_in, scan_in, BackupOptions, BackupOutcome, CancelToken};
 use results_backup::{BackupsStore, Catalog, CatalogEntry, LocatedBackup, Locator};
 use results_backup::{Locations, NoProgress, Progress, RemoteStore};
 use serde::Serialize;
@@ -69,10 +69,7 @@ impl Store {
 
     /// Each strategy of the results folder, protected or changed against the backups kept here.
     pub fn scan(&self, locations: &Locations) -> results_backup::Result<Vec<StrategyStatus>> {
-        match self {
-            Store::Folder => scan(locations, &NoProgress),
-            Store::Shared(remote) => scan_against_store(locations, remote, &NoProgress),
-        }
+        scan_in(locations, &self.backups(locations), &NoProgress)
     }
 
     /// Backs up one strategy (found by the scan) into the folder, or straight into the store.
@@ -84,12 +81,8 @@ impl Store {
         progress: &dyn Progress,
         cancel: &CancelToken,
     ) -> results_backup::Result<BackupOutcome> {
-        match self {
-            Store::Folder => back_up(locations, strategy, options, progress, cancel),
-            Store::Shared(remote) => {
-                back_up_into_store(locations, remote, strategy, options, progress, cancel)
-            }
-        }
+        let store = self.backups(locations);
+        back_up_in(locations, &store, strategy, options, progress, cancel)
     }
 
     /// Every backup the store holds, newest first (the folder's catalog, or the store's

@@ -97,9 +97,7 @@ pub use ops::restore::{
     extract_file, extract_file_in, preview, restore, restore_in, ExtractedFile, OnConflict,
     RestoreOptions, RestoreOutcome, RestorePreview,
 };
-pub use ops::scan::{
-    scan, scan_against_store, scan_in, strategy_names, StrategyState, StrategyStatus,
-};
+pub use ops::scan::{scan, scan_in, strategy_names, StrategyState, StrategyStatus};
 
 /// The on-disk format's readers and rules themselves, for the fuzzers and the property tests
 /// (nothing else should need them).

@@ -14,7 +14,6 @@ use crate::progress::Progress;
 use crate::store::backups_store::BackupsStore;
 use crate::store::catalog::{latest_of, Catalog, CatalogEntry};
 use crate::store::manifest::Manifest;
-use crate::store::remote::RemoteStore;
 use crate::store::settings::{check_results_folder, Locations};
 use crate::sys::walk::{walk_strategy, SourceEntry};
 use crate::sys::EntryKind;
@@ -63,21 +62,14 @@ pub fn scan_in(
                 Ok(Manifest::load(&sidecar).ok())
             })
         }
-        BackupsStore::S3(remote) => scan_against_store(locations, remote, progress),
+        // Each strategy's latest backup in the store, and its sidecar read from there.
+        BackupsStore::S3(remote) => {
+            let backups = remote.list(None, progress)?;
+            statuses(locations, &backups, progress, |latest| {
+                remote.sidecar(&latest.backup_file)
+            })
+        }
     }
-}
-
-/// The same against the backups in an S3 store: each strategy's latest backup there, and its
-/// sidecar read from the store.
-pub fn scan_against_store(
-    locations: &Locations,
-    store: &RemoteStore,
-    progress: &dyn Progress,
-) -> Result<Vec<StrategyStatus>> {
-    let backups = store.list(None, progress)?;
-    statuses(locations, &backups, progress, |latest| {
-        store.sidecar(&latest.backup_file)
-    })
 }
 
 /// Each strategy's status against `backups`; `manifest_of` reads a backup's sidecar (`None`
