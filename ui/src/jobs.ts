@@ -198,11 +198,22 @@ export function newJobId(): string {
   return `job-${Date.now().toString(36)}-${counter}-${random}`;
 }
 
+const CANCELLED_BEFORE_HAND_OVER: UserError = {
+  code: "cancelled",
+  message: "Cancelled before it started",
+  hint: "",
+};
+
 /** Holds the job list, runs jobs through the shell and tells listeners about every change. */
 export class JobStore {
   private jobs: Job[] = [];
   private listeners = new Set<(jobs: readonly Job[], changed: Job) => void>();
   private seq = 0;
+  /** Settles once the shell has taken the last started job (or that job ended). */
+  private handedOver: Promise<void> = Promise.resolve();
+  /** Jobs sent or waiting to be sent that the shell has not taken yet. */
+  private inFlight = 0;
+  private readonly notSubmitted = new Set<string>();
   private sweepTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -236,10 +247,42 @@ export class JobStore {
       this.sweepTimer = null;
     }
     this.put(newJob(id, request, this.seq, this.options.now()));
-    const done = this.run(id, request, (event) => this.update(id, (job) => applyEvent(job, event))).then(
-      (result) => this.finish(id, (job) => completeJob(job, result, this.options.now())),
-      (err: unknown) => this.finish(id, (job) => failJob(job, err, this.options.now())),
-    );
+    // The shell queues jobs in the order its calls arrive, and concurrent calls can overtake each
+    // other; each job is handed over only once the shell has taken the one before it, so
+    // "Back up all" runs in the order the list shows.
+    const previous = this.handedOver;
+    const firstInLine = this.inFlight === 0;
+    let handOver!: () => void;
+    this.handedOver = new Promise<void>((resolve) => (handOver = resolve));
+    this.inFlight += 1;
+    this.notSubmitted.add(id);
+    let taken = false;
+    const handedOver = () => {
+      if (taken) return;
+      taken = true;
+      this.inFlight -= 1;
+      handOver();
+    };
+    const submit = (): Promise<JobResult> => {
+      this.notSubmitted.delete(id);
+      if (this.get(id)?.cancelRequested) return Promise.reject(CANCELLED_BEFORE_HAND_OVER);
+      return this.run(id, request, (event) => {
+        handedOver();
+        this.update(id, (job) => applyEvent(job, event));
+      });
+    };
+    // With nothing else on its way to the shell, the call goes out at once.
+    const done = (firstInLine ? submit() : previous.then(submit))
+      .then(
+        (result) => {
+          handedOver();
+          return this.finish(id, (job) => completeJob(job, result, this.options.now()));
+        },
+        (err: unknown) => {
+          handedOver();
+          return this.finish(id, (job) => failJob(job, err, this.options.now()));
+        },
+      );
     return { id, done };
   }
 
@@ -247,6 +290,8 @@ export class JobStore {
     const job = this.get(id);
     if (!job || !isActive(job)) return;
     this.update(id, (j) => ({ ...j, cancelRequested: true }));
+    // Not yet sent to the shell: it never will be (start sees the request).
+    if (this.notSubmitted.has(id)) return;
     try {
       await this.cancelJob(id);
     } catch (err) {

@@ -179,6 +179,8 @@ export function fakeIpc(opts: { overview?: Overview; strategies?: StrategyStatus
     runJob: vi.fn(
       (id: string, job: JobRequest, onEvent: (e: JobEvent) => void) =>
         new Promise<JobResult>((resolve, reject) => {
+          // Like the shell: a job is queued, and says so, as soon as it arrives.
+          onEvent({ event: "queued", position: running.length });
           running.push({ id, job, onEvent, resolve, reject });
         }),
     ),

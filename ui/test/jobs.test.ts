@@ -159,6 +159,11 @@ describe("JobStore", () => {
 
   type Pending = { id: string; onEvent: (e: JobEvent) => void; resolve: (r: JobResult) => void; reject: (e: unknown) => void };
 
+  /** Lets the store react to a job being taken by the shell (promise callbacks only). */
+  async function handOver() {
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+  }
+
   function setup() {
     const pending: Pending[] = [];
     const cancelled: string[] = [];
@@ -185,6 +190,7 @@ describe("JobStore", () => {
     expect(a.id).not.toBe(b.id);
     expect(store.list().map((j) => j.state)).toEqual(["queued", "queued"]);
     pending[0]!.onEvent({ event: "started" });
+    await handOver();
     pending[1]!.onEvent({ event: "queued", position: 1 });
     expect(describeJob(store.get(b.id)!, store.list())).toBe("Waiting — 1 ahead");
     pending[0]!.resolve({ kind: "check_all", reports: [], failures: [] });
@@ -206,6 +212,31 @@ describe("JobStore", () => {
     await c.done;
     vi.advanceTimersByTime(5000);
     expect(store.list()).toHaveLength(0);
+  });
+
+  it("hands jobs to the shell one after another, in the order they were started", async () => {
+    const { store, pending, cancelled } = setup();
+    const a = store.start(backup("a"));
+    const b = store.start(backup("b"));
+    const c = store.start(backup("c"));
+    // b goes out only once the shell has taken a, so concurrent calls cannot overtake it.
+    expect(pending.map((p) => p.id)).toEqual([a.id]);
+    pending[0]!.onEvent({ event: "queued", position: 0 });
+    await handOver();
+    expect(pending.map((p) => p.id)).toEqual([a.id, b.id]);
+    // c, cancelled before it was sent, never reaches the shell and ends as cancelled.
+    await store.cancel(c.id);
+    expect(cancelled).toEqual([]);
+    // b failing before the shell took it still lets the line move on.
+    pending[1]!.reject({ code: "disk_full", message: "The disk is full", hint: "Free some space" });
+    expect((await b.done).state).toBe("failed");
+    expect((await c.done).state).toBe("cancelled");
+    expect(pending).toHaveLength(2);
+    // and the next job goes straight out
+    pending[0]!.resolve({ kind: "check_all", reports: [], failures: [] });
+    await a.done;
+    const d = store.start(backup("d"));
+    expect(pending.map((p) => p.id)).toEqual([a.id, b.id, d.id]);
   });
 
   it("keeps failed jobs until dismissed", async () => {

@@ -83,6 +83,7 @@ describe("strategies and jobs", () => {
     await app.start();
     await settle();
     click(byTestId("backup-all"));
+    await settle();
     expect(fake.ipc.runJob).toHaveBeenCalledTimes(3);
     expect(fake.running.map((r) => r.job)).toEqual([
       { kind: "backup", strategy: "a" },
@@ -175,6 +176,7 @@ describe("the results folder goes away during backups", () => {
     await app.start();
     await settle();
     click(byTestId("backup-all"));
+    await settle();
     expect(fake.running).toHaveLength(4);
     const gone = {
       code: "results_folder_missing",
