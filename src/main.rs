@@ -10,12 +10,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use results_backup::{
-    back_up_in, check_all_in, check_in, copy_between, delete_in, diff_backups_in, diff_current_in,
-    extract_file_in, forget_after_automatic, forget_in, manifest_of, parse_time_of_day, quoted,
-    restore_in, scan_in, select_backups, strategy_names, validate_level, AutomaticPolicy,
-    AutomaticSettings, BackupOptions, BackupsStore, CancelToken, Error, ForgetRequest, KeepWithin,
-    Locations, Locator, MetricFilter, MetricSort, OnConflict, Overrides, Protector,
-    ProtectorOptions, RemoteChoice, RemoteStore, RestoreOptions, RetentionPolicies,
+    back_up_each_in, check_all_in, check_in, copy_between, delete_in, diff_backups_in,
+    diff_current_in, extract_file_in, forget_after_automatic, forget_in, manifest_of,
+    parse_time_of_day, quoted, restore_in, scan_in, select_backups, strategy_names, validate_level,
+    AutomaticPolicy, AutomaticSettings, BackupOptions, BackupsStore, CancelToken, Error,
+    ForgetRequest, KeepWithin, Locations, Locator, MetricFilter, MetricSort, OnConflict, Overrides,
+    Protector, ProtectorOptions, RemoteChoice, RemoteStore, RestoreOptions, RetentionPolicies,
     RetentionPolicy, S3Location, Schedule, ScheduleState, Settings, StrategyName, WatchOptions,
     Weekday, DEFAULT_QUIET_SECONDS, QUIET_SECONDS_RANGE,
 };
@@ -481,16 +481,19 @@ fn back_up_each(
         which.strategies
     };
     let mut results = Vec::new();
-    for name in names {
-        let result = back_up_in(locations, store, &name, &options, progress, cancel);
-        progress.clear();
-        out.backup_done(&name, &result);
-        let stop = matches!(result, Err(Error::Cancelled));
-        results.push((name, result));
-        if stop {
-            break;
-        }
-    }
+    back_up_each_in(
+        locations,
+        store,
+        &names,
+        &options,
+        progress,
+        cancel,
+        &mut |name, result| {
+            progress.clear();
+            out.backup_done(name, &result);
+            results.push((name.to_string(), result));
+        },
+    );
     Ok(out.backups(&results))
 }
 

@@ -13,8 +13,9 @@ use crate::cancel::{build_large_strategy, interrupt_when};
 use crate::s3::{assert_no_secret, location_of, run_s3, store_of, test_credentials};
 use crate::BIN;
 use results_backup::{
-    back_up_into_store, BackupOptions, BackupStatus, CancelToken, Error, Locations, Progress,
-    ProgressUpdate, RemoteStore, ARCHIVE_SUFFIX, PART_BYTES,
+    back_up_each_in, back_up_into_store, BackupOptions, BackupOutcome, BackupStatus, BackupsStore,
+    CancelToken, Error, Locations, Progress, ProgressUpdate, RemoteStore, ARCHIVE_SUFFIX,
+    PART_BYTES,
 };
 use results_backup_testkit::s3::S3Server;
 use results_backup_testkit::*;
@@ -537,4 +538,221 @@ fn ctrl_c_during_a_backup_into_the_store_leaves_nothing() {
     assert_no_secret(&run);
     assert!(server.object_keys("team/").is_empty(), "{}", run.describe());
     assert!(server.open_uploads().is_empty(), "the upload was aborted");
+}
+
+/// Backs up `strategies` in turn into `store`, as `backup --all` does, collecting each outcome
+/// with what the progress had seen when it was reported.
+fn back_up_each(
+    ws: &Sandbox,
+    store: RemoteStore,
+    strategies: &[&str],
+    progress: &Watching<impl Fn(&ProgressUpdate) + Send + Sync>,
+    cancel: &CancelToken,
+    seen: &Mutex<Vec<String>>,
+) -> Vec<(String, Result<BackupOutcome, Error>)> {
+    let names: Vec<String> = strategies.iter().map(|s| s.to_string()).collect();
+    let mut outcomes = Vec::new();
+    back_up_each_in(
+        &Locations::new(&ws.results, &ws.backups),
+        &BackupsStore::S3(store),
+        &names,
+        &BackupOptions {
+            level: 1,
+            if_changed: false,
+        },
+        progress,
+        cancel,
+        &mut |strategy, outcome| {
+            seen.lock().expect("seen").push(format!("done {strategy}"));
+            outcomes.push((strategy.to_string(), outcome));
+        },
+    );
+    outcomes
+}
+
+/// The first time progress names a strategy, in order.
+fn note_start(seen: &Mutex<Vec<String>>, update: &ProgressUpdate) {
+    let mut seen = seen.lock().expect("seen");
+    let started = format!("start {}", update.item);
+    if !seen.contains(&started) {
+        seen.push(started);
+    }
+}
+
+#[test]
+fn backing_up_several_strategies_overlaps_each_publish_with_the_next_compression() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    for name in ["alpha", "beta", "gamma"] {
+        build_four_part_strategy(&ws.results, name);
+    }
+    let seen = Mutex::new(Vec::new());
+    let progress = Watching {
+        on_update: |update: &ProgressUpdate| note_start(&seen, update),
+        warnings: Mutex::new(Vec::new()),
+    };
+    let outcomes = back_up_each(
+        &ws,
+        open_store(&server, "team"),
+        &["alpha", "beta", "gamma"],
+        &progress,
+        &CancelToken::new(),
+        &seen,
+    );
+
+    // Outcomes come in the order asked, each told once the next one is compressing.
+    assert_eq!(
+        seen.into_inner().expect("seen"),
+        [
+            "start alpha",
+            "start beta",
+            "done alpha",
+            "start gamma",
+            "done beta",
+            "done gamma"
+        ]
+    );
+    let made: Vec<String> = outcomes
+        .iter()
+        .map(|(strategy, outcome)| {
+            let outcome = outcome.as_ref().expect("backed up");
+            assert_eq!(outcome.strategy.as_str(), strategy);
+            assert_eq!(outcome.status, BackupStatus::Created);
+            outcome
+                .backup
+                .as_ref()
+                .expect("entry")
+                .backup_file
+                .to_string()
+        })
+        .collect();
+    let mut listed = listed_names(&ws, &server, &server.address("team"));
+    listed.sort();
+    assert_eq!(listed, made);
+    assert_all_verified(&ws, &server, &server.address("team"), 3);
+    assert!(server.open_uploads().is_empty());
+}
+
+#[test]
+fn a_cancel_while_one_backup_publishes_finishes_it_and_leaves_nothing_of_the_next() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    build_four_part_strategy(&ws.results, "alpha");
+    build_four_part_strategy(&ws.results, "beta");
+    build_four_part_strategy(&ws.results, "gamma");
+    let cancel = CancelToken::new();
+    let seen = Mutex::new(Vec::new());
+    let progress = Watching {
+        // beta is compressing (alpha is being published) when the cancel comes.
+        on_update: |update: &ProgressUpdate| {
+            note_start(&seen, update);
+            if update.item == "beta" && update.bytes_done >= PART_BYTES as u64 {
+                cancel.cancel();
+            }
+        },
+        warnings: Mutex::new(Vec::new()),
+    };
+    let outcomes = back_up_each(
+        &ws,
+        open_store(&server, "team"),
+        &["alpha", "beta", "gamma"],
+        &progress,
+        &cancel,
+        &seen,
+    );
+
+    assert_eq!(outcomes.len(), 2, "gamma is never started: {outcomes:?}");
+    let alpha = outcomes[0].1.as_ref().expect("alpha was finished");
+    let alpha = alpha
+        .backup
+        .as_ref()
+        .expect("entry")
+        .backup_file
+        .to_string();
+    assert!(
+        matches!(outcomes[1], (ref name, Err(Error::Cancelled)) if name == "beta"),
+        "{outcomes:?}"
+    );
+    assert_eq!(
+        listed_names(&ws, &server, &server.address("team")),
+        vec![alpha]
+    );
+    assert_all_verified(&ws, &server, &server.address("team"), 1);
+    assert!(
+        server.open_uploads().is_empty(),
+        "beta's upload was aborted"
+    );
+    assert!(server
+        .object_keys("team/")
+        .iter()
+        .all(|key| !key.contains("beta")));
+}
+
+#[test]
+fn a_name_taken_while_a_backup_publishes_in_the_background_is_made_again_under_the_next() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    build_four_part_strategy(&ws.results, "alpha");
+    build_four_part_strategy(&ws.results, "beta");
+    let planted = Mutex::new(None::<String>);
+    let seen = Mutex::new(Vec::new());
+    let progress = Watching {
+        // While alpha's parts go up, another writer publishes an object under alpha's name.
+        on_update: |update: &ProgressUpdate| {
+            let mut planted = planted.lock().expect("planted");
+            if planted.is_some() || update.item != "alpha" || update.bytes_done < PART_BYTES as u64
+            {
+                return;
+            }
+            if let Some(key) = server.open_uploads().pop() {
+                let (status, _) = server.request("PUT", &format!("/{}/{key}", server.bucket()));
+                assert_eq!(status, 200, "the other writer's object");
+                *planted = Some(key);
+            }
+        },
+        warnings: Mutex::new(Vec::new()),
+    };
+    let outcomes = back_up_each(
+        &ws,
+        open_store(&server, "team"),
+        &["alpha", "beta"],
+        &progress,
+        &CancelToken::new(),
+        &seen,
+    );
+
+    let taken = planted
+        .lock()
+        .expect("planted")
+        .clone()
+        .expect("planted first");
+    let taken = taken.trim_start_matches("team/").to_string();
+    let names: Vec<String> = outcomes
+        .iter()
+        .map(|(_, outcome)| {
+            let outcome = outcome.as_ref().expect("backed up");
+            outcome
+                .backup
+                .as_ref()
+                .expect("entry")
+                .backup_file
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        names[0],
+        taken.replace(ARCHIVE_SUFFIX, &format!("_2{ARCHIVE_SUFFIX}")),
+        "alpha, made again under the next name"
+    );
+    assert!(names[1].starts_with("beta_"));
+    assert!(progress
+        .warnings
+        .lock()
+        .expect("warnings")
+        .iter()
+        .any(|w| w.contains("published by another backup")));
+    let mut listed = listed_names(&ws, &server, &server.address("team"));
+    listed.sort();
+    assert_eq!(listed, names);
+    assert!(server.open_uploads().is_empty());
 }

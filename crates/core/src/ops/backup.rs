@@ -22,6 +22,7 @@ use crate::store::names::{ArchiveFileName, BackupName, Timestamp, MAX_SEQUENCE};
 use crate::store::remote::RemoteStore;
 use crate::store::settings::{validate_level, Locations};
 use crate::sys::hashing::HashingWriter;
+use crate::sys::s3::ObjectWriter;
 use crate::sys::walk::{walk_strategy, SourceEntry};
 use crate::sys::{self, EntryKind, PartialFile};
 
@@ -149,11 +150,6 @@ fn back_up_into_folder(
     })
 }
 
-/// How many times a backup into a store is made again under the next free name when another
-/// writer published the name it chose first (two backups of one strategy in the same second).
-/// Each try reads and compresses the strategy again: the upload cannot be renamed.
-const STORE_PUBLISH_ATTEMPTS: u32 = 3;
-
 /// Backs up `strategy` from the results folder straight into an S3 store: the archive is
 /// compressed into a streamed multipart upload, completed only if its name is still free, then
 /// its sidecar and catalog entry are published (`docs/FORMAT.md`, "S3 stores"). Nothing is
@@ -166,56 +162,246 @@ pub fn back_up_into_store(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<BackupOutcome> {
-    let level = validate_level(options.level)?;
-    let source = Source::walk(&locations.results, strategy, progress)?;
-    let shown = |name: &ArchiveFileName| PathBuf::from(format!("{}/{name}", store.shown()));
+    StoreBackup::now(locations, store, strategy, options).make(1, progress, cancel)
+}
 
-    if options.if_changed {
-        if let Some(latest) = store.latest(&source.strategy, progress)? {
-            let manifest = store.sidecar(&latest.backup_file)?;
-            if !scan::changed_since(&source.entries, manifest.as_ref()) {
-                let path = shown(&latest.backup_file);
-                return Ok(source.unchanged(latest, path));
+/// Backs up each of `strategies` into `store` in turn, telling `done` each outcome in order as
+/// soon as it is known, and stops after a cancel. Into an S3 store, one backup's completion and
+/// publishing (the server assembling the object, a few round trips) overlap the next one's
+/// compression; at most two uploads are open, so memory stays bounded. A backup handed over
+/// that way is finished even when a cancel comes meanwhile: all its bytes were sent.
+pub fn back_up_each_in(
+    locations: &Locations,
+    store: &BackupsStore,
+    strategies: &[String],
+    options: &BackupOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+    done: &mut dyn FnMut(&str, Result<BackupOutcome>),
+) {
+    let remote = match store {
+        BackupsStore::S3(remote) => remote,
+        BackupsStore::Folder(_) => {
+            for strategy in strategies {
+                let outcome = back_up_in(locations, store, strategy, options, progress, cancel);
+                if report(done, strategy, outcome) {
+                    return;
+                }
+            }
+            return;
+        }
+    };
+    std::thread::scope(|scope| {
+        let mut publishing: Option<Publishing<'_, '_>> = None;
+        for strategy in strategies {
+            let request = StoreBackup::now(locations, remote, strategy, options);
+            let sent = request
+                .send(progress, cancel)
+                .and_then(|sent| cancel.check().map(|()| sent));
+            if let Some(earlier) = publishing.take() {
+                let strategy = earlier.request.strategy;
+                if report(done, strategy, earlier.outcome(progress, cancel)) {
+                    return;
+                }
+            }
+            match sent {
+                Ok(Sent::Uploaded(sent)) => {
+                    let uncancelled = CancelToken::new();
+                    let task = scope.spawn(move || sent.publish(&uncancelled));
+                    publishing = Some(Publishing { request, task });
+                }
+                Ok(Sent::Unchanged(outcome)) => done(strategy, Ok(outcome)),
+                Err(err) => {
+                    if report(done, strategy, Err(err)) {
+                        return;
+                    }
+                }
+            }
+        }
+        if let Some(last) = publishing.take() {
+            let strategy = last.request.strategy;
+            done(strategy, last.outcome(progress, cancel));
+        }
+    });
+}
+
+/// Tells `done` the outcome; `true` when it was a cancel, after which nothing more is done.
+fn report(
+    done: &mut dyn FnMut(&str, Result<BackupOutcome>),
+    strategy: &str,
+    outcome: Result<BackupOutcome>,
+) -> bool {
+    let cancelled = matches!(outcome, Err(Error::Cancelled));
+    done(strategy, outcome);
+    cancelled
+}
+
+/// How many times a backup into a store is made again under the next free name when another
+/// writer published the name it chose first (two backups of one strategy in the same second).
+/// Each try reads and compresses the strategy again: the upload cannot be renamed.
+const STORE_PUBLISH_ATTEMPTS: u32 = 3;
+
+/// One backup into a store, as asked; `created` names it on every attempt.
+struct StoreBackup<'a> {
+    locations: &'a Locations,
+    store: &'a RemoteStore,
+    strategy: &'a str,
+    options: &'a BackupOptions,
+    created: DateTime<Local>,
+}
+
+impl<'a> StoreBackup<'a> {
+    fn now(
+        locations: &'a Locations,
+        store: &'a RemoteStore,
+        strategy: &'a str,
+        options: &'a BackupOptions,
+    ) -> StoreBackup<'a> {
+        StoreBackup {
+            locations,
+            store,
+            strategy,
+            options,
+            created: Local::now(),
+        }
+    }
+
+    /// Makes the backup, from try `attempt` on.
+    fn make(
+        &self,
+        mut attempt: u32,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<BackupOutcome> {
+        loop {
+            let sent = match self.send(progress, cancel)? {
+                Sent::Unchanged(outcome) => return Ok(outcome),
+                Sent::Uploaded(sent) => sent,
+            };
+            cancel.check()?;
+            match sent.publish(cancel) {
+                Err(err) if attempt < STORE_PUBLISH_ATTEMPTS && name_taken(&err, progress) => {
+                    attempt += 1;
+                }
+                outcome => return outcome,
             }
         }
     }
 
-    let created = Local::now();
-    let timestamp = Timestamp::of(&created);
-    let mut attempt = 1;
-    let (backup_file, mut manifest, written) = loop {
-        let name = store.free_backup_name(&source.strategy, &timestamp)?;
-        let mut manifest = source.manifest(&created);
+    /// Walks the strategy, and unless it is unchanged, compresses it into an upload under the
+    /// next free name. Returning early drops the upload, which aborts it.
+    fn send(&self, progress: &dyn Progress, cancel: &CancelToken) -> Result<Sent<'a>> {
+        let store = self.store;
+        let level = validate_level(self.options.level)?;
+        let source = Source::walk(&self.locations.results, self.strategy, progress)?;
+        if self.options.if_changed {
+            if let Some(latest) = store.latest(&source.strategy, progress)? {
+                let manifest = store.sidecar(&latest.backup_file)?;
+                if !scan::changed_since(&source.entries, manifest.as_ref()) {
+                    let path = shown_in(store, &latest.backup_file);
+                    return Ok(Sent::Unchanged(source.unchanged(latest, path)));
+                }
+            }
+        }
+        let name = store.free_backup_name(&source.strategy, &Timestamp::of(&self.created))?;
+        let mut manifest = source.manifest(&self.created);
         let mut upload = store.objects().writer(name.as_str())?;
-        let writer = ArchiveWriter::new(HashingWriter::new(&mut upload), &shown(&name), level);
-        // Returning early drops `upload`, which aborts the multipart upload.
+        let writer = ArchiveWriter::new(
+            HashingWriter::new(&mut upload),
+            &shown_in(store, &name),
+            level,
+        );
         let written = source
             .write_archive(writer, &mut manifest, progress, cancel)
             .map_err(Error::surfaced)?;
-        cancel.check()?;
-        match upload.finish() {
-            Ok(_) => break (name, manifest, written),
-            Err(Error::Remote {
-                reason: RemoteReason::AlreadyExists,
-                ..
-            }) if attempt < STORE_PUBLISH_ATTEMPTS => {
-                progress.warn(&format!(
-                    "{} was published by another backup meanwhile; backing up again under the next name",
-                    shown(&name).display()
-                ));
-                attempt += 1;
-            }
-            Err(err) => return Err(err),
-        }
+        Ok(Sent::Uploaded(SentArchive {
+            store,
+            strategy: source.strategy,
+            name,
+            manifest,
+            written,
+            upload,
+        }))
+    }
+}
+
+/// Whether `err` says another writer published the chosen name first; warns that the backup is
+/// made again under the next name.
+fn name_taken(err: &Error, progress: &dyn Progress) -> bool {
+    let Error::Remote {
+        reason: RemoteReason::AlreadyExists,
+        object,
+        ..
+    } = err
+    else {
+        return false;
     };
-    let entry = record_archive(&mut manifest, backup_file.clone(), written);
-    store.publish_documents(manifest.to_json(), &entry, cancel)?;
-    Ok(BackupOutcome {
-        strategy: source.strategy,
-        status: BackupStatus::Created,
-        path: Some(shown(&backup_file)),
-        backup: Some(entry),
-    })
+    progress.warn(&format!(
+        "{object} was published by another backup meanwhile; backing up again under the next name"
+    ));
+    true
+}
+
+/// How far [`StoreBackup::send`] got.
+// One per backup, moved once: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Sent<'s> {
+    /// Nothing changed since the store's latest backup (with `if_changed`).
+    Unchanged(BackupOutcome),
+    /// Every byte of the archive is handed to its upload, which is not completed yet.
+    Uploaded(SentArchive<'s>),
+}
+
+/// An archive whose bytes are all with its upload: completing it (the server may take a while
+/// to assemble a large object) and publishing its documents need no more reading or
+/// compressing, so they can overlap the next strategy's backup.
+struct SentArchive<'s> {
+    store: &'s RemoteStore,
+    strategy: StrategyName,
+    name: ArchiveFileName,
+    manifest: Manifest,
+    written: WrittenArchive,
+    upload: ObjectWriter<'s>,
+}
+
+impl SentArchive<'_> {
+    /// Completes the upload, only if its name is still free ([`RemoteReason::AlreadyExists`]
+    /// when another writer took it, and then nothing of ours is visible), then publishes the
+    /// sidecar and the catalog entry.
+    fn publish(mut self, cancel: &CancelToken) -> Result<BackupOutcome> {
+        self.upload.finish()?;
+        let entry = record_archive(&mut self.manifest, self.name.clone(), self.written);
+        self.store
+            .publish_documents(self.manifest.to_json(), &entry, cancel)?;
+        Ok(BackupOutcome {
+            strategy: self.strategy,
+            status: BackupStatus::Created,
+            path: Some(shown_in(self.store, &self.name)),
+            backup: Some(entry),
+        })
+    }
+}
+
+/// A backup whose upload is being completed and published on a thread of its own.
+struct Publishing<'scope, 'a> {
+    request: StoreBackup<'a>,
+    task: std::thread::ScopedJoinHandle<'scope, Result<BackupOutcome>>,
+}
+
+impl Publishing<'_, '_> {
+    /// The backup's outcome once published; when another writer took its name meanwhile, it is
+    /// made again under the next name, as [`back_up_into_store`] does.
+    fn outcome(self, progress: &dyn Progress, cancel: &CancelToken) -> Result<BackupOutcome> {
+        match self.task.join() {
+            Ok(Err(err)) if name_taken(&err, progress) => self.request.make(2, progress, cancel),
+            Ok(outcome) => outcome,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+fn shown_in(store: &RemoteStore, name: &ArchiveFileName) -> PathBuf {
+    PathBuf::from(format!("{}/{name}", store.shown()))
 }
 
 /// A strategy folder, walked and checked, ready to be written into an archive.
