@@ -20,6 +20,8 @@ pub const GNU_TIME: &str = "/usr/bin/time";
 pub struct Measurement {
     pub wall_secs: f64,
     pub peak_rss_bytes: u64,
+    /// User plus system CPU time of the command and the children it waited for.
+    pub cpu_secs: f64,
 }
 
 /// What happened to one benchmark row.
@@ -79,7 +81,7 @@ impl Runner {
 
         let started = Instant::now();
         let status = Command::new(GNU_TIME)
-            .args(["-f", "%e %M", "-o"])
+            .args(["-f", "%e %M %U %S", "-o"])
             .arg(&time_path)
             .args(["sh", "-c", script])
             .stdin(Stdio::null())
@@ -102,17 +104,23 @@ impl Runner {
                 log_path.display()
             )));
         }
-        let peak_rss_kib = read_peak_rss_kib(&time_path)?;
+        let usage = read_usage(&time_path)?;
         Ok(Outcome::Measured(Measurement {
             wall_secs,
-            peak_rss_bytes: peak_rss_kib * 1024,
+            peak_rss_bytes: usage.peak_rss_kib * 1024,
+            cpu_secs: usage.cpu_secs,
         }))
     }
 }
 
-/// GNU time writes `%e %M` as the last line (after a "Command exited..." line
-/// on failure); `%M` is in KiB.
-fn read_peak_rss_kib(time_path: &Path) -> Result<u64> {
+/// What GNU time reports besides the wall time.
+#[derive(Debug, PartialEq)]
+struct Usage {
+    peak_rss_kib: u64,
+    cpu_secs: f64,
+}
+
+fn read_usage(time_path: &Path) -> Result<Usage> {
     let text =
         fs::read_to_string(time_path).context(|| format!("reading {}", time_path.display()))?;
     parse_time_output(&text).ok_or_else(|| {
@@ -123,11 +131,19 @@ fn read_peak_rss_kib(time_path: &Path) -> Result<u64> {
     })
 }
 
-fn parse_time_output(text: &str) -> Option<u64> {
+/// GNU time writes `%e %M %U %S` as the last line (after a "Command exited..."
+/// line on failure); `%M` is in KiB.
+fn parse_time_output(text: &str) -> Option<Usage> {
     let last_line = text.lines().rev().find(|line| !line.trim().is_empty())?;
     let mut fields = last_line.split_whitespace();
     let _elapsed = fields.next()?;
-    fields.next()?.parse().ok()
+    let peak_rss_kib = fields.next()?.parse().ok()?;
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    Some(Usage {
+        peak_rss_kib,
+        cpu_secs: user + system,
+    })
 }
 
 fn print_log_tail(log_path: &Path) {
@@ -172,11 +188,21 @@ mod tests {
 
     #[test]
     fn parses_time_output_with_and_without_exit_line() {
-        assert_eq!(parse_time_output("1.23 45678\n"), Some(45678));
+        let usage = |peak_rss_kib, cpu_secs| {
+            Some(Usage {
+                peak_rss_kib,
+                cpu_secs,
+            })
+        };
         assert_eq!(
-            parse_time_output("Command exited with non-zero status 1\n0.01 2048\n"),
-            Some(2048)
+            parse_time_output("1.23 45678 2.50 0.25\n"),
+            usage(45678, 2.75)
         );
+        assert_eq!(
+            parse_time_output("Command exited with non-zero status 1\n0.01 2048 0.00 0.01\n"),
+            usage(2048, 0.01)
+        );
+        assert_eq!(parse_time_output("1.23 45678\n"), None);
         assert_eq!(parse_time_output(""), None);
     }
 

@@ -23,7 +23,7 @@ pub fn render(header: &Header, results: &SuiteResults, corpus_bytes: u64) -> Str
     let mut text = String::new();
     render_header(&mut text, header);
     render_table(&mut text, results, corpus_bytes);
-    render_targets(&mut text, results);
+    render_targets(&mut text, results, header.cpu_count);
     render_notes(&mut text, results);
     text
 }
@@ -43,9 +43,9 @@ fn render_header(text: &mut String, header: &Header) {
 fn render_table(text: &mut String, results: &SuiteResults, corpus_bytes: u64) {
     let _ = writeln!(
         text,
-        "| operation | tool | wall s | MB/s | vs baseline | archive MB | size vs gzip -6 | peak RSS MB |"
+        "| operation | tool | wall s | MB/s | vs baseline | archive MB | size vs gzip -6 | peak RSS MB | CPU s |"
     );
-    let _ = writeln!(text, "|---|---|--:|--:|--:|--:|--:|--:|");
+    let _ = writeln!(text, "|---|---|--:|--:|--:|--:|--:|--:|--:|");
     let gzip_bytes = results
         .row(RowKind::BackupTarGzip)
         .and_then(|row| row.archive_bytes);
@@ -66,7 +66,7 @@ fn render_table(text: &mut String, results: &SuiteResults, corpus_bytes: u64) {
     text.push('\n');
 }
 
-/// The six numeric cells of one row (wall .. peak RSS).
+/// The numeric cells of one row (wall .. CPU).
 fn measured_cells(
     row: &Row,
     corpus_bytes: u64,
@@ -100,16 +100,20 @@ fn measured_cells(
             .map_or("-".to_string(), |b| format!("{:.1}", b as f64 / MB)),
         size_vs_gzip,
         format!("{:.1}", measurement.peak_rss_bytes as f64 / MB),
+        match row.server_cpu_secs {
+            Some(server) => format!("{:.2} + {server:.2} server", measurement.cpu_secs),
+            None => format!("{:.2}", measurement.cpu_secs),
+        },
     ]
 }
 
 fn placeholder_cells(status: &str) -> Vec<String> {
     let mut cells = vec![status.to_string()];
-    cells.extend(std::iter::repeat_n("-".to_string(), 5));
+    cells.extend(std::iter::repeat_n("-".to_string(), 6));
     cells
 }
 
-fn render_targets(text: &mut String, results: &SuiteResults) {
+fn render_targets(text: &mut String, results: &SuiteResults, cpu_count: usize) {
     let _ = writeln!(text, "Targets:\n");
     let wall = |kind| wall_of(results, kind);
     let targets = [
@@ -170,7 +174,34 @@ fn render_targets(text: &mut String, results: &SuiteResults) {
     for (description, verdict) in targets {
         let _ = writeln!(text, "- {description}: {verdict}");
     }
+    if let Some(line) = s3_backup_cpu(results, cpu_count) {
+        let _ = writeln!(text, "- {line}");
+    }
     text.push('\n');
+}
+
+/// What the backup to S3 cost in CPU against the local backup, and the least wall time that
+/// CPU allows when the server shares the machine's cores: how much of the difference is the
+/// upload's and how much the server's.
+fn s3_backup_cpu(results: &SuiteResults, cpu_count: usize) -> Option<String> {
+    let (_, local) = measured_row(results, RowKind::BackupOurs).ok()?;
+    let (row, s3) = measured_row(results, RowKind::BackupS3Ours).ok()?;
+    let server = row.server_cpu_secs?;
+    if local.cpu_secs <= 0.0 || local.wall_secs <= 0.0 || cpu_count == 0 {
+        return None;
+    }
+    let least_wall = (s3.cpu_secs + server) / cpu_count as f64;
+    Some(format!(
+        "backup to S3, CPU: ours {:.2} s ({:.2}x the local backup's {:.2} s), the server's \
+         {server:.2} s on the same {cpu_count} CPUs; together they allow no less than \
+         {least_wall:.2} s wall ({:.2}x the local backup), measured {:.2} s ({:.2}x)",
+        s3.cpu_secs,
+        s3.cpu_secs / local.cpu_secs,
+        local.cpu_secs,
+        least_wall / local.wall_secs,
+        s3.wall_secs,
+        s3.wall_secs / local.wall_secs,
+    ))
 }
 
 /// "met"/"NOT met" with the numbers behind it. Our side missing counts as
@@ -290,8 +321,10 @@ mod tests {
             outcome: Outcome::Measured(Measurement {
                 wall_secs,
                 peak_rss_bytes: 10_000_000,
+                cpu_secs: wall_secs * 2.0,
             }),
             archive_bytes,
+            server_cpu_secs: None,
         }
     }
 
@@ -304,6 +337,7 @@ mod tests {
                     kind: RowKind::BackupTarPigz,
                     outcome: Outcome::Skipped("pigz not installed".into()),
                     archive_bytes: None,
+                    server_cpu_secs: None,
                 },
                 measured(RowKind::CheckOurs, 1.0, None),
                 measured(RowKind::CheckGzipTarList, 1.0, None),
@@ -311,8 +345,13 @@ mod tests {
                     kind: RowKind::RestoreOurs,
                     outcome: Outcome::Failed("exit code 1".into()),
                     archive_bytes: None,
+                    server_cpu_secs: None,
                 },
                 measured(RowKind::RestoreTarExtract, 2.0, None),
+                Row {
+                    server_cpu_secs: Some(0.5),
+                    ..measured(RowKind::BackupS3Ours, 1.2, None)
+                },
             ],
             ours_sidecar_bytes: Some(2_000),
         }
@@ -329,9 +368,17 @@ mod tests {
             tool_versions: "tar".into(),
         };
         let text = render(&header, &sample_results(), 4_000_000);
-        assert!(
-            text.contains("| backup | results-backup | 1.00 | 4.0 | 0.25x | 0.0 | 1.010x | 10.0 |")
-        );
+        assert!(text.contains(
+            "| backup | results-backup | 1.00 | 4.0 | 0.25x | 0.0 | 1.010x | 10.0 | 2.00 |"
+        ));
+        assert!(text.contains("| backup to S3 | results-backup | 1.20 | 3.3 | - | - | - | 10.0 | 2.40 + 0.50 server |"));
+        assert!(text.contains(
+            "backup to S3 wall <= 1.15 x our local backup wall: NOT met (1.20 s vs limit 1.15 s)"
+        ));
+        assert!(text.contains(
+            "ours 2.40 s (1.20x the local backup's 2.00 s), the server's 0.50 s on the same 2 CPUs; \
+             together they allow no less than 1.45 s wall (1.45x the local backup), measured 1.20 s (1.20x)"
+        ));
         assert!(text.contains("| restore | results-backup | FAILED |"));
         assert!(text.contains("backup wall <= tar+pigz wall: n/a"));
         assert!(text.contains("archive size <= 1.02 x gzip -6: met"));

@@ -142,6 +142,14 @@ impl S3Server {
         Ok(())
     }
 
+    /// The CPU time (user plus system) the server has used so far, from `/proc`: it runs on
+    /// the same cores as the tool measured, so its share belongs in the picture. `None` where
+    /// `/proc` does not tell.
+    pub fn cpu_secs(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        cpu_secs_of_stat(&stat)
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.address)
     }
@@ -161,6 +169,19 @@ impl S3Server {
     }
 }
 
+/// Linux reports a process's times in clock ticks of 1/100 s (USER_HZ) in `/proc`.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// User and system time from a `/proc/<pid>/stat` line: fields 14 and 15, counted after the
+/// command name (in parentheses, and free to hold spaces).
+fn cpu_secs_of_stat(stat: &str) -> Option<f64> {
+    let (_, after_name) = stat.rsplit_once(')')?;
+    let mut fields = after_name.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some((user + system) as f64 / TICKS_PER_SECOND)
+}
+
 impl Drop for S3Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -168,5 +189,18 @@ impl Drop for S3Server {
         if let Some(root) = &self.root {
             let _ = std::fs::remove_dir_all(root);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_time_is_read_after_the_command_name() {
+        let stat = "4242 (s3s fs) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 75 0 0 20 0 3 0";
+        assert_eq!(cpu_secs_of_stat(stat), Some(3.25));
+        assert_eq!(cpu_secs_of_stat("4242 (short) S 1"), None);
+        assert_eq!(cpu_secs_of_stat("no name here"), None);
     }
 }

@@ -129,6 +129,8 @@ pub struct Row {
     pub outcome: Outcome,
     /// Total size of the archives a backup row produced.
     pub archive_bytes: Option<u64>,
+    /// CPU time the S3 server used during the row (S3 rows only).
+    pub server_cpu_secs: Option<f64>,
 }
 
 /// Where each row writes, all below the work directory.
@@ -265,7 +267,7 @@ impl Suite<'_> {
         );
         {
             let server = S3Server::start(server_kind)?;
-            let backup = self.backup_s3_ours(&server)?;
+            let backup = with_server_cpu(&server, || self.backup_s3_ours(&server))?;
             let ok = matches!(backup.outcome, Outcome::Measured(_));
             rows.push(report_progress(backup));
             let archives = if ok {
@@ -273,15 +275,17 @@ impl Suite<'_> {
             } else {
                 Vec::new()
             };
-            rows.push(report_progress(
-                self.restore_s3_ours(&server, &archives, ok)?,
-            ));
+            rows.push(report_progress(with_server_cpu(&server, || {
+                self.restore_s3_ours(&server, &archives, ok)
+            })?));
         }
         let server = S3Server::start(server_kind)?;
-        let backup = self.backup_s3_rclone(&server)?;
+        let backup = with_server_cpu(&server, || self.backup_s3_rclone(&server))?;
         let ok = matches!(backup.outcome, Outcome::Measured(_));
         rows.push(report_progress(backup));
-        rows.push(report_progress(self.restore_s3_rclone(&server, ok)?));
+        rows.push(report_progress(with_server_cpu(&server, || {
+            self.restore_s3_rclone(&server, ok)
+        })?));
         Ok(())
     }
 
@@ -543,6 +547,7 @@ impl Suite<'_> {
             kind,
             outcome,
             archive_bytes: None,
+            server_cpu_secs: None,
         })
     }
 }
@@ -552,7 +557,18 @@ fn skipped(kind: RowKind, reason: &str) -> Row {
         kind,
         outcome: Outcome::Skipped(reason.to_string()),
         archive_bytes: None,
+        server_cpu_secs: None,
     }
+}
+
+/// Runs an S3 row, noting the CPU time the server spent meanwhile.
+fn with_server_cpu(server: &S3Server, row: impl FnOnce() -> Result<Row>) -> Result<Row> {
+    let before = server.cpu_secs();
+    let mut row = row()?;
+    row.server_cpu_secs = before
+        .zip(server.cpu_secs())
+        .map(|(before, after)| after - before);
+    Ok(row)
 }
 
 fn report_progress(row: Row) -> Row {
