@@ -152,9 +152,9 @@ impl Output {
         match result {
             Ok(outcome) => match (&outcome.status, &outcome.backup) {
                 (BackupStatus::Created, Some(b)) => outln!(
-                    "Backed up {name}: {} ({} files, {} -> {})",
+                    "Backed up {name}: {} ({}, {} -> {})",
                     b.backup_file,
-                    b.files,
+                    count(b.files, "file"),
                     human_bytes(b.bytes),
                     human_bytes(b.size)
                 ),
@@ -341,10 +341,10 @@ impl Output {
         outln!("Created:   {}", manifest.created.to_rfc3339());
         outln!("Source:    {}", manifest.source);
         outln!(
-            "Contents:  {} files, {} folders, {} links, {}",
-            manifest.totals.files,
-            manifest.totals.dirs,
-            manifest.totals.symlinks,
+            "Contents:  {}, {}, {}, {}",
+            count(manifest.totals.files, "file"),
+            count(manifest.totals.dirs, "folder"),
+            count(manifest.totals.symlinks, "link"),
             human_bytes(manifest.totals.bytes)
         );
         if let Some(archive) = &manifest.archive {
@@ -443,7 +443,7 @@ impl Output {
                     if report.quick {
                         "archive checksum matches".to_string()
                     } else {
-                        format!("{} files verified", report.files_checked)
+                        format!("{} verified", count(report.files_checked, "file"))
                     },
                     match report.proof {
                         Proof::None => ", but it has no manifest: contents unproven",
@@ -484,10 +484,10 @@ impl Output {
             );
         }
         outln!(
-            "Restored {} to {} ({} files, {}; {})",
+            "Restored {} to {} ({}, {}; {})",
             outcome.backup_file,
             outcome.restored_to.display(),
-            outcome.files,
+            count(outcome.files, "file"),
             human_bytes(outcome.bytes),
             match outcome.proof {
                 Proof::None => "no manifest, so nothing could be verified",
@@ -695,9 +695,9 @@ impl Output {
                 strategy, backup, status, ..
             } => match (status, backup) {
                 (BackupStatus::Created, Some(b)) => outln!(
-                    "{time}  Backed up {strategy}: {} ({} files, {} -> {}).",
+                    "{time}  Backed up {strategy}: {} ({}, {} -> {}).",
                     b.backup_file,
-                    b.files,
+                    count(b.files, "file"),
                     human_bytes(b.bytes),
                     human_bytes(b.size)
                 ),
@@ -794,5 +794,13 @@ fn print_table(headers: &[&str], rows: &[Vec<String>]) {
     line(headers.to_vec());
     for row in &rows {
         line(row.iter().map(String::as_str).collect());
+    }
+}
+
+/// "1 file", "2 files": a count with its noun.
+fn count(n: impl Into<u64>, noun: &str) -> String {
+    match n.into() {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
     }
 }

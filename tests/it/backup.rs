@@ -477,3 +477,27 @@ fn manifest_source_is_an_absolute_folder_even_when_given_a_relative_results_path
         fs::canonicalize(&dir).unwrap()
     );
 }
+
+#[test]
+fn counts_in_text_output_agree_with_their_nouns() {
+    let ws = Sandbox::new(BIN);
+    write_file(&ws.results.join("one/metrics.json"), b"{}".to_vec());
+    let backed_up = ws.run(["backup", "one"]).assert_success().stdout.clone();
+    assert!(backed_up.contains("(1 file, "), "{backed_up}");
+    let file = archives_in(&ws.backups).pop().expect("a backup");
+
+    let shown = ws.run(["show", &file]).assert_success().stdout.clone();
+    assert!(
+        shown.contains("Contents:  1 file, 1 folder, 0 links,"),
+        "{shown}"
+    );
+    let checked = ws.run(["check", &file]).assert_success().stdout.clone();
+    assert!(checked.contains("(1 file verified"), "{checked}");
+    let target = ws.root.join("restored");
+    let restored = ws
+        .run(["restore", &file, "--to", target.to_str().expect("utf-8")])
+        .assert_success()
+        .stdout
+        .clone();
+    assert!(restored.contains("(1 file, "), "{restored}");
+}
