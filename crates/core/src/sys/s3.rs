@@ -618,7 +618,8 @@ impl ObjectStore {
         })
     }
 
-    /// Streams an object: at most one read request's bytes are held at a time.
+    /// Streams an object: at most two read requests' bytes are held at a time, the one being
+    /// handed over and the next, read ahead.
     pub fn reader(&self, name: &str) -> Result<ObjectReader> {
         let size = self
             .size_of(name)?
@@ -634,6 +635,7 @@ impl ObjectStore {
             offset: 0,
             held: Vec::new(),
             held_from: 0,
+            ahead: None,
         })
     }
 
@@ -924,16 +926,49 @@ pub struct ObjectReader {
     name: String,
     reader: opendal::Reader,
     size: u64,
-    /// Next byte to fetch.
+    /// Next byte to hand over after `held`.
     offset: u64,
     held: Vec<u8>,
     held_from: usize,
+    /// The range after `held`, already on its way while the caller works through `held`.
+    ahead: Option<Fetch>,
 }
+
+/// One range read running on the store's runtime.
+type Fetch = tokio::task::JoinHandle<Result<opendal::Buffer, Failure>>;
 
 impl ObjectReader {
     /// The object's size when the read started.
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// Starts reading the range at `from`, if the object goes on.
+    fn fetch(&self, from: u64) -> Option<Fetch> {
+        if from >= self.size {
+            return None;
+        }
+        let range = from..(from + READ_BYTES).min(self.size);
+        let reader = self.reader.clone();
+        Some(self.runtime.spawn(async move {
+            // Counted on the worker thread the task runs on, as for an upload's parts.
+            let before = RETRIES_SEEN.with(Cell::get);
+            reader.read(range).await.map_err(|error| Failure {
+                error,
+                retried: RETRIES_SEEN.with(Cell::get) != before,
+            })
+        }))
+    }
+
+    /// The typed error travels inside the io::Error to wherever the stream is read
+    /// (`Error::carried_by`), so a cut connection is reported as the store's failure.
+    fn broke_off(&self, reason: RemoteReason) -> io::Error {
+        io::Error::other(Error::Remote {
+            store: self.store.clone(),
+            action: "download",
+            object: crate::limits::quoted(&self.name),
+            reason,
+        })
     }
 }
 
@@ -943,20 +978,16 @@ impl Read for ObjectReader {
             if self.offset >= self.size {
                 return Ok(0);
             }
-            let end = (self.offset + READ_BYTES).min(self.size);
-            // The typed error travels inside the io::Error to wherever the stream is read
-            // (`Error::carried_by`), so a cut connection is reported as the store's failure.
-            let fetched =
-                run(&self.runtime, self.reader.read(self.offset..end)).map_err(|failure| {
-                    io::Error::other(Error::Remote {
-                        store: self.store.clone(),
-                        action: "download",
-                        object: crate::limits::quoted(&self.name),
-                        // The store answered when the reader was made (its size): a failure
-                        // now is the download breaking off.
-                        reason: mid_transfer(reason_of(&failure)),
-                    })
-                })?;
+            let Some(fetch) = self.ahead.take().or_else(|| self.fetch(self.offset)) else {
+                return Ok(0);
+            };
+            let fetched = match self.runtime.block_on(fetch) {
+                Ok(Ok(fetched)) => fetched,
+                // The store answered when the reader was made (its size): a failure now is the
+                // download breaking off.
+                Ok(Err(failure)) => return Err(self.broke_off(mid_transfer(reason_of(&failure)))),
+                Err(_) => return Err(self.broke_off(RemoteReason::Unexpected)),
+            };
             self.held = fetched.to_vec();
             self.held_from = 0;
             if self.held.is_empty() {
@@ -967,11 +998,23 @@ impl Read for ObjectReader {
                 ));
             }
             self.offset += self.held.len() as u64;
+            // The next range downloads while the caller decompresses and writes this one.
+            self.ahead = self.fetch(self.offset);
         }
         let count = buf.len().min(self.held.len() - self.held_from);
         buf[..count].copy_from_slice(&self.held[self.held_from..self.held_from + count]);
         self.held_from += count;
         Ok(count)
+    }
+}
+
+impl Drop for ObjectReader {
+    fn drop(&mut self) {
+        // A read given up on (an error, a cancel, the stream's end reached early) stops its
+        // range read rather than leaving it running.
+        if let Some(fetch) = self.ahead.take() {
+            fetch.abort();
+        }
     }
 }
 
