@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::BIN;
 use results_backup::{ObjectStore, Publish, S3Credentials, S3Location, PART_BYTES};
+use results_backup_testkit::proxy::Proxy;
 use results_backup_testkit::s3::{free_loopback_port, S3Server, TEST_ACCESS_KEY, TEST_SECRET_KEY};
 use results_backup_testkit::*;
 use serde_json::Value;
@@ -1174,4 +1175,37 @@ fn copy_from_one_store_into_another() {
     let checked = run_s3(&ws, &server, &["--backups", &other, "check", &archive]);
     checked.assert_success();
     assert_no_secret(&checked);
+}
+
+#[test]
+fn a_small_object_replaced_between_its_look_up_and_its_read_is_read_whole_in_its_new_version() {
+    let server = S3Server::start();
+    // Two versions of different sizes, as the catalog cache changes with every backup.
+    let (old, new) = (vec![b'a'; 3000], vec![b'b'; 5000]);
+    store_of(&server, "team")
+        .put_small("catalog.json", old, Publish::Replace)
+        .expect("the old version");
+    let proxy = Proxy::start(server.socket_address());
+    let through_proxy = location_of(&server, "team")
+        .with_endpoint(&proxy.endpoint())
+        .expect("the proxy's endpoint");
+    let reader = ObjectStore::open_with(&through_proxy, Some(&test_credentials()))
+        .expect("open the store through the proxy");
+    // Another writer replaces the object after the reader's HEAD, before its GET.
+    let direct = location_of(&server, "team");
+    let replacement = new.clone();
+    proxy.before_next_get(move || {
+        ObjectStore::open_with(&direct, Some(&test_credentials()))
+            .and_then(|writer| writer.put_small("catalog.json", replacement, Publish::Replace))
+            .expect("the other writer's new version");
+    });
+
+    let read = reader
+        .read_small("catalog.json", 1 << 20)
+        .expect("read though it was replaced");
+    assert!(
+        read == new,
+        "the new version whole, not {} bytes cut or mixed",
+        read.len()
+    );
 }

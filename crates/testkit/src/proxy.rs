@@ -6,7 +6,9 @@
 //!   which resume a download where it stopped, get nowhere),
 //! - answer the next K requests itself with S3's `503 Slow Down` (a throttling storm),
 //! - hold back each response for a while (a slow server),
-//! - accept connections and never answer (a blackholed server).
+//! - accept connections and never answer (a blackholed server),
+//! - run something just before the next GET goes on (another writer acting between two of
+//!   the client's requests).
 //!
 //! Plain std threads; every thread notices within [`POLL`] that the proxy was dropped. A
 //! request is recognised by its head; bodies are skipped by their `Content-Length` (what the
@@ -15,7 +17,7 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -40,6 +42,8 @@ struct Behaviour {
     /// Milliseconds to hold back each response.
     delay_ms: AtomicU64,
     blackhole: AtomicBool,
+    /// Runs once, just before the next GET is forwarded.
+    before_next_get: Mutex<Option<Box<dyn FnOnce() + Send>>>,
     stopped: AtomicBool,
     /// What happened, for assertions.
     connections_cut: AtomicUsize,
@@ -118,6 +122,11 @@ impl Proxy {
         self.behaviour.blackhole.store(true, Ordering::SeqCst);
     }
 
+    /// Runs `action` once, just before the next GET request is forwarded to the server.
+    pub fn before_next_get(&self, action: impl FnOnce() + Send + 'static) {
+        *lock(&self.behaviour.before_next_get) = Some(Box::new(action));
+    }
+
     /// Back to forwarding faithfully.
     pub fn heal(&self) {
         self.cut_after(NEVER);
@@ -145,6 +154,13 @@ impl Drop for Proxy {
             let _ = acceptor.join();
         }
     }
+}
+
+/// The lock, even after a panic elsewhere (a test's assertion failing in a hook).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// One client connection, to its end.
@@ -288,6 +304,12 @@ impl Connection {
                 let rest = head.split_off(end + 4);
                 let request = std::mem::take(&mut head);
                 let length = content_length(&request);
+                if request.starts_with(b"GET ") {
+                    let action = lock(&self.behaviour.before_next_get).take();
+                    if let Some(action) = action {
+                        action();
+                    }
+                }
                 if self.take_throttle() {
                     self.answer_slow_down(rest.len() as u64, length);
                     return;

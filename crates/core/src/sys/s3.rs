@@ -39,6 +39,8 @@ pub const PART_BYTES: usize = 8 * 1024 * 1024;
 /// Parts handed over and not yet sent (one on the wire, one queued): enough to keep the link
 /// busy while the next part is filled.
 pub const PARTS_IN_FLIGHT: usize = 2;
+/// How often a small read starts again when the object changed under it.
+const SMALL_READ_TRIES: u32 = 5;
 /// A read fetches at most this much per request, so a large object streams in bounded memory.
 const READ_BYTES: u64 = 4 * 1024 * 1024;
 /// Tries after the first for a temporary failure, and the backoff between them (doubling from
@@ -276,6 +278,13 @@ pub enum Publish {
 }
 
 /// One object found by a listing.
+/// One version of an object, as a HEAD describes it.
+#[derive(Debug, PartialEq, Eq)]
+struct Version {
+    size: u64,
+    etag: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListedObject {
     /// Relative to the listed folder, without a leading `/`.
@@ -451,10 +460,18 @@ impl ObjectStore {
 
     /// The object's size, or `None` when it does not exist.
     pub fn size_of(&self, name: &str) -> Result<Option<u64>> {
+        Ok(self.version_of(name)?.map(|version| version.size))
+    }
+
+    /// What a HEAD says of the object: its size and ETag, `None` when it is not there.
+    fn version_of(&self, name: &str) -> Result<Option<Version>> {
         match run(&self.runtime, self.operator.stat(name)) {
             Ok(meta) => {
                 self.bucket_seen.store(true, Ordering::Relaxed);
-                Ok(Some(meta.content_length()))
+                Ok(Some(Version {
+                    size: meta.content_length(),
+                    etag: meta.etag().map(str::to_string),
+                }))
             }
             Err(failure) if failure.error.kind() == ErrorKind::NotFound => {
                 self.check_bucket(name)?;
@@ -517,27 +534,49 @@ impl ObjectStore {
     }
 
     /// [`ObjectStore::read_small`], with `None` for an object that is not there: one HEAD
-    /// (which also caps the size before anything is allocated), then one GET.
+    /// (which also caps the size before anything is allocated), then one GET of that version
+    /// only (`If-Match` its ETag).
     pub fn read_small_if_present(&self, name: &str, max_bytes: u64) -> Result<Option<Vec<u8>>> {
-        let Some(size) = self.size_of(name)? else {
-            return Ok(None);
-        };
-        if size > max_bytes {
-            return Err(Error::TooLarge {
-                path: format!("{}/{name}", self.shown).into(),
-                detail: format!(
-                    "it is {} and at most {} is read",
-                    crate::error::human_bytes(size),
-                    crate::error::human_bytes(max_bytes)
-                ),
-            });
+        let mut version = self.version_of(name)?;
+        let mut tries = 1;
+        loop {
+            let Some(known) = &version else {
+                return Ok(None);
+            };
+            if known.size > max_bytes {
+                return Err(Error::TooLarge {
+                    path: format!("{}/{name}", self.shown).into(),
+                    detail: format!(
+                        "it is {} and at most {} is read",
+                        crate::error::human_bytes(known.size),
+                        crate::error::human_bytes(max_bytes)
+                    ),
+                });
+            }
+            // Only the version the HEAD described: a replaced object is refused, never read
+            // half old, half new or cut at the old size.
+            let mut read = self.operator.read_with(name).range(0..known.size);
+            if let Some(etag) = &known.etag {
+                read = read.if_match(etag);
+            }
+            let failure = match run(&self.runtime, read.into_future()) {
+                Ok(buffer) => return Ok(Some(buffer.to_vec())),
+                Err(failure) => failure,
+            };
+            // Another writer replaced the object between the two requests (the catalog cache
+            // is rewritten by every backup): the ETag no longer matches (or, where the store
+            // gives none, the size changed), and the read starts again from the new version.
+            // Any other failure is the store's.
+            let replaced = failure.error.kind() == ErrorKind::ConditionNotMatch;
+            let now = self.version_of(name)?;
+            if !(replaced || now != version) || tries == SMALL_READ_TRIES {
+                return Err(self.failed("read", name, &failure));
+            }
+            version = now;
+            tries += 1;
+            // Give the other writer's burst a moment to pass.
+            std::thread::sleep(Duration::from_millis(10 * u64::from(tries)));
         }
-        let buffer = run(
-            &self.runtime,
-            self.operator.read_with(name).range(0..size).into_future(),
-        )
-        .map_err(|failure| self.failed("read", name, &failure))?;
-        Ok(Some(buffer.to_vec()))
     }
 
     /// At most `len` bytes of an object from `start` (fewer at its end): one ranged GET.
