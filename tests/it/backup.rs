@@ -481,7 +481,7 @@ fn manifest_source_is_an_absolute_folder_even_when_given_a_relative_results_path
 #[test]
 fn counts_in_text_output_agree_with_their_nouns() {
     let ws = Sandbox::new(BIN);
-    write_file(&ws.results.join("one/metrics.json"), b"{}".to_vec());
+    write_file(&ws.results.join("one/metrics.json"), b"{}");
     let backed_up = ws.run(["backup", "one"]).assert_success().stdout.clone();
     assert!(backed_up.contains("(1 file, "), "{backed_up}");
     let file = archives_in(&ws.backups).pop().expect("a backup");
