@@ -382,6 +382,15 @@ struct Watching<F> {
     warnings: Mutex<Vec<String>>,
 }
 
+impl<F> Watching<F> {
+    fn new(on_update: F) -> Watching<F> {
+        Watching {
+            on_update,
+            warnings: Mutex::new(Vec::new()),
+        }
+    }
+}
+
 impl<F: Fn(&ProgressUpdate) + Send + Sync> Progress for Watching<F> {
     fn update(&self, update: &ProgressUpdate) {
         (self.on_update)(update);
@@ -391,6 +400,42 @@ impl<F: Fn(&ProgressUpdate) + Send + Sync> Progress for Watching<F> {
             .lock()
             .expect("warnings")
             .push(message.to_string());
+    }
+}
+
+/// Another writer that publishes an object under the name of the upload in progress, once the
+/// upload has sent a part.
+struct OtherWriter<'s> {
+    server: &'s S3Server,
+    took: Mutex<Option<String>>,
+}
+
+impl<'s> OtherWriter<'s> {
+    fn new(server: &'s S3Server) -> OtherWriter<'s> {
+        OtherWriter {
+            server,
+            took: Mutex::new(None),
+        }
+    }
+
+    fn takes_the_open_upload_name(&self, update: &ProgressUpdate) {
+        let mut took = self.took.lock().expect("took");
+        if took.is_some() || update.bytes_done < PART_BYTES as u64 {
+            return;
+        }
+        if let Some(key) = self.server.open_uploads().pop() {
+            let path = format!("/{}/{key}", self.server.bucket());
+            let (status, _) = self.server.request("PUT", &path);
+            assert_eq!(status, 200, "the other writer's object");
+            *took = Some(key);
+        }
+    }
+
+    /// The archive name it took, without the store's `prefix`.
+    fn taken(&self, prefix: &str) -> String {
+        let took = self.took.lock().expect("took").clone();
+        let key = took.expect("the other writer published first");
+        key.trim_start_matches(prefix).to_string()
     }
 }
 
@@ -417,22 +462,9 @@ fn a_name_another_writer_publishes_meanwhile_is_never_overwritten() {
     let ws = Sandbox::new(BIN);
     build_four_part_strategy(&ws.results, "big");
     let store = open_store(&server, "team");
-    let planted = Mutex::new(None::<String>);
-    let progress = Watching {
-        // Once the upload is open, another writer publishes an object under its name.
-        on_update: |update: &ProgressUpdate| {
-            let mut planted = planted.lock().expect("planted");
-            if planted.is_some() || update.bytes_done < PART_BYTES as u64 {
-                return;
-            }
-            if let Some(key) = server.open_uploads().pop() {
-                let (status, _) = server.request("PUT", &format!("/{}/{key}", server.bucket()));
-                assert_eq!(status, 200, "the other writer's object");
-                *planted = Some(key);
-            }
-        },
-        warnings: Mutex::new(Vec::new()),
-    };
+    let other_writer = OtherWriter::new(&server);
+    let progress =
+        Watching::new(|update: &ProgressUpdate| other_writer.takes_the_open_upload_name(update));
     let options = BackupOptions {
         level: 1,
         if_changed: false,
@@ -447,14 +479,8 @@ fn a_name_another_writer_publishes_meanwhile_is_never_overwritten() {
     )
     .expect("backed up under the next name");
 
-    let planted = planted
-        .lock()
-        .expect("planted")
-        .clone()
-        .expect("the other writer published first");
-    let taken = planted.trim_start_matches("team/").to_string();
-    let made = outcome.backup.expect("an entry").backup_file.to_string();
-    assert_eq!(outcome.status, BackupStatus::Created);
+    let taken = other_writer.taken("team/");
+    let made = created_file(&Ok(outcome));
     assert_eq!(
         made,
         taken.replace(ARCHIVE_SUFFIX, &format!("_2{ARCHIVE_SUFFIX}")),
@@ -489,18 +515,15 @@ fn a_cancelled_backup_into_the_store_leaves_nothing() {
     let store = open_store(&server, "team");
     let cancel = CancelToken::new();
     let upload_was_open = AtomicBool::new(false);
-    let progress = Watching {
-        on_update: |update: &ProgressUpdate| {
-            if update.bytes_done >= PART_BYTES as u64
-                && !cancel.is_cancelled()
-                && !server.open_uploads().is_empty()
-            {
-                upload_was_open.store(true, Ordering::SeqCst);
-                cancel.cancel();
-            }
-        },
-        warnings: Mutex::new(Vec::new()),
-    };
+    let progress = Watching::new(|update: &ProgressUpdate| {
+        if update.bytes_done >= PART_BYTES as u64
+            && !cancel.is_cancelled()
+            && !server.open_uploads().is_empty()
+        {
+            upload_was_open.store(true, Ordering::SeqCst);
+            cancel.cancel();
+        }
+    });
     let options = BackupOptions {
         level: 6,
         if_changed: false,
@@ -570,6 +593,14 @@ fn back_up_each(
     outcomes
 }
 
+/// The file of a backup that was made.
+fn created_file(outcome: &Result<BackupOutcome, Error>) -> String {
+    let outcome = outcome.as_ref().expect("backed up");
+    assert_eq!(outcome.status, BackupStatus::Created);
+    let entry = outcome.backup.as_ref().expect("its catalog entry");
+    entry.backup_file.to_string()
+}
+
 /// The first time progress names a strategy, in order.
 fn note_start(seen: &Mutex<Vec<String>>, update: &ProgressUpdate) {
     let mut seen = seen.lock().expect("seen");
@@ -587,10 +618,7 @@ fn backing_up_several_strategies_overlaps_each_publish_with_the_next_compression
         build_four_part_strategy(&ws.results, name);
     }
     let seen = Mutex::new(Vec::new());
-    let progress = Watching {
-        on_update: |update: &ProgressUpdate| note_start(&seen, update),
-        warnings: Mutex::new(Vec::new()),
-    };
+    let progress = Watching::new(|update: &ProgressUpdate| note_start(&seen, update));
     let outcomes = back_up_each(
         &ws,
         open_store(&server, "team"),
@@ -615,15 +643,9 @@ fn backing_up_several_strategies_overlaps_each_publish_with_the_next_compression
     let made: Vec<String> = outcomes
         .iter()
         .map(|(strategy, outcome)| {
-            let outcome = outcome.as_ref().expect("backed up");
-            assert_eq!(outcome.strategy.as_str(), strategy);
-            assert_eq!(outcome.status, BackupStatus::Created);
-            outcome
-                .backup
-                .as_ref()
-                .expect("entry")
-                .backup_file
-                .to_string()
+            let made = created_file(outcome);
+            assert!(made.starts_with(&format!("{strategy}_")), "{made}");
+            made
         })
         .collect();
     let mut listed = listed_names(&ws, &server, &server.address("team"));
@@ -662,13 +684,7 @@ fn a_cancel_while_one_backup_publishes_finishes_it_and_leaves_nothing_of_the_nex
     );
 
     assert_eq!(outcomes.len(), 2, "gamma is never started: {outcomes:?}");
-    let alpha = outcomes[0].1.as_ref().expect("alpha was finished");
-    let alpha = alpha
-        .backup
-        .as_ref()
-        .expect("entry")
-        .backup_file
-        .to_string();
+    let alpha = created_file(&outcomes[0].1);
     assert!(
         matches!(outcomes[1], (ref name, Err(Error::Cancelled)) if name == "beta"),
         "{outcomes:?}"
@@ -694,20 +710,13 @@ fn a_name_taken_while_a_backup_publishes_in_the_background_is_made_again_under_t
     let ws = Sandbox::new(BIN);
     build_four_part_strategy(&ws.results, "alpha");
     build_four_part_strategy(&ws.results, "beta");
-    let planted = Mutex::new(None::<String>);
+    let other_writer = OtherWriter::new(&server);
     let seen = Mutex::new(Vec::new());
     let progress = Watching {
-        // While alpha's parts go up, another writer publishes an object under alpha's name.
+        // While alpha's parts go up (beta has not started), alpha's name is taken.
         on_update: |update: &ProgressUpdate| {
-            let mut planted = planted.lock().expect("planted");
-            if planted.is_some() || update.item != "alpha" || update.bytes_done < PART_BYTES as u64
-            {
-                return;
-            }
-            if let Some(key) = server.open_uploads().pop() {
-                let (status, _) = server.request("PUT", &format!("/{}/{key}", server.bucket()));
-                assert_eq!(status, 200, "the other writer's object");
-                *planted = Some(key);
+            if update.item == "alpha" {
+                other_writer.takes_the_open_upload_name(update);
             }
         },
         warnings: Mutex::new(Vec::new()),
@@ -721,23 +730,10 @@ fn a_name_taken_while_a_backup_publishes_in_the_background_is_made_again_under_t
         &seen,
     );
 
-    let taken = planted
-        .lock()
-        .expect("planted")
-        .clone()
-        .expect("planted first");
-    let taken = taken.trim_start_matches("team/").to_string();
+    let taken = other_writer.taken("team/");
     let names: Vec<String> = outcomes
         .iter()
-        .map(|(_, outcome)| {
-            let outcome = outcome.as_ref().expect("backed up");
-            outcome
-                .backup
-                .as_ref()
-                .expect("entry")
-                .backup_file
-                .to_string()
-        })
+        .map(|(_, outcome)| created_file(outcome))
         .collect();
     assert_eq!(
         names[0],
