@@ -370,8 +370,17 @@ fn main() -> ExitCode {
     let cancel = CancelToken::new();
     let handler_token = cancel.clone();
     // Without a handler Ctrl-C would kill us mid-write; with it the core stops at a checkpoint
-    // and removes its temporary files.
-    let _ = ctrlc::set_handler(move || handler_token.cancel());
+    // and removes its temporary files. A checkpoint can be minutes away (a request to a store
+    // that stopped answering waits for its timeout), so a second Ctrl-C stops at once: what
+    // that leaves (a temporary file, an open upload) is cleared by the next run, as after a
+    // crash.
+    let _ = ctrlc::set_handler(move || {
+        if handler_token.is_cancelled() {
+            std::process::exit(EXIT_CANCELLED.into());
+        }
+        handler_token.cancel();
+        eprintln!("\nStopping at the next safe point; press Ctrl-C again to stop at once.");
+    });
     let progress = TerminalProgress::new();
     let remote = S3Target {
         overrides: overrides.clone(),

@@ -572,3 +572,69 @@ fn refused_credentials_are_said_plainly_and_never_shown() {
         );
     }
 }
+
+/// Sends SIGINT, as Ctrl-C in a terminal does.
+fn ctrl_c(child: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill is installed");
+    assert!(status.success());
+}
+
+#[test]
+fn a_second_ctrl_c_stops_at_once_while_the_store_does_not_answer() {
+    let server = S3Server::start();
+    let proxy = Proxy::start(server.socket_address());
+    let ws = Sandbox::new(BIN);
+    build_small_strategy(&ws.results, "alpha", 1);
+    let store = server.address("team");
+    proxy.blackhole();
+    let mut child = cli(
+        &ws,
+        &server,
+        &proxy.endpoint(),
+        &[],
+        &["--backups", &store, "backup", "alpha"],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .expect("start the CLI");
+    let deadline = Instant::now() + GIVES_UP_WITHIN;
+    while proxy.connections_accepted() == 0 {
+        assert!(Instant::now() < deadline, "the CLI never reached the store");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    // The first Ctrl-C asks for a stop at the next safe point, which the silent store's
+    // request (minutes of timeout) holds back; the second stops at once.
+    ctrl_c(&child);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().expect("poll").is_none(),
+        "still waiting for the store after the first Ctrl-C"
+    );
+    ctrl_c(&child);
+    let stopped = Instant::now() + GIVES_UP_WITHIN;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll") {
+            break status;
+        }
+        assert!(
+            Instant::now() < stopped,
+            "the second Ctrl-C did not stop it"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let run = Run::from_output("backup alpha", child.wait_with_output().expect("output"));
+    assert_eq!(status.code(), Some(130), "{}", run.describe());
+    assert!(
+        run.stderr.contains("press Ctrl-C again to stop at once"),
+        "{}",
+        run.describe()
+    );
+    run.assert_no_dump();
+    proxy.heal();
+    assert!(server.object_keys("team/").is_empty(), "nothing published");
+}

@@ -46,6 +46,7 @@ struct Behaviour {
     before_next_get: Mutex<Option<Box<dyn FnOnce() + Send>>>,
     stopped: AtomicBool,
     /// What happened, for assertions.
+    connections_accepted: AtomicUsize,
     connections_cut: AtomicUsize,
     requests_throttled: AtomicUsize,
 }
@@ -73,6 +74,7 @@ impl Proxy {
                     return;
                 }
                 let Ok(client) = client else { continue };
+                shared.connections_accepted.fetch_add(1, Ordering::SeqCst);
                 let shared = Arc::clone(&shared);
                 std::thread::spawn(move || serve(client, target, shared));
             }
@@ -134,6 +136,10 @@ impl Proxy {
         self.throttle(0);
         self.delay(Duration::ZERO);
         self.behaviour.blackhole.store(false, Ordering::SeqCst);
+    }
+
+    pub fn connections_accepted(&self) -> usize {
+        self.behaviour.connections_accepted.load(Ordering::SeqCst)
     }
 
     pub fn connections_cut(&self) -> usize {
