@@ -41,6 +41,8 @@ pub const PART_BYTES: usize = 8 * 1024 * 1024;
 pub const PARTS_IN_FLIGHT: usize = 2;
 /// How often a small read starts again when the object changed under it.
 const SMALL_READ_TRIES: u32 = 5;
+/// Ranges of an object read on their way at once, besides the one being handed over.
+const READS_AHEAD: usize = 2;
 /// A read fetches at most this much per request, so a large object streams in bounded memory.
 const READ_BYTES: u64 = 4 * 1024 * 1024;
 /// Tries after the first for a temporary failure, and the backoff between them (doubling from
@@ -657,8 +659,8 @@ impl ObjectStore {
         })
     }
 
-    /// Streams an object: at most two read requests' bytes are held at a time, the one being
-    /// handed over and the next, read ahead.
+    /// Streams an object: at most `1 + READS_AHEAD` ranges of `READ_BYTES` are held at a time,
+    /// the one being handed over and the next ones, read ahead.
     pub fn reader(&self, name: &str) -> Result<ObjectReader> {
         let size = self
             .size_of(name)?
@@ -674,7 +676,8 @@ impl ObjectStore {
             offset: 0,
             held: Vec::new(),
             held_from: 0,
-            ahead: None,
+            ahead: std::collections::VecDeque::new(),
+            requested: 0,
         })
     }
 
@@ -969,8 +972,11 @@ pub struct ObjectReader {
     offset: u64,
     held: Vec<u8>,
     held_from: usize,
-    /// The range after `held`, already on its way while the caller works through `held`.
-    ahead: Option<Fetch>,
+    /// The ranges after `held`, in order, already on their way while the caller works through
+    /// `held`: one stream from a store is slower than the store and the link allow.
+    ahead: std::collections::VecDeque<Fetch>,
+    /// Where the next range to ask for starts.
+    requested: u64,
 }
 
 /// One range read running on the store's runtime.
@@ -982,21 +988,27 @@ impl ObjectReader {
         self.size
     }
 
-    /// Starts reading the range at `from`, if the object goes on.
-    fn fetch(&self, from: u64) -> Option<Fetch> {
-        if from >= self.size {
-            return None;
+    /// Asks for the next ranges, up to [`READS_AHEAD`] on their way.
+    fn read_ahead(&mut self) {
+        while self.ahead.len() < READS_AHEAD && self.requested < self.size {
+            let range = self.requested..(self.requested + READ_BYTES).min(self.size);
+            self.requested = range.end;
+            let fetch = self.fetch(range);
+            self.ahead.push_back(fetch);
         }
-        let range = from..(from + READ_BYTES).min(self.size);
+    }
+
+    /// Starts reading `range` on the store's runtime.
+    fn fetch(&self, range: std::ops::Range<u64>) -> Fetch {
         let reader = self.reader.clone();
-        Some(self.runtime.spawn(async move {
+        self.runtime.spawn(async move {
             // Counted on the worker thread the task runs on, as for an upload's parts.
             let before = RETRIES_SEEN.with(Cell::get);
             reader.read(range).await.map_err(|error| Failure {
                 error,
                 retried: RETRIES_SEEN.with(Cell::get) != before,
             })
-        }))
+        })
     }
 
     /// The typed error travels inside the io::Error to wherever the stream is read
@@ -1017,7 +1029,8 @@ impl Read for ObjectReader {
             if self.offset >= self.size {
                 return Ok(0);
             }
-            let Some(fetch) = self.ahead.take().or_else(|| self.fetch(self.offset)) else {
+            self.read_ahead();
+            let Some(fetch) = self.ahead.pop_front() else {
                 return Ok(0);
             };
             let fetched = match self.runtime.block_on(fetch) {
@@ -1037,8 +1050,8 @@ impl Read for ObjectReader {
                 ));
             }
             self.offset += self.held.len() as u64;
-            // The next range downloads while the caller decompresses and writes this one.
-            self.ahead = self.fetch(self.offset);
+            // The next ranges download while the caller decompresses and writes this one.
+            self.read_ahead();
         }
         let count = buf.len().min(self.held.len() - self.held_from);
         buf[..count].copy_from_slice(&self.held[self.held_from..self.held_from + count]);
@@ -1051,7 +1064,7 @@ impl Drop for ObjectReader {
     fn drop(&mut self) {
         // A read given up on (an error, a cancel, the stream's end reached early) stops its
         // range read rather than leaving it running.
-        if let Some(fetch) = self.ahead.take() {
+        for fetch in self.ahead.drain(..) {
             fetch.abort();
         }
     }
