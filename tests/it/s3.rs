@@ -4,6 +4,8 @@
 //! never show a credential. Nothing here talks to anything off this machine.
 
 use std::io::Write;
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::BIN;
@@ -13,14 +15,42 @@ use results_backup_testkit::s3::{free_loopback_port, S3Server, TEST_ACCESS_KEY, 
 use results_backup_testkit::*;
 use serde_json::Value;
 
-/// The CLI against `server`, with only the test credentials in its environment.
-pub(crate) fn run_s3(ws: &Sandbox, server: &S3Server, args: &[&str]) -> Run {
+/// The CLI talking to `server` through `endpoint` (the server itself or a proxy in front of
+/// it), with only the test credentials and `env` in its environment.
+pub(crate) fn s3_command(
+    ws: &Sandbox,
+    server: &S3Server,
+    endpoint: &str,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> Command {
     let mut command = ws.command(args);
-    command.args(["--endpoint", &server.endpoint()]);
+    command.args(["--endpoint", endpoint]);
     for (key, value) in server.env() {
         command.env(key, value);
     }
-    Run::of(&mut command)
+    command.envs(env.iter().copied());
+    command
+}
+
+/// The CLI against `server`, with only the test credentials in its environment.
+pub(crate) fn run_s3(ws: &Sandbox, server: &S3Server, args: &[&str]) -> Run {
+    Run::of(&mut s3_command(ws, server, &server.endpoint(), &[], args))
+}
+
+/// `--backups STORE restore ARCHIVE --to DIR`, then `more`, through `endpoint`.
+pub(crate) fn restore_from_store(
+    ws: &Sandbox,
+    server: &S3Server,
+    endpoint: &str,
+    (store, archive): (&str, &str),
+    to: &Path,
+    more: &[&str],
+) -> Run {
+    let to = to.to_string_lossy();
+    let mut args = vec!["--backups", store, "restore", archive, "--to", &to];
+    args.extend_from_slice(more);
+    Run::of(&mut s3_command(ws, server, endpoint, &[], &args))
 }
 
 /// `s3://bucket/prefix` on `server`, for opening it in the core.
@@ -397,17 +427,13 @@ fn a_damaged_object_is_reported_and_never_restored() {
     .assert_success();
 
     let fresh = ws.root.join("restored_here");
-    let restored = run_s3(
+    let restored = restore_from_store(
         &ws,
         &server,
-        &[
-            "--backups",
-            &store,
-            "restore",
-            &archive,
-            "--to",
-            &fresh.to_string_lossy(),
-        ],
+        &server.endpoint(),
+        (&store, &archive),
+        &fresh,
+        &[],
     );
     restored.assert_code(1).assert_no_dump();
     assert!(!fresh.exists(), "nothing written: {}", restored.describe());
@@ -422,35 +448,25 @@ fn restore_from_the_store_gives_the_same_tree() {
     let store = server.address("team/results");
     let fresh = ws.root.join("fresh");
 
-    let restored = run_s3(
+    let restored = restore_from_store(
         &ws,
         &server,
-        &[
-            "--backups",
-            &store,
-            "restore",
-            &archive,
-            "--to",
-            &fresh.to_string_lossy(),
-        ],
+        &server.endpoint(),
+        (&store, &archive),
+        &fresh,
+        &[],
     );
     restored.assert_success();
     assert_same_folders(&ws.results.join("alpha"), &fresh.join("alpha"));
 
     // Again into the same folder: the conflict is handled as for a local backup.
-    let again = run_s3(
+    let again = restore_from_store(
         &ws,
         &server,
-        &[
-            "--backups",
-            &store,
-            "restore",
-            &archive,
-            "--to",
-            &fresh.to_string_lossy(),
-            "--on-conflict",
-            "fail",
-        ],
+        &server.endpoint(),
+        (&store, &archive),
+        &fresh,
+        &["--on-conflict", "fail"],
     );
     again.assert_code(1);
     assert_same_folders(&ws.results.join("alpha"), &fresh.join("alpha"));
@@ -468,19 +484,13 @@ fn restore_only_chosen_files_from_the_store() {
     let store = server.address("team");
     let fresh = ws.root.join("fresh");
 
-    run_s3(
+    restore_from_store(
         &ws,
         &server,
-        &[
-            "--backups",
-            &store,
-            "restore",
-            &archive,
-            "--to",
-            &fresh.to_string_lossy(),
-            "--only",
-            "sub",
-        ],
+        &server.endpoint(),
+        (&store, &archive),
+        &fresh,
+        &["--only", "sub"],
     )
     .assert_success();
     assert_same_folders(&ws.results.join("alpha/sub"), &fresh.join("alpha/sub"));
@@ -1040,19 +1050,13 @@ fn restore_only_reads_the_chosen_file_through_the_index_with_ranged_reads() {
     damage_object(&server, "team", &archive);
 
     let fresh = ws.root.join("fresh");
-    let restored = run_s3(
+    let restored = restore_from_store(
         &ws,
         &server,
-        &[
-            "--backups",
-            &store,
-            "restore",
-            &archive,
-            "--to",
-            &fresh.to_string_lossy(),
-            "--only",
-            "sub/trades.csv",
-        ],
+        &server.endpoint(),
+        (&store, &archive),
+        &fresh,
+        &["--only", "sub/trades.csv"],
     );
     restored.assert_success();
     assert!(

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use crate::cancel::{build_large_strategy, interrupt_when};
-use crate::s3::{assert_no_secret, location_of, run_s3, store_of, test_credentials};
+use crate::s3::{
+    assert_no_secret, location_of, restore_from_store, run_s3, store_of, test_credentials,
+};
 use crate::BIN;
 use results_backup::{
     back_up_each_in, back_up_into_store, BackupOptions, BackupOutcome, BackupStatus, BackupsStore,
@@ -161,17 +163,13 @@ fn backup_into_the_store_then_check_and_restore_give_the_same_files() {
 
     assert_all_verified(&ws, &server, &store, 1);
     let fresh = ws.root.join("fresh");
-    let restored = run_s3(
+    let restored = restore_from_store(
         &ws,
         &server,
-        &[
-            "--backups",
-            &store,
-            "restore",
-            &archive,
-            "--to",
-            &fresh.to_string_lossy(),
-        ],
+        &server.endpoint(),
+        (&store, &archive),
+        &fresh,
+        &[],
     );
     restored.assert_success();
     assert_same_folders(&ws.results.join("alpha"), &fresh.join("alpha"));

@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::s3::store_of;
+use crate::s3::{restore_from_store, s3_command, store_of};
 use crate::BIN;
 use results_backup::PART_BYTES;
 use results_backup_testkit::proxy::Proxy;
@@ -23,24 +23,6 @@ const SHORT_TIMEOUT: &str = "2";
 /// on a hang, not a speed test.
 const GIVES_UP_WITHIN: Duration = Duration::from_secs(60);
 
-/// The CLI talking to `server` through `endpoint` (the server itself or a proxy in front of
-/// it), with only the test credentials and `env` in its environment.
-fn cli(
-    ws: &Sandbox,
-    server: &S3Server,
-    endpoint: &str,
-    env: &[(&str, &str)],
-    args: &[&str],
-) -> Command {
-    let mut command = ws.command(args);
-    command.args(["--endpoint", endpoint]);
-    for (key, value) in server.env() {
-        command.env(key, value);
-    }
-    command.envs(env.iter().copied());
-    command
-}
-
 fn run_via(
     ws: &Sandbox,
     server: &S3Server,
@@ -48,7 +30,7 @@ fn run_via(
     env: &[(&str, &str)],
     args: &[&str],
 ) -> Run {
-    Run::of(&mut cli(ws, server, endpoint, env, args))
+    Run::of(&mut s3_command(ws, server, endpoint, env, args))
 }
 
 /// Every `"code"` in a `--json` document, wherever the command put its errors.
@@ -170,7 +152,7 @@ fn a_killed_upload_is_aborted_by_the_next_run_and_others_are_left_alone() {
 
     // Slow answers keep the copy mid-upload long enough to kill it there.
     proxy.delay(Duration::from_millis(500));
-    let mut copying = cli(
+    let mut copying = s3_command(
         &ws,
         &server,
         &proxy.endpoint(),
@@ -337,20 +319,13 @@ fn a_download_cut_during_restore_writes_nothing() {
     proxy.go_down_after(1_000_000);
 
     let fresh = ws.root.join("fresh");
-    let into_fresh = run_via(
+    let into_fresh = restore_from_store(
         &ws,
         &server,
         &proxy.endpoint(),
-        &[],
-        &[
-            "--backups",
-            &store,
-            "restore",
-            &archive,
-            "--to",
-            &fresh.to_string_lossy(),
-            "--json",
-        ],
+        (&store, &archive),
+        &fresh,
+        &["--json"],
     );
     assert_failed_with(&into_fresh, "store_unreachable");
     assert!(
@@ -364,22 +339,13 @@ fn a_download_cut_during_restore_writes_nothing() {
     proxy.heal();
     proxy.go_down_after(1_000_000);
     let before = snapshot(&ws.results).without_root();
-    let over = run_via(
+    let over = restore_from_store(
         &ws,
         &server,
         &proxy.endpoint(),
-        &[],
-        &[
-            "--backups",
-            &store,
-            "restore",
-            &archive,
-            "--to",
-            &ws.results.to_string_lossy(),
-            "--on-conflict",
-            "replace",
-            "--json",
-        ],
+        (&store, &archive),
+        &ws.results,
+        &["--on-conflict", "replace", "--json"],
     );
     assert_failed_with(&over, "store_unreachable");
     assert_same_tree(
@@ -590,7 +556,7 @@ fn a_second_ctrl_c_stops_at_once_while_the_store_does_not_answer() {
     build_small_strategy(&ws.results, "alpha", 1);
     let store = server.address("team");
     proxy.blackhole();
-    let mut child = cli(
+    let mut child = s3_command(
         &ws,
         &server,
         &proxy.endpoint(),
