@@ -48,14 +48,7 @@ async fn dropping_an_archive_opens_it_with_its_proof_and_it_restores() {
     std::fs::create_dir_all(&destination).expect("destination");
     app.click("details-restore").await;
     app.by_id("restore-dialog").await;
-    app.pick_next(Some(&destination));
-    app.click("restore-pick-destination").await;
-    app.eventually("the dialog shows the picked folder", || async {
-        app.text("restore-destination")
-            .await
-            .contains("restore of the dropped one")
-    })
-    .await;
+    app.pick_restore_destination(&destination).await;
     app.click("restore-confirm").await;
     app.by_id("restore-result").await;
     assert_same_tree(
@@ -164,14 +157,7 @@ async fn a_dropped_archive_replaced_before_its_restore_runs_is_refused() {
     std::fs::create_dir_all(&destination).expect("destination");
     app.click("details-restore").await;
     app.by_id("restore-dialog").await;
-    app.pick_next(Some(&destination));
-    app.click("restore-pick-destination").await;
-    app.eventually("the dialog shows the picked folder", || async {
-        app.text("restore-destination")
-            .await
-            .contains("restore here")
-    })
-    .await;
+    app.pick_restore_destination(&destination).await;
     app.click("restore-confirm").await;
     let message = app
         .text_of("[data-testid=\"error-banner\"][data-code=\"not_allowed\"], [data-testid=\"error-banner\"][data-code=\"changed_since_chosen\"]")

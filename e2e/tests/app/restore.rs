@@ -60,14 +60,7 @@ async fn restoring_into_a_picked_folder_reproduces_every_file() {
     std::fs::create_dir_all(&destination).expect("destination");
     let app = App::configured(&results, &backups).await;
     open_restore(&app, &file).await;
-    app.pick_next(Some(&destination));
-    app.click("restore-pick-destination").await;
-    app.eventually("the dialog shows the picked folder", || async {
-        app.text("restore-destination")
-            .await
-            .contains("restored here")
-    })
-    .await;
+    app.pick_restore_destination(&destination).await;
     app.screenshot("restore-dialog").await;
     let result = confirm_restore(&app).await;
     assert!(result.contains("alpha"), "{result}");

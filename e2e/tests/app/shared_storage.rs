@@ -147,14 +147,7 @@ async fn shared_storage_is_tested_saved_listed_and_restored_from() {
         .await;
     app.click("details-restore").await;
     app.by_id("restore-dialog").await;
-    app.pick_next(Some(&destination));
-    app.click("restore-pick-destination").await;
-    app.eventually("the dialog shows the picked folder", || async {
-        app.text("restore-destination")
-            .await
-            .contains("restored here")
-    })
-    .await;
+    app.pick_restore_destination(&destination).await;
     app.click("restore-confirm").await;
     let result = app.text("restore-result").await;
     assert!(result.contains("alpha"), "{result}");

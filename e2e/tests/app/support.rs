@@ -300,6 +300,22 @@ impl App {
         std::fs::write(&self.picks, text).expect("write picks file");
     }
 
+    /// In the open restore dialog: picks `destination` through the test picker and waits until
+    /// the dialog shows it.
+    pub async fn pick_restore_destination(&self, destination: &Path) {
+        self.pick_next(Some(destination));
+        self.click("restore-pick-destination").await;
+        let name = destination
+            .file_name()
+            .expect("a destination folder with a name")
+            .to_string_lossy()
+            .into_owned();
+        self.eventually("the dialog shows the picked folder", || async {
+            self.text("restore-destination").await.contains(&name)
+        })
+        .await;
+    }
+
     /// The first element `css` finds, once there is one. A lookup that lands while the view
     /// re-renders fails as "stale" (fantoccini's own wait gives up on that), so every failed
     /// lookup is tried again until [`WAIT`] runs out.
