@@ -337,18 +337,14 @@ impl Suite<'_> {
                 "no backups in the store (backup row failed)",
             ));
         }
-        let target = self.layout.restore_root.join("s3-ours");
-        recreate_dir(&target)?;
-        let script = format!(
-            "{}set -e; for a in {}; do mkdir -p {target}/\"${{a%.tar.gz}}\"; \
-             {} {} restore \"$a\" --to {target}/\"${{a%.tar.gz}}\"; done",
-            server.exports(),
-            quoted_list(archives),
-            shell_quote_path(self.bin)?,
-            Self::store_args(server),
-            target = shell_quote_path(&target)?,
-        );
-        self.run_restore_row(RowKind::RestoreS3Ours, &script, &target)
+        let store = Self::store_args(server);
+        self.restore_each(
+            RowKind::RestoreS3Ours,
+            "s3-ours",
+            &server.exports(),
+            &store,
+            archives,
+        )
     }
 
     /// What a script does without us: an archive per strategy with `tar czf` into a staging
@@ -491,17 +487,31 @@ impl Suite<'_> {
                 "no backups (backup row failed)",
             ));
         }
-        let target = self.layout.restore_root.join("ours");
+        let store = format!("--backups {}", shell_quote_path(&self.layout.ours_backups)?);
+        self.restore_each(RowKind::RestoreOurs, "ours", "", &store, archives)
+    }
+
+    /// Our restore of each archive, one process each, into its own fresh directory under
+    /// `folder`: `exports` start the script, `store` (the `--backups` arguments) goes before
+    /// `restore`.
+    fn restore_each(
+        &self,
+        kind: RowKind,
+        folder: &str,
+        exports: &str,
+        store: &str,
+        archives: &[String],
+    ) -> Result<Row> {
+        let target = self.layout.restore_root.join(folder);
         recreate_dir(&target)?;
         let script = format!(
-            "set -e; for a in {}; do mkdir -p {target}/\"${{a%.tar.gz}}\"; \
-             {} --backups {} restore \"$a\" --to {target}/\"${{a%.tar.gz}}\"; done",
+            "{exports}set -e; for a in {}; do mkdir -p {target}/\"${{a%.tar.gz}}\"; \
+             {} {store} restore \"$a\" --to {target}/\"${{a%.tar.gz}}\"; done",
             quoted_list(archives),
             shell_quote_path(self.bin)?,
-            shell_quote_path(&self.layout.ours_backups)?,
             target = shell_quote_path(&target)?,
         );
-        self.run_restore_row(RowKind::RestoreOurs, &script, &target)
+        self.run_restore_row(kind, &script, &target)
     }
 
     fn restore_tar(&self, archives: &[String], archives_exist: bool) -> Result<Row> {
