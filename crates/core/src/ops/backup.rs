@@ -162,7 +162,13 @@ pub fn back_up_into_store(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<BackupOutcome> {
-    StoreBackup::now(locations, store, strategy, options).make(1, progress, cancel)
+    match StoreBackup::begin(locations, store, strategy, options, progress, cancel)? {
+        Begun::Unchanged(outcome) => Ok(outcome),
+        Begun::Uploaded(backup, sent) => {
+            cancel.check()?;
+            backup.published_or_again(sent.publish(cancel), progress, cancel)
+        }
+    }
 }
 
 /// Backs up each of `strategies` into `store` in turn, telling `done` each outcome in order as
@@ -194,23 +200,21 @@ pub fn back_up_each_in(
     std::thread::scope(|scope| {
         let mut publishing: Option<Publishing<'_, '_>> = None;
         for strategy in strategies {
-            let request = StoreBackup::now(locations, remote, strategy, options);
-            let sent = request
-                .send(progress, cancel)
-                .and_then(|sent| cancel.check().map(|()| sent));
+            let begun = StoreBackup::begin(locations, remote, strategy, options, progress, cancel)
+                .and_then(|begun| cancel.check().map(|()| begun));
             if let Some(earlier) = publishing.take() {
-                let strategy = earlier.request.strategy;
+                let strategy = earlier.backup.strategy;
                 if report(done, strategy, earlier.outcome(progress, cancel)) {
                     return;
                 }
             }
-            match sent {
-                Ok(Sent::Uploaded(sent)) => {
+            match begun {
+                Ok(Begun::Uploaded(backup, sent)) => {
                     let uncancelled = CancelToken::new();
                     let task = scope.spawn(move || sent.publish(&uncancelled));
-                    publishing = Some(Publishing { request, task });
+                    publishing = Some(Publishing { backup, task });
                 }
-                Ok(Sent::Unchanged(outcome)) => done(strategy, Ok(outcome)),
+                Ok(Begun::Unchanged(outcome)) => done(strategy, Ok(outcome)),
                 Err(err) => {
                     if report(done, strategy, Err(err)) {
                         return;
@@ -219,7 +223,7 @@ pub fn back_up_each_in(
             }
         }
         if let Some(last) = publishing.take() {
-            let strategy = last.request.strategy;
+            let strategy = last.backup.strategy;
             done(strategy, last.outcome(progress, cancel));
         }
     });
@@ -241,87 +245,106 @@ fn report(
 /// Each try reads and compresses the strategy again: the upload cannot be renamed.
 const STORE_PUBLISH_ATTEMPTS: u32 = 3;
 
-/// One backup into a store, as asked; `created` names it on every attempt.
+/// One backup into a store of a strategy walked once: `created` names it on every attempt.
 struct StoreBackup<'a> {
-    locations: &'a Locations,
     store: &'a RemoteStore,
     strategy: &'a str,
-    options: &'a BackupOptions,
+    source: Source,
+    level: u32,
     created: DateTime<Local>,
 }
 
+/// How far [`StoreBackup::begin`] got.
+// One per backup, moved once: boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+enum Begun<'a> {
+    /// Nothing changed since the store's latest backup (with `if_changed`).
+    Unchanged(BackupOutcome),
+    /// Every byte of the archive is handed to its upload, which is not completed yet.
+    Uploaded(StoreBackup<'a>, SentArchive<'a>),
+}
+
 impl<'a> StoreBackup<'a> {
-    fn now(
-        locations: &'a Locations,
+    /// Walks the strategy, and unless it is unchanged, compresses it into an upload under the
+    /// next free name.
+    fn begin(
+        locations: &Locations,
         store: &'a RemoteStore,
         strategy: &'a str,
-        options: &'a BackupOptions,
-    ) -> StoreBackup<'a> {
-        StoreBackup {
-            locations,
-            store,
-            strategy,
-            options,
-            created: Local::now(),
-        }
-    }
-
-    /// Makes the backup, from try `attempt` on.
-    fn make(
-        &self,
-        mut attempt: u32,
+        options: &BackupOptions,
         progress: &dyn Progress,
         cancel: &CancelToken,
-    ) -> Result<BackupOutcome> {
-        loop {
-            let sent = match self.send(progress, cancel)? {
-                Sent::Unchanged(outcome) => return Ok(outcome),
-                Sent::Uploaded(sent) => sent,
-            };
-            cancel.check()?;
-            match sent.publish(cancel) {
-                Err(err) if attempt < STORE_PUBLISH_ATTEMPTS && name_taken(&err, progress) => {
-                    attempt += 1;
-                }
-                outcome => return outcome,
-            }
-        }
-    }
-
-    /// Walks the strategy, and unless it is unchanged, compresses it into an upload under the
-    /// next free name. Returning early drops the upload, which aborts it.
-    fn send(&self, progress: &dyn Progress, cancel: &CancelToken) -> Result<Sent<'a>> {
-        let store = self.store;
-        let level = validate_level(self.options.level)?;
-        let source = Source::walk(&self.locations.results, self.strategy, progress)?;
-        if self.options.if_changed {
+    ) -> Result<Begun<'a>> {
+        let level = validate_level(options.level)?;
+        let source = Source::walk(&locations.results, strategy, progress)?;
+        if options.if_changed {
             if let Some(latest) = store.latest(&source.strategy, progress)? {
                 let manifest = store.sidecar(&latest.backup_file)?;
                 if !scan::changed_since(&source.entries, manifest.as_ref()) {
                     let path = shown_in(store, &latest.backup_file);
-                    return Ok(Sent::Unchanged(source.unchanged(latest, path)));
+                    return Ok(Begun::Unchanged(source.unchanged(latest, path)));
                 }
             }
         }
+        let backup = StoreBackup {
+            store,
+            strategy,
+            source,
+            level,
+            created: Local::now(),
+        };
+        let sent = backup.send(progress, cancel)?;
+        Ok(Begun::Uploaded(backup, sent))
+    }
+
+    /// Compresses the strategy into an upload under the next free name. Returning early drops
+    /// the upload, which aborts it.
+    fn send(&self, progress: &dyn Progress, cancel: &CancelToken) -> Result<SentArchive<'a>> {
+        let store = self.store;
+        let source = &self.source;
         let name = store.free_backup_name(&source.strategy, &Timestamp::of(&self.created))?;
         let mut manifest = source.manifest(&self.created);
         let mut upload = store.objects().writer(name.as_str())?;
         let writer = ArchiveWriter::new(
             HashingWriter::new(&mut upload),
             &shown_in(store, &name),
-            level,
+            self.level,
         );
         let written = source
             .write_archive(writer, &mut manifest, progress, cancel)
             .map_err(Error::surfaced)?;
-        Ok(Sent::Uploaded(SentArchive {
+        Ok(SentArchive {
             store,
-            strategy: source.strategy,
+            strategy: source.strategy.clone(),
             name,
             manifest,
             written,
             upload,
-        }))
+        })
+    }
+
+    /// `published`, the outcome of the first try's publish; when another writer took its name,
+    /// the backup is made again under the next free name, at most [`STORE_PUBLISH_ATTEMPTS`]
+    /// tries in all.
+    fn published_or_again(
+        &self,
+        published: Result<BackupOutcome>,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<BackupOutcome> {
+        let mut outcome = published;
+        let mut attempt = 1;
+        loop {
+            match outcome {
+                Err(err) if attempt < STORE_PUBLISH_ATTEMPTS && name_taken(&err, progress) => {
+                    attempt += 1;
+                    let sent = self.send(progress, cancel)?;
+                    cancel.check()?;
+                    outcome = sent.publish(cancel);
+                }
+                outcome => return outcome,
+            }
+        }
     }
 }
 
@@ -340,16 +363,6 @@ fn name_taken(err: &Error, progress: &dyn Progress) -> bool {
         "{object} was published by another backup meanwhile; backing up again under the next name"
     ));
     true
-}
-
-/// How far [`StoreBackup::send`] got.
-// One per backup, moved once: boxing would only add an allocation.
-#[allow(clippy::large_enum_variant)]
-enum Sent<'s> {
-    /// Nothing changed since the store's latest backup (with `if_changed`).
-    Unchanged(BackupOutcome),
-    /// Every byte of the archive is handed to its upload, which is not completed yet.
-    Uploaded(SentArchive<'s>),
 }
 
 /// An archive whose bytes are all with its upload: completing it (the server may take a while
@@ -384,17 +397,16 @@ impl SentArchive<'_> {
 
 /// A backup whose upload is being completed and published on a thread of its own.
 struct Publishing<'scope, 'a> {
-    request: StoreBackup<'a>,
+    backup: StoreBackup<'a>,
     task: std::thread::ScopedJoinHandle<'scope, Result<BackupOutcome>>,
 }
 
 impl Publishing<'_, '_> {
-    /// The backup's outcome once published; when another writer took its name meanwhile, it is
-    /// made again under the next name, as [`back_up_into_store`] does.
+    /// The backup's outcome once published, made again under the next name as
+    /// [`back_up_into_store`] does when another writer took its name meanwhile.
     fn outcome(self, progress: &dyn Progress, cancel: &CancelToken) -> Result<BackupOutcome> {
         match self.task.join() {
-            Ok(Err(err)) if name_taken(&err, progress) => self.request.make(2, progress, cancel),
-            Ok(outcome) => outcome,
+            Ok(published) => self.backup.published_or_again(published, progress, cancel),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     }
