@@ -334,8 +334,14 @@ fn run<T>(
     runtime: &tokio::runtime::Runtime,
     call: impl Future<Output = opendal::Result<T>>,
 ) -> Result<T, Failure> {
+    runtime.block_on(counted(call))
+}
+
+/// Awaits one call, noting whether the retry layer retried it. The count is read on the thread
+/// the call runs on: the caller's for `block_on`, the runtime's one worker for a spawned task.
+async fn counted<T>(call: impl Future<Output = opendal::Result<T>>) -> Result<T, Failure> {
     let before = RETRIES_SEEN.with(Cell::get);
-    runtime.block_on(call).map_err(|error| Failure {
+    call.await.map_err(|error| Failure {
         error,
         retried: RETRIES_SEEN.with(Cell::get) != before,
     })
@@ -639,11 +645,8 @@ impl ObjectStore {
                 if stop_asked.load(Ordering::Relaxed) {
                     break;
                 }
-                // The retries of this task's calls are counted on the worker thread it runs on.
-                let before = RETRIES_SEEN.with(Cell::get);
-                if let Err(error) = writer.write(part).await {
-                    let retried = RETRIES_SEEN.with(Cell::get) != before;
-                    return (writer, Err(Failure { error, retried }));
+                if let Err(failure) = counted(writer.write(part)).await {
+                    return (writer, Err(failure));
                 }
             }
             (writer, Ok(()))
@@ -1001,14 +1004,8 @@ impl ObjectReader {
     /// Starts reading `range` on the store's runtime.
     fn fetch(&self, range: std::ops::Range<u64>) -> Fetch {
         let reader = self.reader.clone();
-        self.runtime.spawn(async move {
-            // Counted on the worker thread the task runs on, as for an upload's parts.
-            let before = RETRIES_SEEN.with(Cell::get);
-            reader.read(range).await.map_err(|error| Failure {
-                error,
-                retried: RETRIES_SEEN.with(Cell::get) != before,
-            })
-        })
+        self.runtime
+            .spawn(async move { counted(reader.read(range)).await })
     }
 
     /// The typed error travels inside the io::Error to wherever the stream is read
