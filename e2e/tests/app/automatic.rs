@@ -296,11 +296,15 @@ async fn retention_is_previewed_before_anything_goes_and_then_applied() {
     app.screenshot("retention-preview").await;
 
     app.click("retention-apply").await;
-    app.eventually("the old backups are gone", || async {
-        archives_of(&backups, "alpha") == vec![alpha[2].clone()]
-            && archives_of(&backups, "beta").len() == 1
+    // The app reports the deletion only once every step (entries, archives, sidecars) is done.
+    app.eventually("the app says the old backups are deleted", || async {
+        app.text("retention-preview-area")
+            .await
+            .contains("Deleted 4 backups")
     })
     .await;
+    assert_eq!(archives_of(&backups, "alpha"), vec![alpha[2].clone()]);
+    assert_eq!(archives_of(&backups, "beta").len(), 1);
     for name in &alpha[..2] {
         let sidecar = backups.join(name.replace(".tar.gz", ".manifest.json"));
         assert!(!sidecar.exists(), "its manifest went with it");
