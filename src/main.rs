@@ -74,7 +74,7 @@ enum Command {
     /// target already has is skipped. Credentials come from the AWS environment or ~/.aws.
     #[command(group(clap::ArgGroup::new("which").required(true).args(["names", "all"])))]
     Copy {
-        /// Backup file names (see `list`)
+        /// Backup file names (see `list`), or paths to backup files (./alpha_....tar.gz)
         #[arg(value_name = "BACKUP")]
         names: Vec<String>,
         /// Copy every backup the current store lists

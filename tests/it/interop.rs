@@ -248,7 +248,7 @@ fn python_tarfile_reads_every_name_link_mode_time_and_content() {
 }
 
 /// Makes `<dir>/<strategy>_20240102_030405.tar.gz` with GNU tar in the given format.
-fn gnu_tar_archive(ws: &Sandbox, strategy: &str, format: &str, dir: &Path) -> PathBuf {
+pub(crate) fn gnu_tar_archive(ws: &Sandbox, strategy: &str, format: &str, dir: &Path) -> PathBuf {
     let archive = dir.join(format!("{strategy}_20240102_030405.tar.gz"));
     run_ok(
         tool("tar", "GNU tar")

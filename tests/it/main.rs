@@ -10,6 +10,7 @@ mod backup;
 mod bad_input;
 mod cancel;
 mod catalog;
+mod copy_files;
 mod crash;
 mod equity;
 mod formats;

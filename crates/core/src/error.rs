@@ -113,6 +113,8 @@ pub enum Error {
 
     #[error("{} has no manifest beside it, and comparing reads manifests only", .path.display())]
     ManifestMissing { path: PathBuf },
+    #[error("{} cannot be copied into another store: {detail}", .path.display())]
+    NotCopyable { path: PathBuf, detail: String },
     #[error("\"{path}\" cannot be taken from this backup: {reason}")]
     InvalidSelection { path: String, reason: String },
 
@@ -298,6 +300,7 @@ impl Error {
             Error::NoPolicy => "no_policy",
             Error::InvalidQuery { .. } => "invalid_query",
             Error::ManifestMissing { .. } => "manifest_missing",
+            Error::NotCopyable { .. } => "not_copyable",
             Error::InvalidSelection { .. } => "invalid_selection",
             Error::IndexRefused { .. } => "index_refused",
             Error::Cancelled => "cancelled",
@@ -401,6 +404,9 @@ impl Error {
             }
             Error::InvalidQuery { .. } => {
                 "Write comparisons like `sharpe >= 1.5 and max_drawdown > -20`, joined by and, or, not and parentheses, with one of >= <= > < = != and a number; quote names with spaces (\"Sharpe Ratio\"); percent metrics compare in percent, as shown.".into()
+            }
+            Error::NotCopyable { .. } => {
+                "Nothing was copied. A store takes backups made by Results Backup under their own name (strategy_YYYYmmdd_HHMMSS.tar.gz) with their manifest: restore this one and back it up again instead.".into()
             }
             Error::ManifestMissing { .. } => {
                 "Run `catalog rebuild` to recreate the manifest from the archive's embedded copy, then compare again.".into()

@@ -180,7 +180,7 @@ impl S3Server {
             .expect("timeout");
         write!(
             stream,
-            "GET /{}/{key} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            "GET /{}/{key} HTTP/1.1\r\nHost: {}\r\nAuthorization: {UNSIGNED}\r\nConnection: close\r\n\r\n",
             self.bucket, self.address
         )
         .expect("send");

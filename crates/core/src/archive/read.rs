@@ -101,6 +101,11 @@ impl ArchiveFile {
         }
     }
 
+    /// The archive's bytes as they are stored, front to back.
+    pub fn into_reader(self) -> Box<dyn Read + Send> {
+        Box::new(self.source)
+    }
+
     /// The archive file's own SHA-256 and size, read to its end (stopping when `cancel` is
     /// set); `on_bytes` hears of each piece read.
     pub fn hash(self, cancel: &CancelToken, on_bytes: impl FnMut(u64)) -> Result<(String, u64)> {

@@ -13,9 +13,10 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, RemoteReason, Result};
 use crate::progress::{CancelToken, Progress};
 use crate::store::backups_store::BackupsStore;
-use crate::store::catalog::{sidecar_path, Catalog, CatalogEntry};
-use crate::store::locate::Locator;
-use crate::store::manifest::Manifest;
+use crate::store::catalog::{read_embedded, sidecar_path, Catalog, CatalogEntry};
+use crate::store::locate::{LocatedBackup, Locator};
+use crate::store::manifest::{ArchiveInfo, Manifest};
+use crate::store::names::ArchiveFileName;
 use crate::store::remote::RemoteStore;
 use crate::sys::hashing::{hash_reader, Sha256};
 use crate::sys::s3::ObjectStore;
@@ -44,7 +45,9 @@ pub struct CopyOutcome {
 
 /// Copies one backup of `source` into `target`, each a folder or an S3 store: pushing offline
 /// backups to the team store, or pulling some into a folder for a trip. Verified by SHA-256
-/// against the source's catalog entry; what the target already has is skipped.
+/// against the source's catalog entry; what the target already has is skipped. A backup file
+/// outside any catalog (a path, or an archive dropped on the window) is described by its
+/// sidecar, else by its embedded manifest, and copied only when that description holds.
 pub fn copy_between(
     source: &BackupsStore,
     wanted: &Locator,
@@ -53,14 +56,33 @@ pub fn copy_between(
     cancel: &CancelToken,
 ) -> Result<CopyOutcome> {
     let located = source.locate(wanted, progress)?;
-    let Some(entry) = located.catalog_entry.clone() else {
-        return Err(Error::UnknownBackup {
-            name: wanted.shown(),
-            backups: source.shown(),
-        });
+    let (entry, sidecar) = match &located.catalog_entry {
+        Some(entry) => (entry.clone(), catalogued_sidecar(source, &located, entry)?),
+        None => described_outside_catalog(&located, cancel)?,
     };
-    // The sidecar travels byte for byte; read back from a store, it is checked first, so a
-    // forged one is never copied into a folder as if it were the backup's proof.
+    // A catalogued archive is opened by its name in the source, never through a link; a file
+    // outside the catalog as it was located (a dropped one must still be the same file).
+    let open = || -> Result<Box<dyn Read + Send>> {
+        match &located.catalog_entry {
+            Some(_) => source.open_raw(&entry.backup_file),
+            None => Ok(located.open()?.into_reader()),
+        }
+    };
+    match target {
+        BackupsStore::S3(remote) => copy_into_store(&open, &entry, sidecar, remote, cancel),
+        BackupsStore::Folder(folder) => {
+            copy_into_folder(&open, &entry, &sidecar, folder, progress, cancel)
+        }
+    }
+}
+
+/// The sidecar of a catalogued backup, byte for byte: read back from a store, it is checked
+/// first, so a forged one is never copied into a folder as if it were the backup's proof.
+fn catalogued_sidecar(
+    source: &BackupsStore,
+    located: &LocatedBackup,
+    entry: &CatalogEntry,
+) -> Result<Vec<u8>> {
     let sidecar =
         source
             .sidecar_bytes(&entry.backup_file)?
@@ -77,13 +99,76 @@ pub fn copy_between(
             detail: "it does not describe the archive its catalog entry names".into(),
         });
     }
-    match target {
-        BackupsStore::S3(remote) => copy_into_store(source, &entry, sidecar, remote, cancel),
-        BackupsStore::Folder(folder) => {
-            copy_into_folder(source, &entry, &sidecar, folder, progress, cancel)
-        }
-    }
+    Ok(sidecar)
 }
+
+/// The catalog entry and sidecar a backup file outside any catalog would have: from the sidecar
+/// beside it, else from its embedded manifest (its SHA-256 taken while the archive's layout is
+/// checked). Its name must be a backup's name that agrees with the manifest, as a store's
+/// readers expect. The copy is then verified against this description like any other.
+fn described_outside_catalog(
+    located: &LocatedBackup,
+    cancel: &CancelToken,
+) -> Result<(CatalogEntry, Vec<u8>)> {
+    let refuse = |detail: &str| Error::NotCopyable {
+        path: located.path.clone(),
+        detail: detail.into(),
+    };
+    let file = ArchiveFileName::new(located.file_name.clone())
+        .map_err(|_| refuse("its name is not a backup's name (strategy_YYYYmmdd_HHMMSS.tar.gz)"))?;
+    let Some(name) = file.backup_name() else {
+        return Err(refuse(
+            "its name is not a backup's name (strategy_YYYYmmdd_HHMMSS.tar.gz)",
+        ));
+    };
+    if let Some(problem) = &located.sidecar_problem {
+        return Err(problem.to_error());
+    }
+    let manifest = match &located.sidecar {
+        Some(manifest) => {
+            if !manifest
+                .archive
+                .as_ref()
+                .is_some_and(|info| info.file == file)
+            {
+                return Err(Error::InvalidManifest {
+                    path: sidecar_path(&located.path),
+                    detail: "it describes another archive than the one beside it".into(),
+                });
+            }
+            manifest.clone()
+        }
+        None => {
+            let scan = read_embedded(located.open()?, None, cancel)?;
+            let Some(mut manifest) = scan.manifest else {
+                return Err(refuse(
+                    "it was made by another tool and carries no manifest, so nothing could prove the copy",
+                ));
+            };
+            manifest.archive = Some(ArchiveInfo {
+                file: file.clone(),
+                size: scan.stats.size,
+                sha256: scan.stats.sha256,
+            });
+            manifest
+        }
+    };
+    if manifest.strategy != name.strategy || manifest.timestamp != name.timestamp {
+        return Err(refuse(
+            "its manifest names another strategy or time than its file name",
+        ));
+    }
+    let Some(archive) = &manifest.archive else {
+        return Err(refuse("its manifest records no archive"));
+    };
+    Ok((
+        CatalogEntry::from_manifest(&manifest, archive),
+        manifest.to_json(),
+    ))
+}
+
+/// Opens the archive being copied, as stored, each time its bytes are needed.
+type OpenArchive<'a> = dyn Fn() -> Result<Box<dyn Read + Send>> + 'a;
 
 fn outcome(entry: &CatalogEntry, status: CopyStatus) -> CopyOutcome {
     CopyOutcome {
@@ -97,7 +182,7 @@ fn outcome(entry: &CatalogEntry, status: CopyStatus) -> CopyOutcome {
 /// The store's publish protocol: archive (conditional, streamed, read back) -> sidecar ->
 /// catalog entry.
 fn copy_into_store(
-    source: &BackupsStore,
+    open: &OpenArchive,
     entry: &CatalogEntry,
     sidecar: Vec<u8>,
     target: &RemoteStore,
@@ -118,7 +203,7 @@ fn copy_into_store(
         // A copy cut short after the archive was published, or another writer's: it is ours
         // only if its bytes are.
         Some(_) => verify_remote(objects, entry, cancel)?,
-        None => match upload_archive(objects, source, entry, cancel) {
+        None => match upload_archive(objects, open, entry, cancel) {
             Ok(()) => verify_remote(objects, entry, cancel)?,
             Err(Error::Remote {
                 reason: RemoteReason::AlreadyExists,
@@ -135,7 +220,7 @@ fn copy_into_store(
 /// name while hashed, and moved into place (never over another file), with its sidecar and
 /// catalog entry, under the folder's catalog lock.
 fn copy_into_folder(
-    source: &BackupsStore,
+    open: &OpenArchive,
     entry: &CatalogEntry,
     sidecar: &[u8],
     folder: &Path,
@@ -154,7 +239,7 @@ fn copy_into_folder(
     ensure_dir(folder)?;
     let mut partial = PartialFile::create(&final_path)?;
     // Dropping the partial file on any error or cancel removes it.
-    stream_verified(source, entry, cancel, |bytes| {
+    stream_verified(open, entry, cancel, |bytes| {
         partial
             .file()
             .write_all(bytes)
@@ -203,25 +288,25 @@ fn different_in_folder(path: &Path) -> Error {
 /// catalog abort the upload before anything becomes visible.
 fn upload_archive(
     objects: &ObjectStore,
-    source: &BackupsStore,
+    open: &OpenArchive,
     entry: &CatalogEntry,
     cancel: &CancelToken,
 ) -> Result<()> {
     let mut writer = objects.writer(entry.backup_file.as_str())?;
     // Dropping the writer on any error or cancel aborts the multipart upload.
-    stream_verified(source, entry, cancel, |bytes| writer.push(bytes))?;
+    stream_verified(open, entry, cancel, |bytes| writer.push(bytes))?;
     writer.finish().map(|_| ())
 }
 
 /// Streams the source's archive into `sink`, hashing it: bytes that are not the ones the
 /// catalog entry records are an error before the caller publishes anything.
 fn stream_verified(
-    source: &BackupsStore,
+    open: &OpenArchive,
     entry: &CatalogEntry,
     cancel: &CancelToken,
     mut sink: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
-    let mut reader = source.open_raw(&entry.backup_file)?;
+    let mut reader = open()?;
     let mut hasher = Sha256::new();
     let mut streamed = 0u64;
     let mut buffer = vec![0u8; COPY_BUFFER_BYTES];
