@@ -126,10 +126,10 @@ fn described_outside_catalog(
     }
     let manifest = match &located.sidecar {
         Some(manifest) => {
-            if !manifest
+            if manifest
                 .archive
                 .as_ref()
-                .is_some_and(|info| info.file == file)
+                .is_none_or(|info| info.file != file)
             {
                 return Err(Error::InvalidManifest {
                     path: sidecar_path(&located.path),
