@@ -6,7 +6,7 @@ use ts_rs::{Config, TS};
 
 use crate::access::BackupRef;
 use crate::commands::copy::{CopyFailure, CopyOffer, CopySummary};
-use crate::commands::jobs::{CheckFailure, CopiedHere, JobRequest, JobResult};
+use crate::commands::jobs::{CheckFailure, CopiedHere, CopiedToShared, JobRequest, JobResult};
 use crate::commands::library::{BackupDetails, BackupList, FilterResult, ShownMetric};
 use crate::commands::protection::AutomaticView;
 use crate::commands::settings::{Overview, PickPurpose};
@@ -83,6 +83,7 @@ pub fn generate() -> String {
         RestoreOutcome::decl(&cfg),
         CheckFailure::decl(&cfg),
         CopiedHere::decl(&cfg),
+        CopiedToShared::decl(&cfg),
         JobResult::decl(&cfg),
         Deleted::decl(&cfg),
         FilesDropped::decl(&cfg),

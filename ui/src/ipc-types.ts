@@ -235,7 +235,7 @@ copy_target: string, };
 
 export type OnConflict = "copy" | "replace" | "fail";
 
-export type JobRequest = { "kind": "backup", strategy: string, } | { "kind": "check", backup: BackupRef, } | { "kind": "check_all" } | { "kind": "copy_to_shared" } | { "kind": "copy_to_this_computer", backup_file: string, } | { "kind": "restore", backup: BackupRef, destination: string | null, on_conflict: OnConflict, 
+export type JobRequest = { "kind": "backup", strategy: string, } | { "kind": "check", backup: BackupRef, } | { "kind": "check_all" } | { "kind": "copy_to_shared" } | { "kind": "copy_to_this_computer", backup_file: string, } | { "kind": "copy_dropped_to_shared", dropped: string, } | { "kind": "restore", backup: BackupRef, destination: string | null, on_conflict: OnConflict, 
 /**
  * Files and folders inside the strategy folder to restore; empty: everything.
  */
@@ -279,7 +279,17 @@ already_there: boolean,
  */
 folder: string, };
 
-export type JobResult = { "kind": "backup", outcome: BackupOutcome, } | { "kind": "check", report: CheckReport, } | { "kind": "check_all", reports: Array<CheckReport>, failures: Array<CheckFailure>, } | { "kind": "restore", outcome: RestoreOutcome, } | { "kind": "copy_to_shared", summary: CopySummary, } | { "kind": "copy_to_this_computer", copied: CopiedHere, };
+export type CopiedToShared = { backup_file: string, 
+/**
+ * The store already had it, with the same SHA-256: nothing was uploaded.
+ */
+already_there: boolean, 
+/**
+ * `s3://bucket/prefix`.
+ */
+store: string, };
+
+export type JobResult = { "kind": "backup", outcome: BackupOutcome, } | { "kind": "check", report: CheckReport, } | { "kind": "check_all", reports: Array<CheckReport>, failures: Array<CheckFailure>, } | { "kind": "restore", outcome: RestoreOutcome, } | { "kind": "copy_to_shared", summary: CopySummary, } | { "kind": "copy_to_this_computer", copied: CopiedHere, } | { "kind": "copy_dropped_to_shared", copied: CopiedToShared, };
 
 export type Deleted = { backup_file: string, 
 /**

@@ -1,5 +1,5 @@
 // Job state: pure transitions from JobEvents and results, plus a small store that runs jobs.
-import { copiedHereText, copySummaryText } from "./store-form";
+import { copiedHereText, copiedToSharedText, copySummaryText } from "./store-form";
 import { toUserError, type UserError } from "./errors";
 import {
   baseName,
@@ -53,6 +53,8 @@ export function jobLabel(request: JobRequest): string {
       return "Copy backups to shared storage";
     case "copy_to_this_computer":
       return `Copy ${request.backup_file} to this computer`;
+    case "copy_dropped_to_shared":
+      return `Copy ${baseName(request.dropped)} to shared storage`;
   }
 }
 
@@ -181,6 +183,8 @@ export function describeResult(result: JobResult): string {
       return copySummaryText(result.summary);
     case "copy_to_this_computer":
       return copiedHereText(result.copied);
+    case "copy_dropped_to_shared":
+      return copiedToSharedText(result.copied);
   }
 }
 

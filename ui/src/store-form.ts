@@ -1,7 +1,7 @@
 // The "Where backups are kept" form: what it sends and how it shows the shell's answers. The rules
 // (what a bucket may be called, what a failed connection means) are the core's; this only turns
 // form values into the setting and answers into words on screen.
-import type { BackupsSetting, ConnectionCheck, CopiedHere, CopyOffer, CopySummary, StoreField } from "./types";
+import type { BackupsSetting, ConnectionCheck, CopiedHere, CopiedToShared, CopyOffer, CopySummary, StoreField } from "./types";
 import type { UserError } from "./errors";
 import { formatBytes } from "./format";
 
@@ -72,6 +72,12 @@ export function copiedHereText(copied: CopiedHere): string {
   return copied.already_there
     ? `Already on this computer: ${copied.backup_file} is in ${copied.folder}, the same bytes as in shared storage.`
     : `Copied to ${copied.folder}: ${copied.backup_file}, verified.`;
+}
+
+export function copiedToSharedText(copied: CopiedToShared): string {
+  return copied.already_there
+    ? `Already in shared storage: ${copied.store} has ${copied.backup_file} with the same bytes; nothing was uploaded.`
+    : `Copied to shared storage (${copied.store}): ${copied.backup_file}, verified.`;
 }
 
 export function copySummaryText(summary: CopySummary): string {

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { closeAllDialogs } from "../src/dialog";
 import { openDetails } from "../src/views/details";
-import { connectionLine, copiedHereText, copyOfferText, copySummaryText, fieldsOf, settingOf } from "../src/store-form";
+import { connectionLine, copiedHereText, copiedToSharedText, copyOfferText, copySummaryText, fieldsOf, settingOf } from "../src/store-form";
 import { jobLabel } from "../src/jobs";
 import { toUserError } from "../src/errors";
 import { SettingsView } from "../src/views/settings";
@@ -195,5 +195,45 @@ describe("copying one backup to this computer", () => {
     expect(jobLabel({ kind: "copy_to_this_computer", backup_file: copied.backup_file })).toBe(
       "Copy alpha_20261126_091502.tar.gz to this computer",
     );
+  });
+});
+
+describe("an archive dropped on the window while shared storage is chosen", () => {
+  const dropped = "/home/ana/inbox/alpha_20261126_091502.tar.gz";
+  async function droppedDetails(store: "shared" | "folder") {
+    const shown = store === "shared" ? { kind: "shared" as const, address: "s3://team/quant" } : { kind: "folder" as const };
+    const context = fakeContext({ overview: overview({ store: shown }) });
+    const local = await context.ipc.backupDetails({ dropped });
+    context.ipc.backupDetails.mockResolvedValueOnce({ ...local, backup: { dropped }, in_catalog: false, entry: null });
+    openDetails(context.ctx, { dropped });
+    await settle();
+    return context;
+  }
+
+  it("is offered to shared storage only when shared storage is chosen", async () => {
+    await droppedDetails("folder");
+    expect(byTestId("details-copy-to-shared")).toBeNull();
+    expect(byTestId("details-copy-here")).toBeNull();
+  });
+
+  it("copies it into shared storage as a job, says so, and lists the store again", async () => {
+    const { jobs, running, ctx } = await droppedDetails("shared");
+    expect(byTestId("details-copy-here")).toBeNull();
+    expect(byTestId("details-delete")).toBeNull();
+    byTestId<HTMLButtonElement>("details-copy-to-shared")!.click();
+    expect(jobs.start).toHaveBeenCalledWith({ kind: "copy_dropped_to_shared", dropped });
+    expect(byTestId<HTMLButtonElement>("details-copy-to-shared")?.disabled).toBe(true);
+    await settle();
+    const copied = { backup_file: "alpha_20261126_091502.tar.gz", already_there: false, store: "s3://team/quant" };
+    running[0]!.resolve({ kind: "copy_dropped_to_shared", copied });
+    await settle();
+    expect(byTestId("copy-to-shared-result")?.textContent).toBe(
+      "Copied to shared storage (s3://team/quant): alpha_20261126_091502.tar.gz, verified.",
+    );
+    expect(ctx.store.refresh).toHaveBeenCalled();
+    expect(copiedToSharedText({ ...copied, already_there: true })).toBe(
+      "Already in shared storage: s3://team/quant has alpha_20261126_091502.tar.gz with the same bytes; nothing was uploaded.",
+    );
+    expect(jobLabel({ kind: "copy_dropped_to_shared", dropped })).toBe("Copy alpha_20261126_091502.tar.gz to shared storage");
   });
 });

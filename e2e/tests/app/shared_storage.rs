@@ -2,7 +2,7 @@
 //! each test; its AWS_* test keys are in the app's environment): choosing it in Settings,
 //! testing the connection, the Backups view listing the store, restoring from it, copying this
 //! computer's backups into it, backing up into it, comparing two of its backups, copying one to
-//! this computer and deleting one.
+//! this computer and deleting one, and copying an archive dropped on the window into it.
 
 use crate::support::*;
 use results_backup_testkit::s3::{free_loopback_port, S3Server, TEST_SECRET_KEY};
@@ -383,5 +383,75 @@ async fn in_shared_storage_a_change_is_backed_up_into_the_store_with_no_click() 
         "nothing went to the folder on this computer"
     );
     app.screenshot("automatic-in-shared-storage").await;
+    app.close().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_archive_dropped_on_the_window_is_copied_into_shared_storage() {
+    let server = S3Server::start();
+    let scratch = tempfile::tempdir().expect("scratch");
+    let (results, backups) = folders(scratch.path(), &["alpha"]);
+    // Made on another computer; only the archive travelled, without its sidecar.
+    let elsewhere = scratch.path().join("made elsewhere");
+    let file = back_up_with_core(&results, &elsewhere, "alpha", LEVEL);
+    let inbox = scratch.path().join("inbox");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    let dropped = inbox.join(&file);
+    std::fs::copy(elsewhere.join(&file), &dropped).expect("copy the archive");
+    let app = App::launch_with_env(
+        Setup::Configured {
+            results: results.clone(),
+            backups: backups.clone(),
+        },
+        server.env(),
+    )
+    .await;
+    fill_shared_storage(&app, &server, &server.endpoint()).await;
+    app.click("settings-save").await;
+    app.eventually("the header names the store", || async {
+        app.text("store-indicator")
+            .await
+            .starts_with("Shared storage")
+    })
+    .await;
+
+    drag_file_onto_app(&dropped, || async {}).await;
+    let text = app.text("details").await;
+    assert!(
+        text.contains(&file),
+        "details name the dropped archive: {text}"
+    );
+    app.click("details-copy-to-shared").await;
+    let said = app.text("copy-to-shared-result").await;
+    assert!(
+        said.starts_with("Copied to shared storage") && said.contains(&file),
+        "{said}"
+    );
+    app.screenshot("dropped-copied-to-shared").await;
+
+    let listed = listed_by_cli(&server, &results);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["backup_file"], file.as_str());
+    assert_eq!(
+        listed[0]["sha256"].as_str(),
+        Some(sha256_of(&dropped).as_str()),
+        "the store holds the dropped bytes"
+    );
+    let sidecar = format!("{PREFIX}/{}", file.replace(".tar.gz", ".manifest.json"));
+    assert!(server.object_keys(PREFIX).contains(&sidecar));
+    assert!(
+        archives_in(&backups).is_empty(),
+        "nothing written on this computer"
+    );
+    // The Backups view lists it from the store now.
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=\"details\"] .dialog-close').click()",
+            vec![],
+        )
+        .await
+        .expect("close the details");
+    app.click("nav-backups").await;
+    app.wait_for(&backup_row(&file)).await;
     app.close().await;
 }

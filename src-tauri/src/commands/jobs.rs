@@ -5,7 +5,7 @@
 
 use results_backup::Locations;
 use results_backup::{check, check_all_in, check_in, BackupsStore, CheckReport};
-use results_backup::{copy_between, CopyStatus};
+use results_backup::{copy_between, CopyStatus, RemoteStore};
 use results_backup::{restore_in, OnConflict, RestoreOptions, RestoreOutcome};
 use results_backup::{BackupOptions, BackupOutcome};
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,11 @@ pub enum JobRequest {
     /// folder on this computer, verified.
     CopyToThisComputer {
         backup_file: String,
+    },
+    /// Copies an archive dropped on the window into the shared store, proved by the manifest
+    /// beside or inside it and verified.
+    CopyDroppedToShared {
+        dropped: PathBuf,
     },
     Restore {
         backup: BackupRef,
@@ -78,6 +83,9 @@ pub enum JobResult {
     CopyToThisComputer {
         copied: CopiedHere,
     },
+    CopyDroppedToShared {
+        copied: CopiedToShared,
+    },
 }
 
 /// One backup of the shared store copied into the backups folder on this computer.
@@ -88,6 +96,16 @@ pub struct CopiedHere {
     pub already_there: bool,
     /// The backups folder on this computer, where it is now.
     pub folder: PathBuf,
+}
+
+/// A dropped archive copied into the shared store.
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
+pub struct CopiedToShared {
+    pub backup_file: String,
+    /// The store already had it, with the same SHA-256: nothing was uploaded.
+    pub already_there: bool,
+    /// `s3://bucket/prefix`.
+    pub store: String,
 }
 
 /// Checks the request against what was handed over, then returns the work to queue.
@@ -207,6 +225,28 @@ pub(super) fn prepare<R: Runtime>(
                         backup_file: outcome.backup_file,
                         already_there: outcome.status == CopyStatus::AlreadyThere,
                         folder: access::absolute(&locations.backups),
+                    },
+                })
+            })
+        }
+        JobRequest::CopyDroppedToShared { dropped } => {
+            let Store::Shared(remote) = &store else {
+                return Err(IpcError::not_allowed(
+                    "copying without shared storage chosen",
+                ));
+            };
+            // Only a file handed over by a drop, still that same file when it is read.
+            let (source, wanted) =
+                store.resolve(&shell.grants, &locations, &BackupRef::Dropped(dropped))?;
+            let shown = remote.shown().to_string();
+            let target = BackupsStore::S3(RemoteStore::clone(remote));
+            Box::new(move |progress, cancel| {
+                let outcome = copy_between(&source, &wanted, &target, progress, cancel)?;
+                Ok(JobResult::CopyDroppedToShared {
+                    copied: CopiedToShared {
+                        backup_file: outcome.backup_file,
+                        already_there: outcome.status == CopyStatus::AlreadyThere,
+                        store: shown,
                     },
                 })
             })

@@ -793,6 +793,12 @@ fn with_shared_storage_saved_the_app_never_works_on_the_local_folder() {
 #[test]
 fn in_shared_storage_only_a_plain_archive_name_is_accepted_and_refused_before_any_request() {
     let w = World::new();
+    // Made on this computer before the store was chosen; one copy of it is dropped later.
+    let file = w.backup_alpha();
+    let archive = w.path("backups").join(&file);
+    let dropped = w.path("inbox").join(&file);
+    std::fs::create_dir_all(w.path("inbox")).expect("inbox");
+    std::fs::copy(&archive, &dropped).expect("copy");
     save_shared(
         &w,
         json!({"kind": "s3", "bucket": "team", "endpoint": nothing_listening()}),
@@ -830,6 +836,15 @@ fn in_shared_storage_only_a_plain_archive_name_is_accepted_and_refused_before_an
         .job(json!({"kind": "backup", "strategy": "../alpha"}))
         .expect_err("refused");
     assert_eq!(error["code"], "not_allowed", "{error}");
+    // Only a file handed over by a drop is copied into the store: never a path the webview
+    // makes up, not even one inside the backups folder.
+    for path in [&archive, &dropped, &w.path("backups/catalog.json")] {
+        let error = w
+            .job(json!({"kind": "copy_dropped_to_shared", "dropped": path}))
+            .expect_err("refused");
+        assert_eq!(error["code"], "not_allowed", "{error}");
+    }
+    assert!(w.app.state::<Shell>().grants.grant_file(&dropped));
     // Copying needs a store chosen; without one there is nothing to offer.
     save_shared(&w, json!({"kind": "folder"})).expect("saved");
     let offer = w.invoke("copy_offer", json!({})).expect("an answer");
@@ -841,5 +856,9 @@ fn in_shared_storage_only_a_plain_archive_name_is_accepted_and_refused_before_an
     w.refused(
         "run_job",
         json!({"job_id": "j-here", "job": {"kind": "copy_to_this_computer", "backup_file": "alpha_20260101_120000.tar.gz"}, "on_event": "__CHANNEL__:7"}),
+    );
+    w.refused(
+        "run_job",
+        json!({"job_id": "j-drop", "job": {"kind": "copy_dropped_to_shared", "dropped": dropped}, "on_event": "__CHANNEL__:7"}),
     );
 }

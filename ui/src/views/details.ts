@@ -18,10 +18,10 @@ import {
 import { describeJob, isActive, refName, type Job } from "../jobs";
 import { buildTree, visibleNodes, type TreeNode } from "../tree";
 import { equityChart } from "../chart";
-import type { BackupDetails, BackupRef, CheckReport, CheckResult, Manifest, ShownMetric } from "../types";
+import type { BackupDetails, BackupRef, CheckReport, CheckResult, JobRequest, Manifest, ShownMetric } from "../types";
 import { openChangesSince, openCompare } from "./compare";
 import { checkBadge, errorBanner, notice, progressBar, proofText, setProgress, spinner } from "../widgets";
-import { copiedHereText } from "../store-form";
+import { copiedHereText, copiedToSharedText } from "../store-form";
 
 export function openDetails(ctx: ViewContext, ref: BackupRef): void {
   const dialog = openDialog({ title: refName(ref), testid: "details", wide: true, content: [spinner("Reading the backup…")] });
@@ -84,14 +84,26 @@ class DetailsPanel {
       },
       "Restore",
     );
-    // A backup in shared storage can be pulled onto this computer (for a trip, or to keep a copy).
+    // A backup in shared storage can be pulled onto this computer (for a trip, or to keep a
+    // copy); an archive dropped on the window can be pushed into shared storage, when chosen.
     const copyButton = d.shared && d.in_catalog
       ? h(
           "button",
           { type: "button", class: "btn", "data-testid": "details-copy-here", onclick: (e: Event) => void this.copyHere(e.currentTarget as HTMLButtonElement) },
           "Copy to this computer",
         )
-      : null;
+      : "dropped" in d.backup && ctx.store.state.overview?.store.kind === "shared"
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "btn",
+              "data-testid": "details-copy-to-shared",
+              onclick: (e: Event) => void this.copyToShared(d.backup, e.currentTarget as HTMLButtonElement),
+            },
+            "Copy to shared storage",
+          )
+        : null;
     const deleteButton = d.in_catalog
       ? h(
           "button",
@@ -275,19 +287,34 @@ class DetailsPanel {
 
   /** Copies this backup of the shared store into the backups folder on this computer, as a job. */
   private async copyHere(button: HTMLButtonElement): Promise<void> {
+    await this.copy(button, "Copying to this computer and checking it…", { kind: "copy_to_this_computer", backup_file: this.details.backup_file });
+  }
+
+  /** Copies this dropped archive into the shared store, as a job; it then shows in the list. */
+  private async copyToShared(backup: BackupRef, button: HTMLButtonElement): Promise<void> {
+    if (!("dropped" in backup)) return;
+    const copied = await this.copy(button, "Copying to shared storage and checking it…", { kind: "copy_dropped_to_shared", dropped: backup.dropped });
+    if (copied) await this.ctx.store.refresh();
+  }
+
+  /** Runs a copy job, showing its outcome under the actions; true when it copied. */
+  private async copy(button: HTMLButtonElement, working: string, request: JobRequest): Promise<boolean> {
     button.disabled = true;
-    this.copyArea.replaceChildren(spinner("Copying to this computer and checking it…"));
-    const { done } = this.ctx.jobs.start({ kind: "copy_to_this_computer", backup_file: this.details.backup_file });
+    this.copyArea.replaceChildren(spinner(working));
+    const { done } = this.ctx.jobs.start(request);
     const job = await done;
     button.disabled = false;
-    if (!this.dialog.isOpen()) return;
+    if (!this.dialog.isOpen()) return job.result !== null;
     if (job.result?.kind === "copy_to_this_computer") {
       this.copyArea.replaceChildren(notice([h("p", { "data-testid": "copy-here-result" }, copiedHereText(job.result.copied))]));
+    } else if (job.result?.kind === "copy_dropped_to_shared") {
+      this.copyArea.replaceChildren(notice([h("p", { "data-testid": "copy-to-shared-result" }, copiedToSharedText(job.result.copied))]));
     } else if (job.error) {
       this.copyArea.replaceChildren(errorBanner(job.error, { onDismiss: () => this.copyArea.replaceChildren() }));
     } else {
       this.copyArea.replaceChildren();
     }
+    return job.result !== null;
   }
 
   private async openFile(member: string): Promise<void> {
