@@ -1,5 +1,6 @@
 //! S3 stores over a network that fails: connections cut mid-upload and mid-download, a storm of
-//! 503 Slow Down, a slow server, a silent one, a deleted bucket, refused credentials, and the
+//! 503 Slow Down, a slow server, a silent one, a deleted bucket, refused credentials, a key
+//! that may read but not write, and the
 //! multipart uploads a killed run leaves behind. Each ends in a plain error (or a retry that
 //! succeeds) within a bounded time, never in a partial backup or a partial restore. The server
 //! is moto on loopback; the misbehaving network is the test kit's proxy in front of it.
@@ -7,11 +8,11 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::s3::{restore_from_store, s3_command, store_of};
+use crate::s3::{assert_no_secret, restore_from_store, s3_command, store_of};
 use crate::BIN;
 use results_backup::PART_BYTES;
 use results_backup_testkit::proxy::Proxy;
-use results_backup_testkit::s3::{S3Server, TEST_ACCESS_KEY, TEST_SECRET_KEY};
+use results_backup_testkit::s3::S3Server;
 use results_backup_testkit::*;
 use serde_json::Value;
 
@@ -57,16 +58,6 @@ fn assert_failed_with(run: &Run, code: &str) {
         run.describe()
     );
     assert_no_secret(run);
-}
-
-fn assert_no_secret(run: &Run) {
-    for secret in [TEST_SECRET_KEY, TEST_ACCESS_KEY] {
-        assert!(
-            !run.stdout.contains(secret) && !run.stderr.contains(secret),
-            "a credential was shown: {}",
-            run.describe()
-        );
-    }
 }
 
 /// A backup of "alpha" holding `bytes` of incompressible data (the archive is about as large);
@@ -537,6 +528,68 @@ fn refused_credentials_are_said_plainly_and_never_shown() {
             run.describe()
         );
     }
+}
+
+#[test]
+fn a_key_that_may_only_read_restores_but_writes_nothing_and_is_told_why() {
+    let server = S3Server::start();
+    let proxy = Proxy::start(server.socket_address());
+    let ws = Sandbox::new(BIN);
+    let archive = backup_of_size(&ws, 100_000);
+    copy_directly(&ws, &server, &archive, "team");
+    let before = server.object_keys("team/");
+    let store = server.address("team");
+    proxy.refuse_writes();
+
+    // Reading works as with any key: list, check, restore.
+    let listed = run_via(
+        &ws,
+        &server,
+        &proxy.endpoint(),
+        &[],
+        &["--backups", &store, "list", "--json"],
+    );
+    listed.assert_success();
+    assert_eq!(listed.json()[0]["backup_file"], archive.as_str());
+    let to = ws.root.join("restored");
+    restore_from_store(
+        &ws,
+        &server,
+        &proxy.endpoint(),
+        (&store, &archive),
+        &to,
+        &[],
+    )
+    .assert_success();
+    assert_eq!(
+        std::fs::read(to.join("alpha/data/prices.bin")).expect("restored"),
+        std::fs::read(ws.results.join("alpha/data/prices.bin")).expect("original"),
+        "restored with a read-only key"
+    );
+
+    // Every write is refused by the store; each says so plainly and leaves the store as it was.
+    build_small_strategy(&ws.results, "beta", 2);
+    let beta = ws.backup_cli("beta");
+    for args in [
+        vec!["--backups", &store, "backup", "alpha", "--json"],
+        vec!["copy", &beta, "--to", &store, "--json"],
+        vec!["--backups", &store, "delete", &archive, "--yes", "--json"],
+    ] {
+        let run = run_via(&ws, &server, &proxy.endpoint(), &[], &args);
+        assert_failed_with(&run, "store_access_denied");
+        assert!(
+            run.stdout.contains("access was denied"),
+            "{}",
+            run.describe()
+        );
+    }
+    assert!(proxy.writes_refused() >= 3, "the writes reached the proxy");
+    assert_eq!(
+        server.object_keys("team/"),
+        before,
+        "the store is as it was"
+    );
+    assert!(server.open_uploads().is_empty(), "no upload left open");
 }
 
 /// Sends SIGINT, as Ctrl-C in a terminal does.

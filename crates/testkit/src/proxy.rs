@@ -7,6 +7,8 @@
 //! - answer the next K requests itself with S3's `503 Slow Down` (a throttling storm),
 //! - hold back each response for a while (a slow server),
 //! - accept connections and never answer (a blackholed server),
+//! - refuse every request but GET and HEAD with S3's `403 AccessDenied` (a key that may read
+//!   the bucket but not write it, which moto cannot express),
 //! - run something just before the next GET goes on (another writer acting between two of
 //!   the client's requests).
 //!
@@ -29,6 +31,8 @@ const NEVER: u64 = u64::MAX;
 
 /// S3's answer when it throttles, word for word but the request id.
 const SLOW_DOWN: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>proxy</RequestId></Error>";
+/// S3's answer to a request the key's policy does not allow, word for word but the request id.
+const ACCESS_DENIED: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>proxy</RequestId></Error>";
 
 #[derive(Default)]
 struct Behaviour {
@@ -42,6 +46,8 @@ struct Behaviour {
     /// Milliseconds to hold back each response.
     delay_ms: AtomicU64,
     blackhole: AtomicBool,
+    /// Only GET and HEAD go through; anything else is refused with 403 AccessDenied.
+    read_only: AtomicBool,
     /// Runs once, just before the next GET is forwarded.
     before_next_get: Mutex<Option<Box<dyn FnOnce() + Send>>>,
     stopped: AtomicBool,
@@ -49,6 +55,7 @@ struct Behaviour {
     connections_accepted: AtomicUsize,
     connections_cut: AtomicUsize,
     requests_throttled: AtomicUsize,
+    writes_refused: AtomicUsize,
 }
 
 pub struct Proxy {
@@ -124,6 +131,12 @@ impl Proxy {
         self.behaviour.blackhole.store(true, Ordering::SeqCst);
     }
 
+    /// From now on the key "may only read": every request but GET and HEAD is answered with
+    /// 403 AccessDenied and never reaches the server.
+    pub fn refuse_writes(&self) {
+        self.behaviour.read_only.store(true, Ordering::SeqCst);
+    }
+
     /// Runs `action` once, just before the next GET request is forwarded to the server.
     pub fn before_next_get(&self, action: impl FnOnce() + Send + 'static) {
         *lock(&self.behaviour.before_next_get) = Some(Box::new(action));
@@ -136,6 +149,7 @@ impl Proxy {
         self.throttle(0);
         self.delay(Duration::ZERO);
         self.behaviour.blackhole.store(false, Ordering::SeqCst);
+        self.behaviour.read_only.store(false, Ordering::SeqCst);
     }
 
     pub fn connections_accepted(&self) -> usize {
@@ -148,6 +162,10 @@ impl Proxy {
 
     pub fn requests_throttled(&self) -> usize {
         self.behaviour.requests_throttled.load(Ordering::SeqCst)
+    }
+
+    pub fn writes_refused(&self) -> usize {
+        self.behaviour.writes_refused.load(Ordering::SeqCst)
     }
 }
 
@@ -317,7 +335,11 @@ impl Connection {
                     }
                 }
                 if self.take_throttle() {
-                    self.answer_slow_down(rest.len() as u64, length);
+                    self.answer_instead("503 Slow Down", SLOW_DOWN, rest.len() as u64, length);
+                    return;
+                }
+                if self.refused_write(&request) {
+                    self.answer_instead("403 Forbidden", ACCESS_DENIED, rest.len() as u64, length);
                     return;
                 }
                 self.awaiting_response.store(true, Ordering::SeqCst);
@@ -353,9 +375,19 @@ impl Connection {
         taken
     }
 
+    fn refused_write(&self, request: &[u8]) -> bool {
+        let reads = request.starts_with(b"GET ") || request.starts_with(b"HEAD ");
+        let refused = !reads && self.behaviour.read_only.load(Ordering::SeqCst);
+        if refused {
+            self.behaviour.writes_refused.fetch_add(1, Ordering::SeqCst);
+        }
+        refused
+    }
+
     /// Reads the request's body away (closing on unread data would reset the connection
-    /// before the client reads the answer), then answers 503 Slow Down and closes.
-    fn answer_slow_down(&self, already: u64, length: u64) {
+    /// before the client reads the answer), then answers with `status` and the S3 error
+    /// document `body` itself, and closes.
+    fn answer_instead(&self, status: &str, body: &str, already: u64, length: u64) {
         let mut left = length.saturating_sub(already);
         let mut buffer = vec![0u8; 64 * 1024];
         while left > 0 {
@@ -365,8 +397,8 @@ impl Connection {
             left = left.saturating_sub(n as u64);
         }
         let answer = format!(
-            "HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{SLOW_DOWN}",
-            SLOW_DOWN.len()
+            "HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
         );
         let _ = (&self.client).write_all(answer.as_bytes());
         let _ = (&self.client).flush();

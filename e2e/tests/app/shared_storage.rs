@@ -1,10 +1,12 @@
 //! Shared storage (S3) from the window, against a real S3 server on loopback (moto, started by
 //! each test; its AWS_* test keys are in the app's environment): choosing it in Settings,
-//! testing the connection, the Backups view listing the store, restoring from it, copying this
-//! computer's backups into it, backing up into it, comparing two of its backups, copying one to
-//! this computer and deleting one, and copying an archive dropped on the window into it.
+//! testing the connection (unreachable, a read-only key, connected), the Backups view listing
+//! the store, restoring from it, copying this computer's backups into it, backing up into it,
+//! comparing two of its backups, copying one to this computer and deleting one, and copying an
+//! archive dropped on the window into it.
 
 use crate::support::*;
+use results_backup_testkit::proxy::Proxy;
 use results_backup_testkit::s3::{free_loopback_port, S3Server, TEST_SECRET_KEY};
 use std::path::Path;
 use std::process::Command;
@@ -98,6 +100,17 @@ async fn shared_storage_is_tested_saved_listed_and_restored_from() {
         Some("false")
     );
     app.screenshot("settings-shared-storage-unreachable").await;
+
+    // A key that may read the bucket but not write it: the test says so before anything is saved.
+    let read_only = Proxy::start(server.socket_address());
+    read_only.refuse_writes();
+    type_into(&app, "settings-store-endpoint", &read_only.endpoint()).await;
+    let cannot_write = connection_message(&app, "not write").await;
+    assert!(cannot_write.contains("may read"), "{cannot_write}");
+    assert!(
+        read_only.writes_refused() > 0,
+        "the probe write reached the store"
+    );
 
     type_into(&app, "settings-store-endpoint", &server.endpoint()).await;
     let connected = connection_message(&app, "Connected").await;
