@@ -657,3 +657,103 @@ fn a_second_ctrl_c_stops_at_once_while_the_store_does_not_answer() {
     proxy.heal();
     assert!(server.object_keys("team/").is_empty(), "nothing published");
 }
+
+/// A scripted S3 endpoint that pages its list of open uploads as AWS does (moto returns them
+/// all at once): page one ends with another tool's upload and points on to page two. It
+/// answers every part listing with no parts, and records each abort.
+struct PagingServer {
+    endpoint: String,
+    aborted: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    listings: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl PagingServer {
+    fn start() -> PagingServer {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+        let aborted = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let listings = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (seen, counted) = (aborted.clone(), listings.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                let target = head.split(' ').nth(1).unwrap_or_default().to_string();
+                let (status, body) = if head.starts_with("DELETE ") {
+                    let key = target.split('?').next().unwrap_or_default();
+                    seen.lock().unwrap().push(key.to_string());
+                    ("204 No Content", String::new())
+                } else if target.contains("uploads=") {
+                    counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let upload = |key: &str, id: &str| {
+                        format!("<Upload><Key>{key}</Key><UploadId>{id}</UploadId><Initiated>2026-01-01T00:00:00.000Z</Initiated></Upload>")
+                    };
+                    let page = if target.contains("key-marker=team%2Fnotes.bin&upload-id-marker=u2")
+                    {
+                        format!(
+                            "<IsTruncated>false</IsTruncated>{}",
+                            upload("team/beta_20260101_000000.tar.gz", "u3")
+                        )
+                    } else {
+                        format!(
+                            "<NextKeyMarker>team/notes.bin</NextKeyMarker><NextUploadIdMarker>u2</NextUploadIdMarker><IsTruncated>true</IsTruncated>{}{}",
+                            upload("team/alpha_20260101_000000.tar.gz", "u1"),
+                            upload("team/notes.bin", "u2")
+                        )
+                    };
+                    ("200 OK", format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListMultipartUploadsResult>{page}</ListMultipartUploadsResult>"))
+                } else {
+                    (
+                        "200 OK",
+                        "<ListPartsResult><IsTruncated>false</IsTruncated></ListPartsResult>"
+                            .to_string(),
+                    )
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        PagingServer {
+            endpoint,
+            aborted,
+            listings,
+        }
+    }
+}
+
+#[test]
+fn stale_uploads_are_found_on_every_page_of_the_listing() {
+    let server = PagingServer::start();
+    let location = results_backup::S3Location::parse("s3://results-test/team")
+        .and_then(|location| location.with_endpoint(&server.endpoint))
+        .expect("location");
+    let store =
+        results_backup::ObjectStore::open_with(&location, Some(&crate::s3::test_credentials()))
+            .expect("open");
+
+    let aborted = store
+        .abort_stale_uploads(Duration::ZERO)
+        .expect("the sweep");
+
+    assert_eq!(aborted, 2);
+    let mut keys = server.aborted.lock().unwrap().clone();
+    keys.sort();
+    assert_eq!(
+        keys,
+        vec![
+            "/results-test/team/alpha_20260101_000000.tar.gz".to_string(),
+            "/results-test/team/beta_20260101_000000.tar.gz".to_string(),
+        ],
+        "ours on both pages; another tool's upload is left alone"
+    );
+    assert_eq!(server.listings.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

@@ -695,8 +695,9 @@ impl ObjectStore {
     /// prefix (one name ending in `.tar.gz`, of the characters archive names use). "Stale" is
     /// initiated more than `older_than` ago and no part stored for as long (none at all
     /// counts): a live upload, ours or a colleague's, stores a part every few minutes however
-    /// long it runs, so it is never taken for stale. Anything else is left alone. At most one
-    /// listing page (1000 uploads) is looked at per run; the rest wait for the next.
+    /// long it runs, so it is never taken for stale. Anything else is left alone. At most 20
+    /// listing pages (20,000 uploads under the prefix) are looked at per run; the rest wait for
+    /// the next.
     pub fn abort_stale_uploads(&self, older_than: Duration) -> Result<usize> {
         let failed = |reason| Error::Remote {
             store: self.shown.clone(),

@@ -21,12 +21,17 @@ use crate::error::RemoteReason;
 
 /// One listing page: S3 returns at most 1000 uploads (or parts), a few hundred bytes each.
 const MAX_UPLOADS: usize = 1000;
+/// Pages of uploads looked at per run (20,000 uploads under the prefix); the rest wait for the
+/// next run.
+const MAX_UPLOAD_PAGES: usize = 20;
 /// S3 allows 10,000 parts to an upload: ten pages of parts.
 const MAX_PART_PAGES: usize = 10;
 /// An answer larger than a full page could be is refused before it is read further.
 const MAX_ANSWER_BYTES: usize = 2 * 1024 * 1024;
 /// S3's upload ids are about 100 characters; anything much longer is not one.
 const MAX_UPLOAD_ID_BYTES: usize = 1024;
+/// S3's longest key.
+const MAX_KEY_BYTES: usize = 1024;
 /// One name in a key: the file-name limit archive names obey.
 const MAX_NAME_BYTES: usize = 255;
 /// What every request here sends as its payload hash: the SHA-256 of an empty body.
@@ -88,22 +93,42 @@ impl UploadsApi {
         })
     }
 
-    /// The incomplete uploads of archives directly under our prefix (first page only).
+    /// The incomplete uploads of archives directly under our prefix, page after page (others'
+    /// uploads under the prefix count towards a page too), up to [`MAX_UPLOAD_PAGES`].
     pub async fn list(&self) -> Result<Vec<OpenUpload>, RemoteReason> {
-        let url = format!(
-            "{}?max-uploads={MAX_UPLOADS}&prefix={}&uploads=",
-            self.bucket_url,
-            encode(&self.key_prefix)
-        );
-        let (status, body) = self.send(http::Method::GET, &url).await?;
-        if status != 200 {
-            return Err(reason_of_status(status));
+        let mut ours = Vec::new();
+        let mut marker: Option<UploadsMarker> = None;
+        for _ in 0..MAX_UPLOAD_PAGES {
+            let mut url = format!(
+                "{}?max-uploads={MAX_UPLOADS}&prefix={}&uploads=",
+                self.bucket_url,
+                encode(&self.key_prefix)
+            );
+            if let Some(marker) = &marker {
+                url.push_str(&format!(
+                    "&key-marker={}&upload-id-marker={}",
+                    encode(&marker.key),
+                    encode(&marker.upload_id)
+                ));
+            }
+            let (status, body) = self.send(http::Method::GET, &url).await?;
+            if status != 200 {
+                return Err(reason_of_status(status));
+            }
+            let text = std::str::from_utf8(&body).map_err(|_| RemoteReason::Unexpected)?;
+            let page = parse_uploads(text);
+            ours.extend(
+                page.uploads
+                    .into_iter()
+                    .filter(|upload| is_ours(&self.key_prefix, &upload.key)),
+            );
+            // A server that hands back the marker it was given would loop: stop there.
+            match page.next {
+                Some(next) if marker.as_ref() != Some(&next) => marker = Some(next),
+                _ => break,
+            }
         }
-        let text = std::str::from_utf8(&body).map_err(|_| RemoteReason::Unexpected)?;
-        Ok(parse_uploads(text)
-            .into_iter()
-            .filter(|upload| is_ours(&self.key_prefix, &upload.key))
-            .collect())
+        Ok(ours)
     }
 
     /// When the newest part of `upload` was stored, `None` when it has none: a live upload
@@ -235,11 +260,26 @@ fn encode(value: &str) -> String {
     out
 }
 
+/// Where the next page of a truncated `ListMultipartUploadsResult` starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct UploadsMarker {
+    key: String,
+    upload_id: String,
+}
+
+/// One page of a `ListMultipartUploadsResult`.
+struct UploadsPage {
+    uploads: Vec<OpenUpload>,
+    /// Set when the listing is truncated and says where it goes on.
+    next: Option<UploadsMarker>,
+}
+
 /// The `<Upload>` entries of a `ListMultipartUploadsResult`, each with its `Key`, `UploadId`
-/// and `Initiated`. Only plain values are accepted: one holding markup or an entity (`<`, `&`),
-/// or a malformed time, makes its entry skipped rather than guessed at. Everything is found by
-/// linear scans of text already bounded in size.
-fn parse_uploads(xml: &str) -> Vec<OpenUpload> {
+/// and `Initiated`, and where the next page starts. Only plain values are accepted: one holding
+/// markup or an entity (`<`, `&`), or a malformed time, makes its entry skipped rather than
+/// guessed at (and a marker like that ends the listing). Everything is found by linear scans of
+/// text already bounded in size.
+fn parse_uploads(xml: &str) -> UploadsPage {
     let mut uploads = Vec::new();
     const OPEN: &str = "<Upload>";
     for (start, _) in xml.match_indices(OPEN) {
@@ -247,9 +287,7 @@ fn parse_uploads(xml: &str) -> Vec<OpenUpload> {
             break;
         };
         let key = value_of(entry, "Key");
-        let upload_id = value_of(entry, "UploadId").filter(|id| {
-            id.len() <= MAX_UPLOAD_ID_BYTES && id.bytes().all(|b| b.is_ascii_graphic())
-        });
+        let upload_id = value_of(entry, "UploadId").filter(|id| plain_upload_id(id));
         let initiated = value_of(entry, "Initiated")
             .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
             .map(|time| time.with_timezone(&Utc));
@@ -264,7 +302,25 @@ fn parse_uploads(xml: &str) -> Vec<OpenUpload> {
             break;
         }
     }
-    uploads
+    // The markers sit after the entries; only the text outside them is looked at.
+    let tail = xml.rfind("</Upload>").map_or(xml, |end| &xml[end..]);
+    let head = xml.find(OPEN).map_or(xml, |start| &xml[..start]);
+    let marker_of = |tag: &str| value_of(tail, tag).or_else(|| value_of(head, tag));
+    let truncated = marker_of("IsTruncated") == Some("true");
+    let next = marker_of("NextKeyMarker")
+        .filter(|key| truncated && key.len() <= MAX_KEY_BYTES)
+        .map(|key| UploadsMarker {
+            key: key.to_string(),
+            upload_id: marker_of("NextUploadIdMarker")
+                .filter(|id| plain_upload_id(id))
+                .unwrap_or_default()
+                .to_string(),
+        });
+    UploadsPage { uploads, next }
+}
+
+fn plain_upload_id(id: &str) -> bool {
+    id.len() <= MAX_UPLOAD_ID_BYTES && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// One page of a `ListPartsResult`.
@@ -324,7 +380,9 @@ mod tests {
   <Upload><Key>team/c.tar.gz</Key><UploadId>has space</UploadId><Initiated>2026-11-30T10:15:00Z</Initiated></Upload>
   <Upload><Key>team/cut.tar.gz</Key><UploadId>jkl</UploadId>
 </ListMultipartUploadsResult>"#;
-        let uploads = parse_uploads(xml);
+        let page = parse_uploads(xml);
+        assert_eq!(page.next, None, "not truncated");
+        let uploads = page.uploads;
         assert_eq!(uploads.len(), 1, "{uploads:?}");
         assert_eq!(uploads[0].key, "team/alpha_20261130_101500.tar.gz");
         assert_eq!(uploads[0].upload_id, "abc-123");
@@ -332,8 +390,35 @@ mod tests {
             uploads[0].initiated.to_rfc3339(),
             "2026-11-30T10:15:00+00:00"
         );
-        assert!(parse_uploads("<Upload><Key>").is_empty());
-        assert!(parse_uploads("").is_empty());
+        assert!(parse_uploads("<Upload><Key>").uploads.is_empty());
+        assert!(parse_uploads("").uploads.is_empty());
+    }
+
+    #[test]
+    fn a_truncated_listing_says_where_it_goes_on_and_entries_cannot_forge_that() {
+        let page = parse_uploads(
+            r#"<ListMultipartUploadsResult><Bucket>b</Bucket><KeyMarker></KeyMarker>
+  <NextKeyMarker>team/notes.bin</NextKeyMarker><NextUploadIdMarker>u2</NextUploadIdMarker>
+  <MaxUploads>2</MaxUploads><IsTruncated>true</IsTruncated>
+  <Upload><Key>team/a.tar.gz</Key><UploadId>u1</UploadId><Initiated>2026-11-30T10:15:00Z</Initiated></Upload>
+</ListMultipartUploadsResult>"#,
+        );
+        assert_eq!(
+            page.next,
+            Some(UploadsMarker {
+                key: "team/notes.bin".into(),
+                upload_id: "u2".into()
+            })
+        );
+        // Not truncated: no next page, whatever markers say.
+        let last =
+            parse_uploads("<NextKeyMarker>team/x</NextKeyMarker><IsTruncated>false</IsTruncated>");
+        assert_eq!(last.next, None);
+        // A marker inside an entry is not the listing's.
+        let forged = parse_uploads(
+            "<IsTruncated>true</IsTruncated><Upload><Key>k</Key><NextKeyMarker>team/z</NextKeyMarker></Upload>",
+        );
+        assert_eq!(forged.next, None);
     }
 
     #[test]
