@@ -114,9 +114,10 @@ fn described_outside_catalog(
         path: located.path.clone(),
         detail: detail.into(),
     };
-    let file = ArchiveFileName::new(located.file_name.clone())
-        .map_err(|_| refuse("its name is not a backup's name (strategy_YYYYmmdd_HHMMSS.tar.gz)"))?;
-    let Some(name) = file.backup_name() else {
+    let named = ArchiveFileName::new(located.file_name.clone())
+        .ok()
+        .and_then(|file| file.backup_name().map(|name| (file, name)));
+    let Some((file, name)) = named else {
         return Err(refuse(
             "its name is not a backup's name (strategy_YYYYmmdd_HHMMSS.tar.gz)",
         ));
