@@ -1075,6 +1075,56 @@ fn restore_only_reads_the_chosen_file_through_the_index_with_ranged_reads() {
 }
 
 #[test]
+fn restoring_many_neighbouring_files_through_the_index_downloads_each_range_once() {
+    let server = S3Server::start();
+    let proxy = Proxy::start(server.socket_address());
+    let ws = Sandbox::new(BIN);
+    build_small_strategy(&ws.results, "alpha", 1);
+    // 300 small files that compress well: many of them share each gzip member.
+    for n in 0..300u64 {
+        let file = ws.results.join(format!("alpha/runs/run_{n:03}.csv"));
+        write_file(&file, csv_bytes(n, 24 * 1024));
+        set_mtime(&file, BASE_MTIME);
+    }
+    set_mtime(&ws.results.join("alpha/runs"), BASE_MTIME);
+    let archive = ws.backup_cli("alpha");
+    let archive_bytes = std::fs::metadata(ws.backups.join(&archive))
+        .expect("archive")
+        .len();
+    let store = server.address("team");
+    run_s3(&ws, &server, &["copy", &archive, "--to", &store]).assert_success();
+
+    let before = proxy.bytes_carried();
+    let fresh = ws.root.join("fresh");
+    let restored = restore_from_store(
+        &ws,
+        &server,
+        &proxy.endpoint(),
+        (&store, &archive),
+        &fresh,
+        &["--only", "runs"],
+    );
+    restored.assert_success();
+    assert!(
+        !restored.stderr.contains("whole archive"),
+        "through the index: {}",
+        restored.describe()
+    );
+    assert_same_tree(
+        &snapshot(&ws.results.join("alpha/runs")),
+        &snapshot(&fresh.join("alpha/runs")),
+        "the restored runs",
+    );
+    // Every file starts in a member a neighbour already fetched: the archive's bytes come over
+    // about once (plus the catalog, the sidecar and the HTTP heads), not once per file.
+    let carried = proxy.bytes_carried() - before;
+    assert!(
+        carried < 2 * archive_bytes + 1024 * 1024,
+        "{carried} bytes carried for a {archive_bytes}-byte archive"
+    );
+}
+
+#[test]
 fn extract_takes_one_file_out_of_a_backup_in_a_store() {
     let server = S3Server::start();
     let ws = Sandbox::new(BIN);

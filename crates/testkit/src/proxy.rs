@@ -164,6 +164,11 @@ impl Proxy {
         self.behaviour.requests_throttled.load(Ordering::SeqCst)
     }
 
+    /// Bytes carried so far, all connections and both directions.
+    pub fn bytes_carried(&self) -> u64 {
+        self.behaviour.carried.load(Ordering::SeqCst)
+    }
+
     pub fn writes_refused(&self) -> usize {
         self.behaviour.writes_refused.load(Ordering::SeqCst)
     }

@@ -17,7 +17,7 @@ use crate::limits::{allowed_expansion, quoted};
 use crate::progress::{CancelToken, Progress};
 use crate::sys::s3::ObjectStore;
 use crate::sys::FileIdentity;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// How a backup is named.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -87,22 +87,65 @@ impl std::fmt::Debug for RemoteArchive {
 
 /// An archive object read at chosen offsets: each read of the index's member chain becomes
 /// ranged GETs of [`RANGE_BYTES`], so one file out of a large archive costs about its own
-/// compressed size, not a download of the whole object.
+/// compressed size, not a download of the whole object. The last range fetched is kept: a chain
+/// goes on from one member to the next, and neighbouring files share members, so a read that
+/// starts inside it is served from memory instead of fetching those bytes again.
 pub struct RemoteRanges {
     objects: Arc<ObjectStore>,
     name: String,
     size: u64,
+    last: Mutex<Option<FetchedRange>>,
+}
+
+/// Bytes of the object from `start` on.
+#[derive(Clone)]
+struct FetchedRange {
+    start: u64,
+    bytes: Arc<[u8]>,
 }
 
 /// One ranged read: a little more than one of our gzip members (1 MiB of input each).
 const RANGE_BYTES: u64 = 1024 * 1024 + 64 * 1024;
 
+impl RemoteRanges {
+    /// The kept range, positioned at `offset`, when it holds that byte.
+    fn kept_at(&self, offset: u64) -> Option<(std::io::Cursor<Arc<[u8]>>, u64)> {
+        let last = self.last.lock().ok()?.clone()?;
+        let end = last.start + last.bytes.len() as u64;
+        if !(last.start..end).contains(&offset) {
+            return None;
+        }
+        let mut held = std::io::Cursor::new(last.bytes);
+        held.set_position(offset - last.start);
+        Some((held, end))
+    }
+
+    fn fetch(&self, start: u64) -> std::io::Result<Arc<[u8]>> {
+        let len = RANGE_BYTES.min(self.size - start);
+        let bytes: Arc<[u8]> = self
+            .objects
+            .read_range(&self.name, start, len)
+            .map_err(std::io::Error::other)?
+            .into();
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some(FetchedRange {
+                start,
+                bytes: Arc::clone(&bytes),
+            });
+        }
+        Ok(bytes)
+    }
+}
+
 impl RandomAccess for RemoteRanges {
     fn read_from(&self, offset: u64) -> std::io::Result<Box<dyn Read + '_>> {
+        let (held, next) = self
+            .kept_at(offset)
+            .unwrap_or_else(|| (std::io::Cursor::new(Arc::from(Vec::new())), offset));
         Ok(Box::new(RangedReader {
             ranges: self,
-            next: offset,
-            held: std::io::Cursor::new(Vec::new()),
+            next,
+            held,
         }))
     }
 }
@@ -111,7 +154,7 @@ struct RangedReader<'r> {
     ranges: &'r RemoteRanges,
     /// Offset of the next byte to fetch.
     next: u64,
-    held: std::io::Cursor<Vec<u8>>,
+    held: std::io::Cursor<Arc<[u8]>>,
 }
 
 impl Read for RangedReader<'_> {
@@ -120,12 +163,7 @@ impl Read for RangedReader<'_> {
         if n > 0 || buf.is_empty() || self.next >= self.ranges.size {
             return Ok(n);
         }
-        let len = RANGE_BYTES.min(self.ranges.size - self.next);
-        let bytes = self
-            .ranges
-            .objects
-            .read_range(&self.ranges.name, self.next, len)
-            .map_err(std::io::Error::other)?;
+        let bytes = self.ranges.fetch(self.next)?;
         if bytes.is_empty() {
             // The object shrank under us: say so rather than loop.
             return Err(std::io::Error::new(
@@ -203,6 +241,7 @@ impl LocatedBackup {
             objects: Arc::clone(&remote.objects),
             name: self.file_name.clone(),
             size,
+            last: Mutex::new(None),
         })
     }
 
