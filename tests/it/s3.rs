@@ -405,6 +405,76 @@ fn check_streams_an_object_from_the_store() {
     assert_no_secret(&unknown);
 }
 
+/// The one backup `store` lists, as `list --json` shows it.
+fn listed_one(ws: &Sandbox, server: &S3Server, store: &str) -> Value {
+    let run = run_s3(ws, server, &["--backups", store, "list", "--json"]);
+    run.assert_success();
+    run.json()[0].clone()
+}
+
+#[test]
+fn a_check_in_a_store_is_recorded_and_the_newest_result_is_listed() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    let archive = one_backup_in_store(&ws, &server, "team");
+    let store = server.address("team");
+    let records = format!("team/checks.d/{archive}/");
+    assert_eq!(
+        listed_one(&ws, &server, &store)["check_result"],
+        Value::Null
+    );
+
+    run_s3(&ws, &server, &["--backups", &store, "check", &archive]).assert_success();
+    let checked = listed_one(&ws, &server, &store);
+    assert_eq!(checked["check_result"], "ok", "{checked}");
+    assert!(checked["last_checked"].is_string(), "{checked}");
+    let kept = server.object_keys(&records);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].ends_with(".ok"), "{kept:?}");
+    // Finding one backup (its details in the app) reads its own records too.
+    let remote = results_backup::RemoteStore::open_with(
+        &location_of(&server, "team"),
+        Some(&test_credentials()),
+    )
+    .expect("open");
+    let located =
+        results_backup::locate_remote(&remote, &results_backup::Locator::Name(archive.clone()))
+            .expect("found");
+    let entry = located.catalog_entry.expect("catalogued");
+    assert_eq!(entry.check_result, Some(results_backup::CheckResult::Ok));
+
+    // A later check that finds damage is the newest word, and replaces the earlier record.
+    damage_object(&server, "team", &archive);
+    run_s3(&ws, &server, &["--backups", &store, "check", &archive]).assert_code(1);
+    assert_eq!(listed_one(&ws, &server, &store)["check_result"], "damaged");
+    let kept = server.object_keys(&records);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].ends_with(".damaged"), "{kept:?}");
+
+    // Records read back are untrusted: a name that is not a record, or a record from before
+    // the backup was made (an earlier backup of the same name), changes nothing.
+    let objects = store_of(&server, "team");
+    for planted in [
+        format!("checks.d/{archive}/29991231T235959999Z.fine"),
+        format!("checks.d/{archive}/notes.txt"),
+        format!("checks.d/{archive}/20000101T000000000Z.missing"),
+    ] {
+        objects
+            .put_small(&planted, Vec::new(), Publish::Replace)
+            .expect("plant");
+    }
+    assert_eq!(listed_one(&ws, &server, &store)["check_result"], "damaged");
+
+    // Deleting the backup takes its records with it.
+    run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "delete", &archive, "--yes"],
+    )
+    .assert_success();
+    assert_eq!(server.object_keys(&records), Vec::<String>::new());
+}
+
 #[test]
 fn a_damaged_object_is_reported_and_never_restored() {
     let server = S3Server::start();

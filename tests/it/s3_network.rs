@@ -567,6 +567,21 @@ fn a_key_that_may_only_read_restores_but_writes_nothing_and_is_told_why() {
         "restored with a read-only key"
     );
 
+    // A check reads only: it succeeds, and says its result could not be recorded.
+    let checked = run_via(
+        &ws,
+        &server,
+        &proxy.endpoint(),
+        &[],
+        &["--backups", &store, "check", &archive],
+    );
+    checked.assert_success();
+    assert!(
+        checked.stderr.contains("was not recorded"),
+        "{}",
+        checked.describe()
+    );
+
     // Every write is refused by the store; each says so plainly and leaves the store as it was.
     build_small_strategy(&ws.results, "beta", 2);
     let beta = ws.backup_cli("beta");

@@ -158,6 +158,21 @@ async fn shared_storage_is_tested_saved_listed_and_restored_from() {
     app.click("details-check").await;
     app.wait_for("[data-testid=\"check-result\"][data-result=\"ok\"]")
         .await;
+    // The result is recorded in the store: the list behind the details shows it.
+    app.eventually("the list shows the backup as checked", || async {
+        app.attr_of(&backup_row(&file), "data-check")
+            .await
+            .as_deref()
+            == Some("ok")
+    })
+    .await;
+    assert!(
+        server
+            .object_keys(&format!("{PREFIX}/checks.d/{file}/"))
+            .iter()
+            .any(|key| key.ends_with(".ok")),
+        "a check record in the store"
+    );
     app.click("details-restore").await;
     app.by_id("restore-dialog").await;
     app.pick_restore_destination(&destination).await;

@@ -13,12 +13,15 @@ use crate::archive::{
     EMBEDDED_MANIFEST_PATH,
 };
 use crate::error::{Error, Result};
-use crate::limits::quoted_bytes;
+use crate::limits::{quoted, quoted_bytes};
 use crate::progress::{CancelToken, Operation, Progress};
 use crate::store::backups_store::BackupsStore;
 use crate::store::catalog::{Catalog, CheckResult};
+use crate::store::check_records::CheckRecord;
 use crate::store::locate::{locate, locate_in, locate_remote, LocatedBackup, Locator, Proof};
 use crate::store::manifest::Manifest;
+use crate::store::names::ArchiveFileName;
+use crate::store::remote::RemoteStore;
 use crate::store::settings::Locations;
 use crate::sys::background::ContentHasher;
 use crate::sys::pipe::read_piece;
@@ -78,9 +81,9 @@ pub fn check_many(
 }
 
 /// Checks backups of `store`: in a folder, every result is then recorded in its catalog with
-/// one update; in an S3 store each archive is streamed (never written to disk) and results are
-/// reported, not recorded (the store's catalog entries are published once). Stops early on
-/// cancel.
+/// one update; in an S3 store each archive is streamed (never written to disk) and each result
+/// is recorded as it comes, as a check record beside the catalog (its entries are published
+/// once). Stops early on cancel.
 pub fn check_in(
     store: &BackupsStore,
     wanted: &[Locator],
@@ -93,9 +96,14 @@ pub fn check_in(
             let catalog = Catalog::load(backups, progress)?;
             check_many_in(&catalog, backups, wanted, quick, progress, cancel)
         }
-        BackupsStore::S3(remote) => check_each(wanted, quick, progress, cancel, |locator| {
-            locate_remote(remote, locator)
-        }),
+        BackupsStore::S3(remote) => check_each(
+            wanted,
+            quick,
+            progress,
+            cancel,
+            |locator| locate_remote(remote, locator),
+            |report| record_in_store(remote, report, progress),
+        ),
     }
 }
 
@@ -146,12 +154,16 @@ fn check_each(
     progress: &dyn Progress,
     cancel: &CancelToken,
     locate: impl Fn(&Locator) -> Result<LocatedBackup>,
+    checked: impl Fn(&CheckReport),
 ) -> Result<Vec<(String, Result<CheckReport>)>> {
     let mut results = Vec::new();
     for locator in wanted {
         cancel.check()?;
         let result =
             locate(locator).and_then(|located| check_located(&located, quick, progress, cancel));
+        if let Ok(report) = &result {
+            checked(report);
+        }
         let stop = matches!(result, Err(Error::Cancelled));
         let name = match (&result, locator) {
             (Ok(report), _) => report.backup_file.clone(),
@@ -174,15 +186,40 @@ fn check_many_in(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Vec<(String, Result<CheckReport>)>> {
-    let results = check_each(wanted, quick, progress, cancel, |locator| {
-        locate_in(catalog, backups, locator)
-    })?;
+    let results = check_each(
+        wanted,
+        quick,
+        progress,
+        cancel,
+        |locator| locate_in(catalog, backups, locator),
+        |_| {},
+    )?;
     let reports: Vec<CheckReport> = results
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok().cloned())
         .collect();
     record_results(backups, &reports, progress)?;
     Ok(results)
+}
+
+/// Records a check of a backup the store catalogues. A key that may read but not write can
+/// still check: the result is then reported and said not to be recorded.
+fn record_in_store(remote: &RemoteStore, report: &CheckReport, progress: &dyn Progress) {
+    let Some(archive) = report
+        .in_catalog
+        .then(|| ArchiveFileName::new(report.backup_file.as_str()).ok())
+        .flatten()
+    else {
+        return;
+    };
+    let record = CheckRecord::new(archive, report.checked_at, report.result);
+    if let Err(err) = remote.record_check(&record) {
+        progress.warn(&format!(
+            "The result of checking {} was not recorded in {}: {err}",
+            quoted(&report.backup_file),
+            remote.shown()
+        ));
+    }
 }
 
 fn record_results(backups: &Path, reports: &[CheckReport], progress: &dyn Progress) -> Result<()> {
@@ -224,8 +261,7 @@ pub fn check_located(
         files_checked: 0,
         checked_at: Local::now().fixed_offset(),
         problems: Vec::new(),
-        // A store's catalog entries are published once and never rewritten.
-        in_catalog: located.catalog_entry.is_some() && !located.is_remote(),
+        in_catalog: located.catalog_entry.is_some(),
     };
     let Some(current_size) = located.current_size()? else {
         report.add(None, "the archive file is missing".into());

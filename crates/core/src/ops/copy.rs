@@ -56,10 +56,13 @@ pub fn copy_between(
     cancel: &CancelToken,
 ) -> Result<CopyOutcome> {
     let located = source.locate(wanted, progress)?;
-    let (entry, sidecar) = match &located.catalog_entry {
+    let (mut entry, sidecar) = match &located.catalog_entry {
         Some(entry) => (entry.clone(), catalogued_sidecar(source, &located, entry)?),
         None => described_outside_catalog(&located, cancel)?,
     };
+    // A check result belongs to the copy it was made on.
+    entry.last_checked = None;
+    entry.check_result = None;
     // A catalogued archive is opened by its name in the source, never through a link; a file
     // outside the catalog as it was located (a dropped one must still be the same file).
     let open = || -> Result<Box<dyn Read + Send>> {
@@ -261,13 +264,9 @@ fn copy_into_folder(
         Err(err) => return Err(err),
     }
     write_atomically(&folder.join(file.sidecar_name()), sidecar)?;
-    let mut copied = entry.clone();
-    // A check result belongs to the copy it was made on.
-    copied.last_checked = None;
-    copied.check_result = None;
     Catalog::update_locked(folder, &lock, progress, |entries| {
         entries.retain(|e| e.backup_file != *file);
-        entries.push(copied);
+        entries.push(entry.clone());
         Ok(())
     })?;
     Ok(outcome(entry, CopyStatus::Copied))

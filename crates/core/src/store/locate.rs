@@ -371,6 +371,7 @@ pub fn locate_remote(store: &RemoteStore, wanted: &Locator) -> Result<LocatedBac
     };
     let file = ArchiveFileName::with_suffix(name).map_err(|_| unknown())?;
     let entry = store.entry(&file)?.ok_or_else(unknown)?;
+    let entry = store.with_last_check(entry)?;
     let sidecar_shown = PathBuf::from(format!("{}/{}", store.shown(), file.sidecar_name()));
     let (sidecar, sidecar_problem) = match store.sidecar_bytes(&file)? {
         None => (None, None),

@@ -5,6 +5,7 @@
 pub mod automatic;
 pub mod backups_store;
 pub mod catalog;
+pub mod check_records;
 pub mod equity;
 pub mod journal;
 pub mod locate;

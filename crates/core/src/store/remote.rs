@@ -23,6 +23,7 @@ use super::catalog::{
     latest_of, parse_document, read_embedded, render_document, sorted_newest_first, CatalogEntry,
     CATALOG_FILE,
 };
+use super::check_records::{self, CheckRecord, CHECKS_FOLDER};
 use super::manifest::{ArchiveInfo, Manifest};
 use super::names::{ArchiveFileName, BackupName, Timestamp, MAX_SEQUENCE};
 use super::settings::{check_profile, RemoteChoice};
@@ -319,6 +320,7 @@ impl RemoteStore {
                 complete.push(entry);
             }
         }
+        self.apply_checks(&mut complete)?;
         Ok(complete)
     }
 
@@ -478,6 +480,15 @@ impl RemoteStore {
                 removed.push(format!("{}/{name}", self.shown()));
             }
         }
+        // Its check records go too; left behind they would only be ignored (they predate any
+        // later backup of the same name), so a failure is said, not returned.
+        if let Err(err) = self.remove_check_records(archive) {
+            progress.warn(&format!(
+                "The check results of {} in {} were not all removed ({err}); they are ignored.",
+                quoted(archive.as_str()),
+                self.shown()
+            ));
+        }
         // The listing drops the deleted line from the cache and rewrites it. The backup is gone
         // whatever happens here, so a failure is said, not returned: the next listing redoes it.
         if let Err(err) = self.list(None, progress) {
@@ -487,6 +498,64 @@ impl RemoteStore {
             ));
         }
         Ok(removed)
+    }
+
+    /// Records a check of one of the store's backups (see `check_records`), then removes its
+    /// older records: the newest is the one listings show.
+    pub fn record_check(&self, record: &CheckRecord) -> Result<()> {
+        self.objects
+            .put_small(&record.object_name(), Vec::new(), Publish::Replace)?;
+        let folder = CheckRecord::folder_of(&record.archive);
+        for object in self.objects.list(&folder)? {
+            // Another record of the same millisecond goes too: this one is the latest word.
+            let older = CheckRecord::parse(&format!("{}/{}", record.archive, object.name))
+                .is_some_and(|other| other.checked_at <= record.checked_at && other != *record);
+            if older {
+                self.objects.delete(&format!("{folder}{}", object.name))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets each entry's last check from the store's check records (one listing of
+    /// `checks.d/`).
+    fn apply_checks(&self, entries: &mut [CatalogEntry]) -> Result<()> {
+        let records = self
+            .objects
+            .list_all(CHECKS_FOLDER)?
+            .into_iter()
+            .filter_map(|object| CheckRecord::parse(&object.name));
+        let newest = check_records::newest_by_archive(records);
+        for entry in entries {
+            if let Some(record) = newest.get(entry.backup_file.as_str()) {
+                check_records::apply(entry, record);
+            }
+        }
+        Ok(())
+    }
+
+    /// `entry` with its last check, from its own check records (one listing).
+    pub fn with_last_check(&self, mut entry: CatalogEntry) -> Result<CatalogEntry> {
+        let folder = CheckRecord::folder_of(&entry.backup_file);
+        let records = self
+            .objects
+            .list(&folder)?
+            .into_iter()
+            .filter_map(|object| {
+                CheckRecord::parse(&format!("{}/{}", entry.backup_file, object.name))
+            });
+        if let Some(record) = check_records::newest_by_archive(records).values().next() {
+            check_records::apply(&mut entry, record);
+        }
+        Ok(entry)
+    }
+
+    fn remove_check_records(&self, archive: &ArchiveFileName) -> Result<()> {
+        let folder = CheckRecord::folder_of(archive);
+        for object in self.objects.list(&folder)? {
+            self.objects.delete(&format!("{folder}{}", object.name))?;
+        }
+        Ok(())
     }
 
     /// Whether anything of a backup is left (an entry, the archive or the sidecar): a delete

@@ -514,11 +514,20 @@ impl ObjectStore {
 
     /// The objects directly in `folder` (`""` for the prefix itself, else ending in `/`).
     pub fn list(&self, folder: &str) -> Result<Vec<ListedObject>> {
+        self.list_below(folder, false)
+    }
+
+    /// Every object in `folder` and the folders below it, named from `folder` on (`a/b`).
+    pub fn list_all(&self, folder: &str) -> Result<Vec<ListedObject>> {
+        self.list_below(folder, true)
+    }
+
+    fn list_below(&self, folder: &str, recursive: bool) -> Result<Vec<ListedObject>> {
         let entries = run(
             &self.runtime,
             self.operator
                 .list_with(folder)
-                .recursive(false)
+                .recursive(recursive)
                 .into_future(),
         )
         .map_err(|failure| self.failed("list", folder, &failure))?;
