@@ -1,6 +1,9 @@
-//! The job queue: long work (back up, check, restore) runs one job at a time on a worker thread,
-//! in the order asked, so the window never waits and two jobs never fight over the same disk.
-//! Every job can be cancelled, waiting or running.
+//! The job queue: long work (back up, check, restore) runs one job at a time, in the order
+//! asked, off the window's thread, so the window never waits and two jobs never fight over the
+//! same disk. Every job can be cancelled, waiting or running. A job may hand over: say that what
+//! it has left reads nothing from disk (a backup into shared storage whose bytes are all sent,
+//! being completed by the server and published). The next job then starts while it finishes,
+//! and it finishes even if cancelled; at most one job finishes that way at a time.
 
 use results_backup::{CancelToken, Progress};
 use std::collections::VecDeque;
@@ -10,7 +13,10 @@ use std::time::Duration;
 use crate::error::{CommandResult, IpcError};
 use crate::progress_channel::{ChannelProgress, EventSink, JobEvent};
 
-pub type Work<R> = Box<dyn FnOnce(&dyn Progress, &CancelToken) -> CommandResult<R> + Send>;
+/// A job's work: it reports progress, stops at a cancel, and may call its third argument once
+/// to hand over (see the module's comment).
+pub type Work<R> =
+    Box<dyn FnOnce(&dyn Progress, &CancelToken, &dyn Fn()) -> CommandResult<R> + Send>;
 
 struct Waiting<R> {
     id: String,
@@ -23,6 +29,8 @@ struct Waiting<R> {
 struct QueueState<R> {
     waiting: VecDeque<Waiting<R>>,
     running: Option<(String, CancelToken)>,
+    /// Jobs that handed over and are finishing beside the running one (at most two).
+    finishing: Vec<String>,
 }
 
 struct Shared<R> {
@@ -47,6 +55,7 @@ impl<R: Send + 'static> JobQueue<R> {
             state: Mutex::new(QueueState {
                 waiting: VecDeque::new(),
                 running: None,
+                finishing: Vec::new(),
             }),
             more_work: Condvar::new(),
         });
@@ -69,6 +78,7 @@ impl<R: Send + 'static> JobQueue<R> {
         let (reply, result) = mpsc::channel();
         let mut state = lock(&self.shared.state);
         let taken = state.running.as_ref().is_some_and(|(r, _)| r == id)
+            || state.finishing.iter().any(|f| f == id)
             || state.waiting.iter().any(|w| w.id == id);
         if taken {
             return Err(IpcError::internal(format!("job id {id} is already in use")));
@@ -87,6 +97,7 @@ impl<R: Send + 'static> JobQueue<R> {
     }
 
     /// Cancels a waiting job at once, or asks the running one to stop at its next checkpoint.
+    /// A job that handed over finishes anyway: all its reading is done.
     pub fn cancel(&self, id: &str) -> CommandResult<()> {
         let mut state = lock(&self.shared.state);
         if let Some((running, token)) = &state.running {
@@ -94,6 +105,9 @@ impl<R: Send + 'static> JobQueue<R> {
                 token.cancel();
                 return Ok(());
             }
+        }
+        if state.finishing.iter().any(|f| f == id) {
+            return Ok(());
         }
         let Some(index) = state.waiting.iter().position(|w| w.id == id) else {
             return Err(IpcError::no_such_job(id));
@@ -123,7 +137,16 @@ fn announce_positions<R>(state: &QueueState<R>) {
     }
 }
 
+/// What a job's thread tells the worker.
+enum Step {
+    HandedOver,
+    Ended,
+}
+
 fn run_worker<R: Send + 'static>(shared: Arc<Shared<R>>, interval: Duration) {
+    // The steps of the job finishing after it handed over: before another job may hand over,
+    // the worker waits for it to end, so at most two are ever under way.
+    let mut finishing: Option<mpsc::Receiver<Step>> = None;
     loop {
         let job = {
             let mut state = lock(&shared.state);
@@ -140,17 +163,59 @@ fn run_worker<R: Send + 'static>(shared: Arc<Shared<R>>, interval: Duration) {
             announce_positions(&state);
             job
         };
-        let result = if job.cancel.is_cancelled() {
-            Err(results_backup::Error::Cancelled.into())
-        } else {
-            job.sink.send(JobEvent::Started);
-            let progress = ChannelProgress::new(Arc::clone(&job.sink), interval);
-            let outcome = (job.work)(&progress, &job.cancel);
-            progress.finish();
-            outcome
-        };
+        let steps = run_on_own_thread(job, Arc::clone(&shared), interval);
+        if let Ok(Step::HandedOver) = steps.recv() {
+            if let Some(earlier) = finishing.take() {
+                wait_for_end(&earlier);
+            }
+            finishing = Some(steps);
+        }
         lock(&shared.state).running = None;
-        let _ = job.reply.send(result);
+    }
+}
+
+/// Runs `job` on a thread of its own, which replies with its result; the receiver hears when
+/// it hands over and when it ends.
+fn run_on_own_thread<R: Send + 'static>(
+    job: Waiting<R>,
+    shared: Arc<Shared<R>>,
+    interval: Duration,
+) -> mpsc::Receiver<Step> {
+    let (step, steps) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("results-backup-job".into())
+        .spawn(move || {
+            let result = if job.cancel.is_cancelled() {
+                Err(results_backup::Error::Cancelled.into())
+            } else {
+                job.sink.send(JobEvent::Started);
+                let progress = ChannelProgress::new(Arc::clone(&job.sink), interval);
+                let handing = step.clone();
+                let (state, id) = (Arc::clone(&shared), job.id.clone());
+                let hand_over = move || {
+                    lock(&state.state).finishing.push(id.clone());
+                    let _ = handing.send(Step::HandedOver);
+                };
+                let outcome = (job.work)(&progress, &job.cancel, &hand_over);
+                progress.finish();
+                outcome
+            };
+            lock(&shared.state).finishing.retain(|f| *f != job.id);
+            let _ = job.reply.send(result);
+            let _ = step.send(Step::Ended);
+        });
+    if let Err(error) = spawned {
+        eprintln!("results-backup: a job could not start: {error}");
+    }
+    steps
+}
+
+/// Waits until the job behind `steps` has ended (or its thread is gone).
+fn wait_for_end(steps: &mpsc::Receiver<Step>) {
+    while let Ok(step) = steps.recv() {
+        if matches!(step, Step::Ended) {
+            return;
+        }
     }
 }
 
@@ -168,7 +233,7 @@ mod tests {
     fn held_until_released(answer: &str) -> (mpsc::Sender<()>, Work<String>) {
         let (release, gate) = mpsc::channel::<()>();
         let answer = answer.to_string();
-        let work: Work<String> = Box::new(move |_, _| {
+        let work: Work<String> = Box::new(move |_, _, _| {
             let _ = gate.recv();
             Ok(answer)
         });
@@ -192,7 +257,7 @@ mod tests {
                 .submit(
                     "first",
                     Arc::new(first_sink.clone()),
-                    Box::new(move |_, _| {
+                    Box::new(move |_, _, _| {
                         let _ = gate.lock().unwrap().recv();
                         order.lock().unwrap().push("first");
                         Ok("one".to_string())
@@ -207,7 +272,7 @@ mod tests {
                 .submit(
                     "second",
                     Arc::new(second_sink.clone()),
-                    Box::new(move |_, _| {
+                    Box::new(move |_, _, _| {
                         order.lock().unwrap().push("second");
                         Ok("two".to_string())
                     }),
@@ -239,7 +304,7 @@ mod tests {
                 .submit(
                     "waiting",
                     Arc::new(Collected::default()),
-                    Box::new(move |_, _| {
+                    Box::new(move |_, _, _| {
                         *ran.lock().unwrap() = true;
                         Ok("ran".into())
                     }),
@@ -262,7 +327,7 @@ mod tests {
             .submit(
                 "long",
                 Arc::new(Collected::default()),
-                Box::new(move |_, cancel| {
+                Box::new(move |_, cancel, _| {
                     let _ = started_tx.send(());
                     let deadline = Instant::now() + Duration::from_secs(30);
                     while Instant::now() < deadline {
@@ -281,6 +346,69 @@ mod tests {
         assert!(asked.elapsed() < Duration::from_secs(5));
     }
 
+    /// A job that hands over, then holds on until released (its finishing part), and answers
+    /// `answer`; `handed` hears when it handed over.
+    fn handing_over(
+        answer: &str,
+        handed: mpsc::Sender<String>,
+    ) -> (mpsc::Sender<()>, Work<String>) {
+        let (release, gate) = mpsc::channel::<()>();
+        let answer = answer.to_string();
+        let work: Work<String> = Box::new(move |_, _, hand_over| {
+            hand_over();
+            let _ = handed.send(answer.clone());
+            let _ = gate.recv();
+            Ok(answer)
+        });
+        (release, work)
+    }
+
+    #[test]
+    fn the_next_job_runs_while_one_that_handed_over_finishes_and_at_most_two_are_under_way() {
+        let queue = queue();
+        let (handed_tx, handed) = mpsc::channel();
+        let (release_first, first_work) = handing_over("first", handed_tx.clone());
+        let (release_second, second_work) = handing_over("second", handed_tx);
+        let first = queue
+            .submit("first", Arc::new(Collected::default()), first_work)
+            .unwrap();
+        let second = queue
+            .submit("second", Arc::new(Collected::default()), second_work)
+            .unwrap();
+        let third_ran = Arc::new(Mutex::new(false));
+        let third = {
+            let ran = Arc::clone(&third_ran);
+            queue
+                .submit(
+                    "third",
+                    Arc::new(Collected::default()),
+                    Box::new(move |_, _, _| {
+                        *ran.lock().unwrap() = true;
+                        Ok("third".into())
+                    }),
+                )
+                .unwrap()
+        };
+
+        // The first hands over and is still finishing: the second starts meanwhile.
+        assert_eq!(handed.recv().unwrap(), "first");
+        assert_eq!(
+            handed.recv_timeout(Duration::from_secs(10)).unwrap(),
+            "second"
+        );
+        // A job that handed over cannot be stopped, and says so without an error.
+        queue.cancel("first").unwrap();
+        // Two are under way: the third waits until the first has ended.
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!*third_ran.lock().unwrap());
+        release_first.send(()).unwrap();
+        assert_eq!(first.recv().unwrap().unwrap(), "first");
+        assert_eq!(third.recv().unwrap().unwrap(), "third");
+        release_second.send(()).unwrap();
+        assert_eq!(second.recv().unwrap().unwrap(), "second");
+        assert_eq!(queue.cancel("first").unwrap_err().code, "no_such_job");
+    }
+
     #[test]
     fn a_job_id_cannot_be_used_twice_at_once() {
         let queue = queue();
@@ -291,7 +419,7 @@ mod tests {
         let again = queue.submit(
             "same",
             Arc::new(Collected::default()),
-            Box::new(|_, _| Ok("second".into())),
+            Box::new(|_, _, _| Ok("second".into())),
         );
         assert!(again.is_err());
         release.send(()).unwrap();

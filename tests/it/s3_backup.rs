@@ -15,9 +15,9 @@ use crate::s3::{
 };
 use crate::BIN;
 use results_backup::{
-    back_up_each_in, back_up_into_store, BackupOptions, BackupOutcome, BackupStatus, BackupsStore,
-    CancelToken, Error, Locations, Progress, ProgressUpdate, RemoteStore, ARCHIVE_SUFFIX,
-    PART_BYTES,
+    back_up_each_in, back_up_in_handing_over, back_up_into_store, BackupOptions, BackupOutcome,
+    BackupStatus, BackupsStore, CancelToken, Error, Locations, Progress, ProgressUpdate,
+    RemoteStore, ARCHIVE_SUFFIX, PART_BYTES,
 };
 use results_backup_testkit::s3::S3Server;
 use results_backup_testkit::*;
@@ -541,6 +541,58 @@ fn a_cancelled_backup_into_the_store_leaves_nothing() {
     );
     assert!(server.object_keys("team/").is_empty());
     assert!(server.open_uploads().is_empty(), "the upload was aborted");
+}
+
+#[test]
+fn a_backup_that_handed_over_is_published_even_if_cancelled_and_a_folder_never_hands_over() {
+    let server = S3Server::start();
+    let ws = Sandbox::new(BIN);
+    build_strategy_of_several_parts(&ws, "alpha", 1);
+    let options = BackupOptions {
+        level: 6,
+        if_changed: false,
+    };
+    let locations = Locations::new(&ws.results, &ws.backups);
+    let cancel = CancelToken::new();
+    let handed_over = AtomicBool::new(false);
+    let store = BackupsStore::S3(open_store(&server, "team"));
+    // The app's next job may start now: a cancel from here on changes nothing.
+    let outcome = back_up_in_handing_over(
+        &locations,
+        &store,
+        "alpha",
+        &options,
+        &results_backup::NoProgress,
+        &cancel,
+        &|| {
+            assert!(
+                server.object_keys("team/").is_empty(),
+                "handed over before anything is published"
+            );
+            handed_over.store(true, Ordering::SeqCst);
+            cancel.cancel();
+        },
+    )
+    .expect("published although cancelled after handing over");
+    assert!(handed_over.load(Ordering::SeqCst));
+    assert_eq!(outcome.status, BackupStatus::Created);
+    let archive = outcome.backup.expect("an entry").backup_file.to_string();
+    assert!(server
+        .object_keys("team/")
+        .contains(&format!("team/catalog.d/{archive}.json")));
+
+    let folder = BackupsStore::folder(&ws.backups);
+    let made = back_up_in_handing_over(
+        &locations,
+        &folder,
+        "alpha",
+        &options,
+        &results_backup::NoProgress,
+        &CancelToken::new(),
+        &|| panic!("a backup into a folder never hands over"),
+    )
+    .expect("backed up into the folder");
+    assert_eq!(made.status, BackupStatus::Created);
 }
 
 #[test]

@@ -72,8 +72,8 @@ pub use store::settings::{
 };
 
 pub use ops::backup::{
-    back_up, back_up_each_in, back_up_in, back_up_into_store, BackupOptions, BackupOutcome,
-    BackupStatus,
+    back_up, back_up_each_in, back_up_in, back_up_in_handing_over, back_up_into_store,
+    BackupOptions, BackupOutcome, BackupStatus,
 };
 pub use ops::check::{check, check_all, check_all_in, check_in, check_many, CheckReport, Problem};
 pub use ops::connection::{test_connection, ConnectionCheck, ConnectionProblem};

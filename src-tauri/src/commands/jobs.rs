@@ -4,10 +4,10 @@
 //! the job runs, so a folder swapped meanwhile is refused.
 
 use results_backup::Locations;
+use results_backup::{back_up_in_handing_over, BackupOptions, BackupOutcome};
 use results_backup::{check, check_all_in, check_in, BackupsStore, CheckReport};
 use results_backup::{copy_between, CopyStatus, RemoteStore};
 use results_backup::{restore_in, OnConflict, RestoreOptions, RestoreOutcome};
-use results_backup::{BackupOptions, BackupOutcome};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -119,19 +119,28 @@ pub(super) fn prepare<R: Runtime>(
     Ok(match job {
         JobRequest::Backup { strategy } => {
             let strategy = access::strategy(&locations, &strategy)?;
-            Box::new(move |progress, cancel| {
+            Box::new(move |progress, cancel, hand_over| {
                 let options = BackupOptions {
                     level: locations.level,
                     if_changed: false,
                 };
-                let outcome = store.back_up(&locations, &strategy, &options, progress, cancel)?;
+                // Into shared storage, the next job starts while the server completes this one.
+                let outcome = back_up_in_handing_over(
+                    &locations,
+                    &store.backups(&locations),
+                    &strategy,
+                    &options,
+                    progress,
+                    cancel,
+                    hand_over,
+                )?;
                 Ok(JobResult::Backup { outcome })
             })
         }
         JobRequest::Check { backup } => {
             let (backups, wanted) = store.resolve(&shell.grants, &locations, &backup)?;
             let hold = hold_catalogued(&shell, &backup);
-            Box::new(move |progress, cancel| {
+            Box::new(move |progress, cancel, _| {
                 let _hold = hold;
                 let report = match &backups {
                     // The folder's catalog records the result of the check.
@@ -147,7 +156,7 @@ pub(super) fn prepare<R: Runtime>(
                 Ok(JobResult::Check { report })
             })
         }
-        JobRequest::CheckAll => Box::new(move |progress, cancel| {
+        JobRequest::CheckAll => Box::new(move |progress, cancel, _| {
             let mut reports = Vec::new();
             let mut failures = Vec::new();
             let checked = check_all_in(&store.backups(&locations), false, progress, cancel)?;
@@ -176,7 +185,7 @@ pub(super) fn prepare<R: Runtime>(
                 access::destination(&shell.grants, &locations, destination)?;
             let hold = hold_catalogued(&shell, &backup);
             let app = app.clone();
-            Box::new(move |progress, cancel| {
+            Box::new(move |progress, cancel, _| {
                 let _hold = hold;
                 let options = RestoreOptions {
                     destination: Some(destination),
@@ -202,7 +211,7 @@ pub(super) fn prepare<R: Runtime>(
                     "copying without shared storage chosen",
                 ));
             };
-            Box::new(move |progress, cancel| {
+            Box::new(move |progress, cancel, _| {
                 let summary = copy_to_shared(&locations, &remote, progress, cancel)?;
                 Ok(JobResult::CopyToShared { summary })
             })
@@ -216,7 +225,7 @@ pub(super) fn prepare<R: Runtime>(
             let wanted = access::shared_backup(remote, &backup_file)?;
             let source = store.backups(&locations);
             let hold = hold_catalogued(&shell, &BackupRef::Catalog(backup_file));
-            Box::new(move |progress, cancel| {
+            Box::new(move |progress, cancel, _| {
                 let _hold = hold;
                 let folder = BackupsStore::folder(&locations.backups);
                 let outcome = copy_between(&source, &wanted, &folder, progress, cancel)?;
@@ -240,7 +249,7 @@ pub(super) fn prepare<R: Runtime>(
                 store.resolve(&shell.grants, &locations, &BackupRef::Dropped(dropped))?;
             let shown = remote.shown().to_string();
             let target = BackupsStore::S3(RemoteStore::clone(remote));
-            Box::new(move |progress, cancel| {
+            Box::new(move |progress, cancel, _| {
                 let outcome = copy_between(&source, &wanted, &target, progress, cancel)?;
                 Ok(JobResult::CopyDroppedToShared {
                     copied: CopiedToShared {

@@ -345,6 +345,7 @@ fn a_restore_destination_swapped_after_it_was_queued_is_refused_when_the_job_run
     let error = match work(
         &results_backup::NoProgress,
         &results_backup::CancelToken::new(),
+        &|| {},
     ) {
         Ok(_) => panic!("the restore ran into a swapped folder"),
         Err(error) => error,

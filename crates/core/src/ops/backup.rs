@@ -171,6 +171,34 @@ pub fn back_up_into_store(
     }
 }
 
+/// [`back_up_in`], telling `handed_over` when what is left needs neither the results folder
+/// nor much of the processor: into an S3 store, once every byte of the archive is with its
+/// upload (completing it and publishing the sidecar and entry remain). From then on the backup
+/// is finished even if a cancel comes, so the caller may start its next backup meanwhile, as
+/// [`back_up_each_in`] does. A backup into a folder never hands over (its end is disk work).
+pub fn back_up_in_handing_over(
+    locations: &Locations,
+    store: &BackupsStore,
+    strategy: &str,
+    options: &BackupOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+    handed_over: &dyn Fn(),
+) -> Result<BackupOutcome> {
+    let BackupsStore::S3(remote) = store else {
+        return back_up_in(locations, store, strategy, options, progress, cancel);
+    };
+    match StoreBackup::begin(locations, remote, strategy, options, progress, cancel)? {
+        Begun::Unchanged(outcome) => Ok(outcome),
+        Begun::Uploaded(backup, sent) => {
+            cancel.check()?;
+            handed_over();
+            let finishing = CancelToken::new();
+            backup.published_or_again(sent.publish(&finishing), progress, &finishing)
+        }
+    }
+}
+
 /// Backs up each of `strategies` into `store` in turn, telling `done` each outcome in order as
 /// soon as it is known, and stops after a cancel. Into an S3 store, one backup's completion and
 /// publishing (the server assembling the object, a few round trips) overlap the next one's
