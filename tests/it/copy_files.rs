@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::interop::gnu_tar_archive;
-use crate::s3::{restore_from_store, run_s3};
+use crate::s3::{assert_copied, restore_from_store, run_s3};
 use crate::BIN;
 use results_backup_testkit::s3::S3Server;
 use results_backup_testkit::*;
@@ -59,13 +59,7 @@ fn a_lone_archive_goes_into_a_store_with_a_sidecar_from_its_embedded_manifest() 
     let lone_arg = lone.to_string_lossy().to_string();
 
     let copied = run_s3(&ws, &server, &["copy", &lone_arg, "--to", &store, "--json"]);
-    copied.assert_success();
-    assert_eq!(
-        copied.json()[0]["status"],
-        "copied",
-        "{}",
-        copied.describe()
-    );
+    assert_copied(&copied, "copied");
     assert_eq!(copied.json()[0]["sha256"], sha256_file(&lone));
 
     let (status, bytes) = server.get_object(&format!(
@@ -96,13 +90,7 @@ fn a_lone_archive_goes_into_a_store_with_a_sidecar_from_its_embedded_manifest() 
     );
 
     let again = run_s3(&ws, &server, &["copy", &lone_arg, "--to", &store, "--json"]);
-    again.assert_success();
-    assert_eq!(
-        again.json()[0]["status"],
-        "already_there",
-        "{}",
-        again.describe()
-    );
+    assert_copied(&again, "already_there");
 }
 
 #[test]
@@ -115,13 +103,7 @@ fn an_archive_with_its_sidecar_goes_into_a_folder_and_is_catalogued_there() {
     let trip_arg = trip.to_string_lossy().to_string();
 
     let copied = ws.run(["copy", lone.to_str().unwrap(), "--to", &trip_arg, "--json"]);
-    copied.assert_success();
-    assert_eq!(
-        copied.json()[0]["status"],
-        "copied",
-        "{}",
-        copied.describe()
-    );
+    assert_copied(&copied, "copied");
     assert_eq!(
         fs::read(trip.join(&file)).unwrap(),
         fs::read(&lone).unwrap()

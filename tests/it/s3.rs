@@ -74,6 +74,12 @@ pub(crate) fn store_of(server: &S3Server, prefix: &str) -> ObjectStore {
         .expect("open the store")
 }
 
+/// `copy --json` succeeded, and its first backup's status is `status`.
+pub(crate) fn assert_copied(run: &Run, status: &str) {
+    run.assert_success();
+    assert_eq!(run.json()[0]["status"], status, "{}", run.describe());
+}
+
 pub(crate) fn assert_no_secret(run: &Run) {
     for secret in [TEST_SECRET_KEY, TEST_ACCESS_KEY] {
         assert!(
@@ -93,13 +99,7 @@ fn copy_then_list_reads_the_same_backup_back() {
     let store = server.address("team/results");
 
     let copied = run_s3(&ws, &server, &["copy", &archive, "--to", &store, "--json"]);
-    copied.assert_success();
-    assert_eq!(
-        copied.json()[0]["status"],
-        "copied",
-        "{}",
-        copied.describe()
-    );
+    assert_copied(&copied, "copied");
 
     let mut keys = server.object_keys("team/results/");
     keys.sort();
@@ -1018,13 +1018,7 @@ fn copy_pulls_a_backup_from_a_store_into_a_folder() {
             "--json",
         ],
     );
-    pulled.assert_success();
-    assert_eq!(
-        pulled.json()[0]["status"],
-        "copied",
-        "{}",
-        pulled.describe()
-    );
+    assert_copied(&pulled, "copied");
     assert_eq!(
         std::fs::read(trip.join(&archive)).expect("pulled archive"),
         std::fs::read(ws.backups.join(&archive)).expect("original archive")
@@ -1042,13 +1036,7 @@ fn copy_pulls_a_backup_from_a_store_into_a_folder() {
             "--json",
         ],
     );
-    again.assert_success();
-    assert_eq!(
-        again.json()[0]["status"],
-        "already_there",
-        "{}",
-        again.describe()
-    );
+    assert_copied(&again, "already_there");
 
     let local = ws.run(["--backups", &trip_arg, "check", &archive, "--json"]);
     local.assert_success();
@@ -1288,13 +1276,7 @@ fn copy_from_one_store_into_another() {
             "--json",
         ],
     );
-    copied.assert_success();
-    assert_eq!(
-        copied.json()[0]["status"],
-        "copied",
-        "{}",
-        copied.describe()
-    );
+    assert_copied(&copied, "copied");
     assert_eq!(listed(&ws, &server, &other), vec![archive.clone()]);
     let checked = run_s3(&ws, &server, &["--backups", &other, "check", &archive]);
     checked.assert_success();

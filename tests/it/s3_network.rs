@@ -8,7 +8,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::s3::{assert_no_secret, restore_from_store, s3_command, store_of};
+use crate::s3::{assert_copied, assert_no_secret, restore_from_store, s3_command, store_of};
 use crate::BIN;
 use results_backup::PART_BYTES;
 use results_backup_testkit::proxy::Proxy;
@@ -365,12 +365,7 @@ fn a_short_storm_of_slow_downs_is_ridden_out() {
     );
     copied.assert_success();
     assert_eq!(proxy.requests_throttled(), 2);
-    assert_eq!(
-        copied.json()[0]["status"],
-        "copied",
-        "{}",
-        copied.describe()
-    );
+    assert_copied(&copied, "copied");
     assert!(server.open_uploads().is_empty());
 }
 

@@ -7,13 +7,8 @@ use crate::support::*;
 async fn dropping_an_archive_opens_it_with_its_proof_and_it_restores() {
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha"]);
-    let elsewhere = scratch.path().join("made elsewhere");
-    let file = back_up_with_core(&results, &elsewhere, "alpha", LEVEL);
-    // Only the archive travels (mailed, copied from a share): its proof is the embedded manifest.
-    let inbox = scratch.path().join("inbox");
-    std::fs::create_dir_all(&inbox).expect("inbox");
-    let dropped = inbox.join(&file);
-    std::fs::copy(elsewhere.join(&file), &dropped).expect("copy archive");
+    // Its proof is the embedded manifest: only the archive travelled.
+    let (file, dropped) = archive_made_elsewhere(scratch.path(), &results, "alpha");
     let original = snapshot(&results.join("alpha"));
 
     let app = App::configured(&results, &backups).await;

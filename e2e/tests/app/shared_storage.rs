@@ -31,6 +31,18 @@ fn copy_with_cli(server: &S3Server, results: &Path, backups: &Path) {
     );
 }
 
+/// The app on `results` and `backups`, with the test server's keys in its environment.
+async fn launch_beside(server: &S3Server, results: &Path, backups: &Path) -> App {
+    App::launch_with_env(
+        Setup::Configured {
+            results: results.to_path_buf(),
+            backups: backups.to_path_buf(),
+        },
+        server.env(),
+    )
+    .await
+}
+
 async fn type_into(app: &App, testid: &str, text: &str) {
     let input = app.by_id(testid).await;
     input.clear().await.expect("clear");
@@ -76,14 +88,7 @@ async fn shared_storage_is_tested_saved_listed_and_restored_from() {
     let destination = scratch.path().join("restored here");
     std::fs::create_dir_all(&destination).expect("destination");
 
-    let app = App::launch_with_env(
-        Setup::Configured {
-            results: results.clone(),
-            backups,
-        },
-        server.env(),
-    )
-    .await;
+    let app = launch_beside(&server, &results, &backups).await;
     assert_eq!(
         app.text("store-indicator").await,
         "Backups on this computer"
@@ -228,14 +233,7 @@ async fn in_shared_storage_backups_are_copied_made_compared_copied_here_and_dele
     let alpha = back_up_with_core(&results, &backups, "alpha", LEVEL);
     let beta = back_up_with_core(&results, &backups, "beta", LEVEL);
     std::fs::write(results.join("alpha").join("late.csv"), "t,p\n3,4\n").expect("write");
-    let app = App::launch_with_env(
-        Setup::Configured {
-            results: results.clone(),
-            backups: backups.clone(),
-        },
-        server.env(),
-    )
-    .await;
+    let app = launch_beside(&server, &results, &backups).await;
 
     fill_shared_storage(&app, &server, &server.endpoint()).await;
     app.click("settings-save").await;
@@ -419,21 +417,8 @@ async fn an_archive_dropped_on_the_window_is_copied_into_shared_storage() {
     let server = S3Server::start();
     let scratch = tempfile::tempdir().expect("scratch");
     let (results, backups) = folders(scratch.path(), &["alpha"]);
-    // Made on another computer; only the archive travelled, without its sidecar.
-    let elsewhere = scratch.path().join("made elsewhere");
-    let file = back_up_with_core(&results, &elsewhere, "alpha", LEVEL);
-    let inbox = scratch.path().join("inbox");
-    std::fs::create_dir_all(&inbox).expect("inbox");
-    let dropped = inbox.join(&file);
-    std::fs::copy(elsewhere.join(&file), &dropped).expect("copy the archive");
-    let app = App::launch_with_env(
-        Setup::Configured {
-            results: results.clone(),
-            backups: backups.clone(),
-        },
-        server.env(),
-    )
-    .await;
+    let (file, dropped) = archive_made_elsewhere(scratch.path(), &results, "alpha");
+    let app = launch_beside(&server, &results, &backups).await;
     fill_shared_storage(&app, &server, &server.endpoint()).await;
     app.click("settings-save").await;
     app.eventually("the header names the store", || async {

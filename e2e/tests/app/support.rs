@@ -611,6 +611,18 @@ pub fn folders(app_home: &Path, strategies: &[&str]) -> (PathBuf, PathBuf) {
     (results, backups)
 }
 
+/// A backup of `strategy` made in another backups folder, of which only the archive travelled
+/// (mailed, copied from a share) into `<scratch>/inbox`: its file name and where it is now.
+pub fn archive_made_elsewhere(scratch: &Path, results: &Path, strategy: &str) -> (String, PathBuf) {
+    let elsewhere = scratch.join("made elsewhere");
+    let file = back_up_with_core(results, &elsewhere, strategy, LEVEL);
+    let inbox = scratch.join("inbox");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    let travelled = inbox.join(&file);
+    std::fs::copy(elsewhere.join(&file), &travelled).expect("copy the archive");
+    (file, travelled)
+}
+
 /// Runs `attempt` until it succeeds, every 100 ms for at most [`WAIT`], then fails with `what`
 /// and the last error. WebDriver calls fail transiently while the view re-renders.
 async fn until_ok<T, E, F, Fut>(what: &str, mut attempt: F) -> T
