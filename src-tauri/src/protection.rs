@@ -6,9 +6,9 @@
 //! successes, one summary per batch.
 
 use results_backup::{
-    forget_after_automatic, health, spawn_protector, AutomaticSettings, BackupOptions,
-    BackupStatus, CancelToken, ErrorReport, Failure, HealthSummary, NoProgress, ProtectionEvent,
-    Protector, ProtectorOptions, ProtectorThread, ScheduleState, StrategyName,
+    back_up_each_in, forget_after_automatic, health, spawn_protector, AutomaticSettings,
+    BackupOptions, BackupStatus, CancelToken, ErrorReport, Failure, HealthSummary, NoProgress,
+    ProtectionEvent, Protector, ProtectorOptions, ProtectorThread, ScheduleState, StrategyName,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -319,19 +319,27 @@ fn back_up_every_changed_strategy() -> CommandResult<NowOutcome> {
         if_changed: true,
     };
     let (mut created, mut unchanged, mut failures) = (0, 0, Vec::new());
-    for status in store.scan(&locations)? {
-        let name = status.name.to_string();
-        match store.back_up(
-            &locations,
-            &name,
-            &options,
-            &NoProgress,
-            &CancelToken::new(),
-        ) {
+    let names: Vec<String> = store
+        .scan(&locations)?
+        .into_iter()
+        .map(|status| status.name.to_string())
+        .collect();
+    // Into shared storage, each backup's publishing overlaps the next one's compression.
+    back_up_each_in(
+        &locations,
+        &store.backups(&locations),
+        &names,
+        &options,
+        &NoProgress,
+        &CancelToken::new(),
+        &mut |name, outcome| match outcome {
             Ok(outcome) if outcome.status == BackupStatus::Created => created += 1,
             Ok(_) => unchanged += 1,
-            Err(error) => failures.push((name, report_for_the_window(&ErrorReport::from(&error)))),
-        }
-    }
+            Err(error) => failures.push((
+                name.to_string(),
+                report_for_the_window(&ErrorReport::from(&error)),
+            )),
+        },
+    );
     Ok((created, unchanged, failures))
 }

@@ -4,7 +4,7 @@
 //! a `Store` gives the core's `BackupsStore` for the same place, and the operations take that.
 
 use results_backup::StrategyStatus;
-use results_backup::{back_up_in, scan_in, BackupOptions, BackupOutcome, CancelToken};
+use results_backup::scan_in;
 use results_backup::{BackupsStore, Catalog, CatalogEntry, LocatedBackup, Locator};
 use results_backup::{Locations, NoProgress, Progress, RemoteStore};
 use serde::Serialize;
@@ -70,19 +70,6 @@ impl Store {
     /// Each strategy of the results folder, protected or changed against the backups kept here.
     pub fn scan(&self, locations: &Locations) -> results_backup::Result<Vec<StrategyStatus>> {
         scan_in(locations, &self.backups(locations), &NoProgress)
-    }
-
-    /// Backs up one strategy (found by the scan) into the folder, or straight into the store.
-    pub fn back_up(
-        &self,
-        locations: &Locations,
-        strategy: &str,
-        options: &BackupOptions,
-        progress: &dyn Progress,
-        cancel: &CancelToken,
-    ) -> results_backup::Result<BackupOutcome> {
-        let store = self.backups(locations);
-        back_up_in(locations, &store, strategy, options, progress, cancel)
     }
 
     /// Every backup the store holds, newest first (the folder's catalog, or the store's
