@@ -3,7 +3,8 @@
 //! same disk. Every job can be cancelled, waiting or running. A job may hand over: say that what
 //! it has left reads nothing from disk (a backup into shared storage whose bytes are all sent,
 //! being completed by the server and published). The next job then starts while it finishes,
-//! and it finishes even if cancelled; at most one job finishes that way at a time.
+//! and it finishes even if cancelled. At most two jobs are ever under way: when the next one
+//! hands over too, the queue waits for the first to end before it starts a third.
 
 use results_backup::{CancelToken, Progress};
 use std::collections::VecDeque;
