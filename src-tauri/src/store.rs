@@ -3,8 +3,8 @@
 //! here, so the app never works on the local folder while the settings choose shared storage:
 //! a `Store` gives the core's `BackupsStore` for the same place, and the operations take that.
 
-use results_backup::StrategyStatus;
 use results_backup::scan_in;
+use results_backup::StrategyStatus;
 use results_backup::{BackupsStore, Catalog, CatalogEntry, LocatedBackup, Locator};
 use results_backup::{Locations, NoProgress, Progress, RemoteStore};
 use serde::Serialize;

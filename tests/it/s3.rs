@@ -450,6 +450,20 @@ fn a_check_in_a_store_is_recorded_and_the_newest_result_is_listed() {
     let kept = server.object_keys(&records);
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert!(kept[0].ends_with(".damaged"), "{kept:?}");
+    // A quick check sees only the size (the same): it passes, but cannot clear the damage.
+    let quick = run_s3(
+        &ws,
+        &server,
+        &["--backups", &store, "check", &archive, "--quick"],
+    );
+    quick.assert_success();
+    assert!(
+        quick.stderr.contains("stays recorded as damaged"),
+        "{}",
+        quick.describe()
+    );
+    assert_eq!(listed_one(&ws, &server, &store)["check_result"], "damaged");
+    assert_eq!(server.object_keys(&records), kept);
 
     // Records read back are untrusted: a name that is not a record, or a record from before
     // the backup was made (an earlier backup of the same name), changes nothing.

@@ -51,6 +51,26 @@ pub struct CheckReport {
     /// Whether the result belongs in the catalog (the backup lives in the backups folder).
     #[serde(skip)]
     pub in_catalog: bool,
+    /// The result recorded before this check, if any.
+    #[serde(skip)]
+    pub recorded_before: Option<CheckResult>,
+}
+
+impl CheckReport {
+    /// Whether this result may replace `recorded` in a store, where a quick check sees only
+    /// the object's size: its pass never clears damage a full check found (said, with what to
+    /// do). On this computer a quick check proves the archive's SHA-256, so its pass may.
+    fn may_replace(&self, recorded: Option<CheckResult>, progress: &dyn Progress) -> bool {
+        let keeps_damage =
+            self.quick && self.result == CheckResult::Ok && recorded == Some(CheckResult::Damaged);
+        if keeps_damage {
+            progress.warn(&format!(
+                "{} stays recorded as damaged: a quick check sees only its size. Run a full check to prove it again.",
+                quoted(&self.backup_file)
+            ));
+        }
+        !keeps_damage
+    }
 }
 
 /// Checks one backup and records the result in the catalog when the backup is in it.
@@ -212,6 +232,9 @@ fn record_in_store(remote: &RemoteStore, report: &CheckReport, progress: &dyn Pr
     else {
         return;
     };
+    if !report.may_replace(report.recorded_before, progress) {
+        return;
+    }
     let record = CheckRecord::new(archive, report.checked_at, report.result);
     if let Err(err) = remote.record_check(&record) {
         progress.warn(&format!(
@@ -262,6 +285,10 @@ pub fn check_located(
         checked_at: Local::now().fixed_offset(),
         problems: Vec::new(),
         in_catalog: located.catalog_entry.is_some(),
+        recorded_before: located
+            .catalog_entry
+            .as_ref()
+            .and_then(|entry| entry.check_result),
     };
     let Some(current_size) = located.current_size()? else {
         report.add(None, "the archive file is missing".into());
