@@ -162,13 +162,7 @@ pub fn back_up_into_store(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<BackupOutcome> {
-    match StoreBackup::begin(locations, store, strategy, options, progress, cancel)? {
-        Begun::Unchanged(outcome) => Ok(outcome),
-        Begun::Uploaded(backup, sent) => {
-            cancel.check()?;
-            backup.published_or_again(sent.publish(cancel), progress, cancel)
-        }
-    }
+    into_store(locations, store, strategy, options, progress, cancel, None)
 }
 
 /// [`back_up_in`], telling `handed_over` when what is left needs neither the results folder
@@ -185,16 +179,46 @@ pub fn back_up_in_handing_over(
     cancel: &CancelToken,
     handed_over: &dyn Fn(),
 ) -> Result<BackupOutcome> {
-    let BackupsStore::S3(remote) = store else {
-        return back_up_in(locations, store, strategy, options, progress, cancel);
-    };
-    match StoreBackup::begin(locations, remote, strategy, options, progress, cancel)? {
+    match store {
+        BackupsStore::S3(remote) => into_store(
+            locations,
+            remote,
+            strategy,
+            options,
+            progress,
+            cancel,
+            Some(handed_over),
+        ),
+        BackupsStore::Folder(_) => {
+            back_up_in(locations, store, strategy, options, progress, cancel)
+        }
+    }
+}
+
+/// A backup into a store; with `handed_over`, it is told once every byte is sent, and from
+/// then on a cancel no longer stops the backup.
+fn into_store(
+    locations: &Locations,
+    store: &RemoteStore,
+    strategy: &str,
+    options: &BackupOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+    handed_over: Option<&dyn Fn()>,
+) -> Result<BackupOutcome> {
+    match StoreBackup::begin(locations, store, strategy, options, progress, cancel)? {
         Begun::Unchanged(outcome) => Ok(outcome),
         Begun::Uploaded(backup, sent) => {
             cancel.check()?;
-            handed_over();
             let finishing = CancelToken::new();
-            backup.published_or_again(sent.publish(&finishing), progress, &finishing)
+            let cancel = match handed_over {
+                Some(handed_over) => {
+                    handed_over();
+                    &finishing
+                }
+                None => cancel,
+            };
+            backup.published_or_again(sent.publish(cancel), progress, cancel)
         }
     }
 }

@@ -57,12 +57,13 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    /// Whether this result may replace `recorded` in a store, where a quick check sees only
-    /// the object's size: its pass never clears damage a full check found (said, with what to
-    /// do). On this computer a quick check proves the archive's SHA-256, so its pass may.
-    fn may_replace(&self, recorded: Option<CheckResult>, progress: &dyn Progress) -> bool {
-        let keeps_damage =
-            self.quick && self.result == CheckResult::Ok && recorded == Some(CheckResult::Damaged);
+    /// Whether this result may replace the one recorded in a store, where a quick check sees
+    /// only the object's size: its pass never clears damage a full check found (said, with what
+    /// to do). On this computer a quick check proves the archive's SHA-256, so its pass may.
+    fn may_replace_recorded(&self, progress: &dyn Progress) -> bool {
+        let keeps_damage = self.quick
+            && self.result == CheckResult::Ok
+            && self.recorded_before == Some(CheckResult::Damaged);
         if keeps_damage {
             progress.warn(&format!(
                 "{} stays recorded as damaged: a quick check sees only its size. Run a full check to prove it again.",
@@ -232,7 +233,7 @@ fn record_in_store(remote: &RemoteStore, report: &CheckReport, progress: &dyn Pr
     else {
         return;
     };
-    if !report.may_replace(report.recorded_before, progress) {
+    if !report.may_replace_recorded(progress) {
         return;
     }
     let record = CheckRecord::new(archive, report.checked_at, report.result);

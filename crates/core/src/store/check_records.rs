@@ -1,11 +1,11 @@
 //! Check results of an S3 store's backups. A store's catalog entries are published once and
 //! never rewritten (a rewrite could race a delete and bring an entry back), so each check adds a
 //! record of its own instead: an empty object whose name says everything,
-//! `checks.d/<archive>/<YYYYmmddTHHMMSSmmmZ>.<ok|damaged|missing>` (UTC, to the millisecond). One listing of `checks.d/`
-//! gives every result without reading a byte; the newest record of a backup wins, and the
-//! checker removes the older ones. Names read back are untrusted: one that does not parse, or
-//! that dates from before its backup was made (left by a backup deleted and made again under
-//! the same name), is ignored.
+//! `checks.d/<archive>/<YYYYmmddTHHMMSSmmmZ>.<ok|damaged|missing>` (UTC, to the millisecond).
+//! One listing of `checks.d/` gives every result without reading a byte; the newest record of a
+//! backup wins, and the checker removes the older ones. Names read back are untrusted: one that
+//! does not parse, or that dates from before its backup was made (left by a backup deleted and
+//! made again under the same name), is ignored.
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use std::collections::HashMap;

@@ -177,7 +177,8 @@ impl RemoteStore {
 
     /// The newest complete backup of `strategy` in the store.
     pub fn latest(&self, strategy: &str, progress: &dyn Progress) -> Result<Option<CatalogEntry>> {
-        let entries = self.list(Some(strategy), progress)?;
+        // Only the newest backup's name and sidecar matter here, not when it was checked.
+        let entries = self.complete_entries(Some(strategy), CacheUse::Read, progress)?;
         Ok(latest_of(&entries, strategy).cloned())
     }
 
@@ -297,6 +298,19 @@ impl RemoteStore {
         cache: CacheUse,
         progress: &dyn Progress,
     ) -> Result<Vec<CatalogEntry>> {
+        let mut complete = self.complete_entries(strategy, cache, progress)?;
+        self.apply_checks(&mut complete)?;
+        Ok(complete)
+    }
+
+    /// The complete backups' entries, without their check results (which cost one more LIST);
+    /// the cache is rewritten on the way when it is stale.
+    fn complete_entries(
+        &self,
+        strategy: Option<&str>,
+        cache: CacheUse,
+        progress: &dyn Progress,
+    ) -> Result<Vec<CatalogEntry>> {
         let top = self.top_objects()?;
         let catalogued = self.catalogued(cache, progress)?;
         let entries = sorted_newest_first(catalogued.entries);
@@ -320,7 +334,6 @@ impl RemoteStore {
                 complete.push(entry);
             }
         }
-        self.apply_checks(&mut complete)?;
         Ok(complete)
     }
 
@@ -491,7 +504,7 @@ impl RemoteStore {
         }
         // The listing drops the deleted line from the cache and rewrites it. The backup is gone
         // whatever happens here, so a failure is said, not returned: the next listing redoes it.
-        if let Err(err) = self.list(None, progress) {
+        if let Err(err) = self.complete_entries(None, CacheUse::Read, progress) {
             progress.warn(&format!(
                 "The catalog cache of {} was not brought up to date ({err}); the next listing does it.",
                 self.shown()
@@ -505,13 +518,12 @@ impl RemoteStore {
     pub fn record_check(&self, record: &CheckRecord) -> Result<()> {
         self.objects
             .put_small(&record.object_name(), Vec::new(), Publish::Replace)?;
-        let folder = CheckRecord::folder_of(&record.archive);
-        for object in self.objects.list(&folder)? {
+        for (name, other) in self.records_of(&record.archive)? {
             // Another record of the same millisecond goes too: this one is the latest word.
-            let older = CheckRecord::parse(&format!("{}/{}", record.archive, object.name))
+            let older = other
                 .is_some_and(|other| other.checked_at <= record.checked_at && other != *record);
             if older {
-                self.objects.delete(&format!("{folder}{}", object.name))?;
+                self.objects.delete(&name)?;
             }
         }
         Ok(())
@@ -536,26 +548,34 @@ impl RemoteStore {
 
     /// `entry` with its last check, from its own check records (one listing).
     pub fn with_last_check(&self, mut entry: CatalogEntry) -> Result<CatalogEntry> {
-        let folder = CheckRecord::folder_of(&entry.backup_file);
-        let records = self
-            .objects
-            .list(&folder)?
-            .into_iter()
-            .filter_map(|object| {
-                CheckRecord::parse(&format!("{}/{}", entry.backup_file, object.name))
-            });
-        if let Some(record) = check_records::newest_by_archive(records).values().next() {
+        let records = self.records_of(&entry.backup_file)?.into_iter();
+        let newest = check_records::newest_by_archive(records.filter_map(|(_, record)| record));
+        if let Some(record) = newest.values().next() {
             check_records::apply(&mut entry, record);
         }
         Ok(entry)
     }
 
     fn remove_check_records(&self, archive: &ArchiveFileName) -> Result<()> {
-        let folder = CheckRecord::folder_of(archive);
-        for object in self.objects.list(&folder)? {
-            self.objects.delete(&format!("{folder}{}", object.name))?;
+        for (name, _) in self.records_of(archive)? {
+            self.objects.delete(&name)?;
         }
         Ok(())
+    }
+
+    /// The objects in `archive`'s folder of check records (one listing), by object name, each
+    /// with the record it stands for when its name parses as one.
+    fn records_of(&self, archive: &ArchiveFileName) -> Result<Vec<(String, Option<CheckRecord>)>> {
+        let folder = CheckRecord::folder_of(archive);
+        Ok(self
+            .objects
+            .list(&folder)?
+            .into_iter()
+            .map(|object| {
+                let record = CheckRecord::parse(&format!("{archive}/{}", object.name));
+                (format!("{folder}{}", object.name), record)
+            })
+            .collect())
     }
 
     /// Whether anything of a backup is left (an entry, the archive or the sidecar): a delete
