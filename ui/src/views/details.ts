@@ -290,21 +290,21 @@ class DetailsPanel {
     await this.copy(button, "Copying to this computer and checking it…", { kind: "copy_to_this_computer", backup_file: this.details.backup_file });
   }
 
-  /** Copies this dropped archive into the shared store, as a job; it then shows in the list. */
+  /** Copies this dropped archive into the shared store, as a job (the window reads the list
+   * again when any job ends, so it then shows there). */
   private async copyToShared(backup: BackupRef, button: HTMLButtonElement): Promise<void> {
     if (!("dropped" in backup)) return;
-    const copied = await this.copy(button, "Copying to shared storage and checking it…", { kind: "copy_dropped_to_shared", dropped: backup.dropped });
-    if (copied) await this.ctx.store.refresh();
+    await this.copy(button, "Copying to shared storage and checking it…", { kind: "copy_dropped_to_shared", dropped: backup.dropped });
   }
 
-  /** Runs a copy job, showing its outcome under the actions; true when it copied. */
-  private async copy(button: HTMLButtonElement, working: string, request: JobRequest): Promise<boolean> {
+  /** Runs a copy job, showing its outcome under the actions. */
+  private async copy(button: HTMLButtonElement, working: string, request: JobRequest): Promise<void> {
     button.disabled = true;
     this.copyArea.replaceChildren(spinner(working));
     const { done } = this.ctx.jobs.start(request);
     const job = await done;
     button.disabled = false;
-    if (!this.dialog.isOpen()) return job.result !== null;
+    if (!this.dialog.isOpen()) return;
     if (job.result?.kind === "copy_to_this_computer") {
       this.copyArea.replaceChildren(notice([h("p", { "data-testid": "copy-here-result" }, copiedHereText(job.result.copied))]));
     } else if (job.result?.kind === "copy_dropped_to_shared") {
@@ -314,7 +314,6 @@ class DetailsPanel {
     } else {
       this.copyArea.replaceChildren();
     }
-    return job.result !== null;
   }
 
   private async openFile(member: string): Promise<void> {
